@@ -1,0 +1,65 @@
+// Package source holds the source contract: a source reads events from the outside world and
+// hands them, a batch at a time, to its channel processor (interceptors → selector → one put
+// transaction per channel). Only when Process returns nil is the batch durable in every required
+// channel; only then may a source advance its position, rename its spooled file or acknowledge
+// its client (STYLE 5). Each source type lives in its own sub-package.
+package source
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/metrics"
+)
+
+// Source is a running source.
+type Source interface {
+	// Run reads and delivers events until ctx is cancelled, then finishes or abandons its
+	// in-flight put (never acknowledging what was not committed) and returns. A non-nil error
+	// other than ctx's means the source failed; the agent logs it and keeps its other flows.
+	Run(ctx context.Context) error
+}
+
+// Processor delivers a batch to the source's channels. Both methods run the interceptors and the
+// selector over events once, then put the result into each selected channel, one transaction per
+// channel, and count the batch on the source's metrics (received, accepted, ChannelWriteFail).
+// They return nil only when every required channel committed; an optional channel's failure is
+// counted, never returned. They may modify events in place (interceptors): the caller must not
+// reuse the slice or its events afterwards.
+type Processor interface {
+	// Process makes one attempt. On error some required channels may already hold the batch, so
+	// a sender that retries may duplicate it there (at-least-once); sources that answer a client
+	// (avro, http) use it to report a full channel at once.
+	Process(ctx context.Context, events []channel.Event) error
+	// Deliver retries with capped exponential back-off, and only the channels that refused,
+	// until every required channel committed or ctx is done (then it returns ctx's error and the
+	// batch must not be acknowledged). Sources that can wait (taildir, netcat, seq) use it, so
+	// a full channel slows them down and never makes them drop.
+	Deliver(ctx context.Context, events []channel.Event) error
+}
+
+// Settings are what the agent injects into a source.
+type Settings struct {
+	Name      string
+	Type      string
+	Logger    *slog.Logger // already tagged with the component
+	Metrics   *metrics.Source
+	Processor Processor
+	DataDir   string // the agent's data directory, for state such as position files
+}
+
+// Factory creates sources of one type.
+type Factory interface {
+	Type() string
+	Decode(body hcl.Body, ectx *hcl.EvalContext, what string, subject hcl.Range) (any, hcl.Diagnostics)
+	Create(cfg any, set Settings) (Source, error)
+}
+
+// NewFactory returns the factory of a source type from its config defaults and constructor.
+func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Source, error)) Factory {
+	return schema.Typed[C, Settings, Source]{Name: typ, Defaults: defaults, New: create}
+}
