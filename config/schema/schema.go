@@ -61,7 +61,7 @@ func ParseSize(s string) (Size, error) {
 	case "ti", "tib":
 		mult = 1 << 40
 	default:
-		return 0, fmt.Errorf("invalid size %q: unknown unit %q (use B, KB, MB, GB, KiB, MiB, GiB)", s, t[i:])
+		return 0, fmt.Errorf("invalid size %q: unknown unit %q (use B, KB, MB, GB, KiB, MiB, GiB)", s, strings.TrimSpace(t[i:]))
 	}
 	return Size(f * mult), nil
 }
@@ -91,8 +91,8 @@ func ParseDuration(s string) (time.Duration, error) {
 // subject is that attribute (or the block, when the attribute was not written).
 type AttrError struct {
 	// Attr is the attribute's name; inside nested blocks, the block type, its labels and the
-	// attribute joined by dots ("multiline.pattern", "filegroup.app.path", "rule.0.regex" for
-	// an unlabelled repeated block).
+	// attribute joined by dots ("multiline.pattern", "filegroup.app.path"; an unlabelled
+	// repeated block adds its index: "header.0.name").
 	Attr string
 	Err  error
 }
@@ -129,11 +129,14 @@ var (
 func Decode(body hcl.Body, ectx *hcl.EvalContext, target any, what string, subject hcl.Range) hcl.Diagnostics {
 	ranges := map[string]hcl.Range{}
 	diags := decodeBody(body, ectx, reflect.ValueOf(target).Elem(), "", ranges, what)
-	if diags.HasErrors() {
-		return diags
-	}
+	// Validate even after decode errors, so one run reports every problem; but only what was
+	// decoded: an attribute that is missing or failed to decode was reported already.
 	if v, ok := target.(Validator); ok {
-		diags = append(diags, ToDiagnostics(v.Validate(), hcl.DiagError, what, subject, ranges)...)
+		vd := ToDiagnostics(v.Validate(), hcl.DiagError, what, subject, ranges)
+		if diags.HasErrors() {
+			vd = onlyDecoded(vd, v.Validate(), ranges)
+		}
+		diags = append(diags, vd...)
 	}
 	if w, ok := target.(Warner); ok {
 		diags = append(diags, ToDiagnostics(errors.Join(w.Warnings()...), hcl.DiagWarning, what, subject, ranges)...)
@@ -159,6 +162,20 @@ func ToDiagnostics(err error, sev hcl.DiagnosticSeverity, what string, subject h
 		}
 		r := rng
 		out = append(out, &hcl.Diagnostic{Severity: sev, Summary: what + ": " + msg, Subject: &r})
+	}
+	return out
+}
+
+// onlyDecoded keeps the validation diagnostics about attributes that were decoded.
+func onlyDecoded(vd hcl.Diagnostics, err error, ranges map[string]hcl.Range) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for i, e := range flatten(err) {
+		var ae *AttrError
+		if errors.As(e, &ae) {
+			if _, ok := ranges[ae.Attr]; ok && i < len(vd) {
+				out = append(out, vd[i])
+			}
+		}
 	}
 	return out
 }
@@ -250,8 +267,11 @@ func decodeBody(body hcl.Body, ectx *hcl.EvalContext, v reflect.Value, prefix st
 			if !ok {
 				continue
 			}
-			ranges[prefix+f.name] = attr.Expr.Range()
-			diags = append(diags, decodeAttr(attr, ectx, fv, what)...)
+			d := decodeAttr(attr, ectx, fv, what)
+			if !d.HasErrors() {
+				ranges[prefix+f.name] = attr.Expr.Range()
+			}
+			diags = append(diags, d...)
 		case "block":
 			var blocks []*hcl.Block
 			for _, b := range content.Blocks {
@@ -272,7 +292,7 @@ func decodeBlocks(blocks []*hcl.Block, ectx *hcl.EvalContext, fv reflect.Value, 
 		key := prefix + b.Type + "."
 		if len(b.Labels) > 0 {
 			key += strings.Join(b.Labels, ".") + "."
-		} else {
+		} else if ft.Kind() == reflect.Slice {
 			key += strconv.Itoa(counts[b.Type]) + "."
 		}
 		counts[b.Type]++

@@ -1,0 +1,256 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/interceptor"
+	"github.com/flumego/flumego/sink"
+	"github.com/flumego/flumego/source"
+)
+
+// Minimal components, so these tests exercise the config stage alone.
+
+type testSourceConfig struct {
+	Port  int `hcl:"port"`
+	Batch int `hcl:"batch_size,optional"`
+}
+
+func (c *testSourceConfig) Validate() error {
+	if c.Port < 0 || c.Port > 65535 {
+		return schema.Errorf("port", "must be between 0 and 65535, got %d", c.Port)
+	}
+	return nil
+}
+func (c *testSourceConfig) BatchSize() int { return c.Batch }
+
+type testChannelConfig struct {
+	Capacity int `hcl:"capacity,optional"`
+	TxCap    int `hcl:"transaction_capacity,optional"`
+}
+
+func (c *testChannelConfig) TransactionCapacity() int { return c.TxCap }
+
+type testSinkConfig struct {
+	Path string `hcl:"path,optional"`
+}
+
+type testProcConfig struct {
+	Priority map[string]int `hcl:"priority,optional"`
+}
+
+func (c *testProcConfig) ReferencedSinks() map[string]hcl.Range {
+	out := map[string]hcl.Range{}
+	for k := range c.Priority {
+		out[k] = hcl.Range{}
+	}
+	return out
+}
+
+type testSelectorConfig struct {
+	Mapping map[string][]string `hcl:"mapping,optional"`
+}
+
+func (c *testSelectorConfig) ReferencedChannels() map[string]hcl.Range {
+	out := map[string]hcl.Range{}
+	for _, cs := range c.Mapping {
+		for _, ch := range cs {
+			out[ch] = hcl.Range{}
+		}
+	}
+	return out
+}
+
+type nothing struct{}
+
+func testComponents() Components {
+	errNo := errors.New("not built in config tests")
+	return Components{
+		Sources: []source.Factory{source.NewFactory("netcat", func() *testSourceConfig { return &testSourceConfig{Batch: 1} },
+			func(*testSourceConfig, source.Settings) (source.Source, error) { return nil, errNo })},
+		Channels: []channel.Factory{channel.NewFactory("memory", func() *testChannelConfig { return &testChannelConfig{Capacity: 100, TxCap: 100} },
+			func(*testChannelConfig, channel.Settings) (channel.Channel, error) { return nil, errNo })},
+		Sinks: []sink.Factory{sink.NewFactory("logger", func() *testSinkConfig { return &testSinkConfig{} },
+			func(*testSinkConfig, sink.Settings) (sink.Sink, error) { return nil, errNo })},
+		Processors: []sink.ProcessorFactory{sink.NewProcessorFactory("failover", func() *testProcConfig { return &testProcConfig{} },
+			func(*testProcConfig, sink.ProcessorSettings, []sink.Member) (sink.Sink, error) { return nil, errNo })},
+		Interceptors: []interceptor.Factory{interceptor.NewFactory("timestamp", func() *nothing { return &nothing{} },
+			func(*nothing, interceptor.Settings) (interceptor.Interceptor, error) { return nil, errNo })},
+		Selectors: []interceptor.SelectorFactory{interceptor.NewSelectorFactory("multiplexing", func() *testSelectorConfig { return &testSelectorConfig{} },
+			func(*testSelectorConfig, interceptor.SelectorSettings) (interceptor.Selector, error) { return nil, errNo })},
+	}
+}
+
+func load(t *testing.T, src string, name string) (*Agent, string) {
+	t.Helper()
+	a, _, diags := Load("flume.hcl", []byte(src), name, testComponents())
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, diags)
+	return a, buf.String()
+}
+
+func TestValidAgentDecodesEveryPart(t *testing.T) {
+	t.Setenv("FLUMEGO_TEST_PORT", "4444")
+	a, out := load(t, `
+agent "a1" {
+  data_dir = "/var/lib/flumego"
+  source "netcat" "r1" {
+    channels = ["c1", "c2"]
+    port     = env("FLUMEGO_TEST_PORT")
+    interceptor "timestamp" {}
+    selector "multiplexing" {
+      mapping = { a = ["c1"], b = ["c2"] }
+    }
+  }
+  channel "memory" "c1" {}
+  channel "memory" "c2" { transaction_capacity = 10 }
+  sink "logger" "k1" { channel = "c1" }
+  sink "logger" "k2" {
+    channel    = "c2"
+    batch_size = 10
+  }
+  sink "logger" "k3" {
+    channel    = "c2"
+    batch_size = 5
+  }
+  sink_group "g1" {
+    sinks = ["k2", "k3"]
+    processor "failover" { priority = { k2 = 10, k3 = 5 } }
+  }
+  metrics { listen = "127.0.0.1:41414" }
+}`, "")
+	if a == nil {
+		t.Fatalf("expected a valid agent, got:\n%s", out)
+	}
+	if out != "" {
+		t.Errorf("unexpected diagnostics:\n%s", out)
+	}
+	if a.Name != "a1" || a.DataDir != "/var/lib/flumego" || a.Metrics.Listen != "127.0.0.1:41414" {
+		t.Errorf("agent = %+v", a)
+	}
+	src := a.Sources[0]
+	if got := src.Config.(*testSourceConfig).Port; got != 4444 {
+		t.Errorf("env() port = %d, want 4444", got)
+	}
+	if strings.Join(src.Channels, ",") != "c1,c2" || len(src.Interceptors) != 1 || src.Selector == nil {
+		t.Errorf("source = %+v", src)
+	}
+	if a.Sinks[0].BatchSize != DefaultSinkBatchSize || a.Sinks[1].BatchSize != 10 {
+		t.Errorf("batch sizes = %d, %d", a.Sinks[0].BatchSize, a.Sinks[1].BatchSize)
+	}
+	if g := a.SinkGroups[0]; g.Processor.Type != "failover" || strings.Join(g.Sinks, ",") != "k2,k3" {
+		t.Errorf("group = %+v", g)
+	}
+}
+
+func TestEveryMistakeIsReportedAtItsPosition(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  source "netcatt" "r1" {
+    channels = ["c1"]
+  }
+  source "netcat" "r2" {
+    channels = ["c1", "nope"]
+    port     = 70000
+    colour   = "blue"
+  }
+  channel "memory" "c1" { transaction_capacity = 10 }
+  channel "memory" "idle" {}
+  sink "logger" "k1" {
+    channel    = "c1"
+    batch_size = 50
+  }
+  sink "logger" "k2" { channel = "c1" }
+  sink_group "g1" {
+    sinks = ["k1", "k2"]
+    processor "failover" { priority = { k9 = 1 } }
+  }
+  sink_group "g2" {
+    sinks = ["k2"]
+    processor "failover" {}
+  }
+  sink "logger" "k3" {}
+}`, "")
+	want := []string{
+		`flume.hcl:2:10: error: source "netcatt" "r1": unknown source type "netcatt"; did you mean "netcat"?`,
+		`flume.hcl:6:23: error: channel "nope" is not declared in agent "a1"`,
+		`flume.hcl:7:16: error: source "netcat" "r2": port: must be between 0 and 65535, got 70000`,
+		`flume.hcl:8:5: error: source "netcat" "r2": Unsupported argument`,
+		`    An argument named "colour" is not expected here.`,
+		`flume.hcl:11:3: warning: channel "memory" "idle" is not used by any source or sink`,
+		`flume.hcl:12:3: error: sink "logger" "k1": batch_size 50 is above channel "c1"'s transaction_capacity 10`,
+		`flume.hcl:16:3: error: sink "logger" "k2": batch_size 100 is above channel "c1"'s transaction_capacity 10`,
+		`flume.hcl:19:5: error: sink_group "g1": processor "failover" names sink "k9", which is not in the group's sinks (k1, k2)`,
+		`flume.hcl:21:3: error: sink_group "g2": sink "k2" is already in sink_group "g1"`,
+		`flume.hcl:25:22: error: sink "logger" "k3": Missing required argument`,
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing diagnostic\n  %s\nin:\n%s", w, out)
+		}
+	}
+}
+
+func TestChoosingAnAgent(t *testing.T) {
+	two := `agent "a1" {
+  channel "memory" "c1" {}
+}
+agent "a2" {
+  channel "memory" "c1" {}
+}`
+	if _, out := load(t, two, ""); !strings.Contains(out, "holds several agents (a1, a2): choose one with -n NAME") {
+		t.Errorf("no -n with two agents: %s", out)
+	}
+	if _, out := load(t, two, "a3"); !strings.Contains(out, `has no agent "a3" (it has: a1, a2)`) {
+		t.Errorf("-n a3: %s", out)
+	}
+	if a, _ := load(t, two, "a2"); a == nil || a.Name != "a2" {
+		t.Errorf("-n a2 = %+v", a)
+	}
+}
+
+func TestSelectorNamingAChannelOutsideItsSource(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  source "netcat" "r1" {
+    channels = ["c1"]
+    port     = 1
+    selector "multiplexing" {
+      mapping = { x = ["c2"] }
+    }
+  }
+  channel "memory" "c1" {}
+  channel "memory" "c2" {}
+  sink "logger" "k1" { channel = "c1" }
+  sink "logger" "k2" { channel = "c2" }
+}`, "")
+	if !strings.Contains(out, `flume.hcl:5:5: error: source "netcat" "r1": selector "multiplexing" names channel "c2", which is not in the source's channels (c1)`) {
+		t.Errorf("got:\n%s", out)
+	}
+}
+
+func TestUnsetEnvironmentVariableIsAnError(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  channel "memory" "c1" { capacity = env("FLUMEGO_SURELY_UNSET") }
+}`, "")
+	if !strings.Contains(out, "flume.hcl:2:") || !strings.Contains(out, "FLUMEGO_SURELY_UNSET is not set") {
+		t.Errorf("got:\n%s", out)
+	}
+	if _, out := load(t, `agent "a1" {
+  channel "memory" "c1" { capacity = env("FLUMEGO_SURELY_UNSET", "7") }
+}`, ""); strings.Contains(out, "error") {
+		t.Errorf("env with default: %s", out)
+	}
+}
+
+func TestSyntaxErrorStopsEarlyWithPosition(t *testing.T) {
+	_, out := load(t, "agent \"a1\" {\n  channel \"memory\" \"c1\" {\n", "")
+	if !strings.HasPrefix(out, "flume.hcl:") || !strings.Contains(out, "error") {
+		t.Errorf("got:\n%s", out)
+	}
+}
+
