@@ -83,7 +83,9 @@ func testComponents() Components {
 		Interceptors: []interceptor.Factory{interceptor.NewFactory("timestamp", func() *nothing { return &nothing{} },
 			func(*nothing, interceptor.Settings) (interceptor.Interceptor, error) { return nil, errNo })},
 		Selectors: []interceptor.SelectorFactory{interceptor.NewSelectorFactory("multiplexing", func() *testSelectorConfig { return &testSelectorConfig{} },
-			func(*testSelectorConfig, interceptor.SelectorSettings) (interceptor.Selector, error) { return nil, errNo })},
+			func(*testSelectorConfig, interceptor.SelectorSettings) (interceptor.Selector, error) {
+				return nil, errNo
+			})},
 	}
 }
 
@@ -253,4 +255,3 @@ func TestSyntaxErrorStopsEarlyWithPosition(t *testing.T) {
 		t.Errorf("got:\n%s", out)
 	}
 }
-
