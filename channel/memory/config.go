@@ -1,0 +1,85 @@
+package memory
+
+import (
+	"errors"
+	"time"
+
+	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config/schema"
+)
+
+// Config is the memory channel's configuration, with Flume's property names in snake_case.
+type Config struct {
+	// Capacity is the most events the channel holds, counting events taken by a sink but not yet
+	// committed (Flume: capacity, default 100).
+	Capacity int `hcl:"capacity,optional"`
+	// TxCapacity is the most events one put or take transaction holds (Flume:
+	// transactionCapacity, default 100). It is at most Capacity.
+	TxCapacity int `hcl:"transaction_capacity,optional"`
+	// ByteCapacity bounds the bytes of event bodies the channel holds (Flume: byteCapacity).
+	// 0, the default, means no byte limit: Flume defaults to 80% of the JVM's -Xmx, but a Go
+	// process has no fixed heap size to take a share of, and Capacity already bounds memory for
+	// a known event size. Set it when event sizes vary widely.
+	ByteCapacity schema.Size `hcl:"byte_capacity,optional"`
+	// ByteCapacityBufferPercentage is the share of ByteCapacity kept free for what the byte count
+	// leaves out (headers, per-event overhead): as in Flume, bodies may fill only
+	// ByteCapacity × (100 − percentage) / 100 bytes. Default 20.
+	ByteCapacityBufferPercentage int `hcl:"byte_capacity_buffer_percentage,optional"`
+	// KeepAlive is how long a put commit waits for room before it fails with channel.ErrFull
+	// (Flume: keep-alive, default 3s). 0 fails at once.
+	KeepAlive time.Duration `hcl:"keep_alive,optional"`
+}
+
+// defaults returns Flume's defaults.
+func defaults() *Config {
+	return &Config{
+		Capacity:                     100,
+		TxCapacity:                   100,
+		ByteCapacityBufferPercentage: 20,
+		KeepAlive:                    3 * time.Second,
+	}
+}
+
+// TransactionCapacity implements channel.TxCapacity, so the config stage can check that no sink
+// asks for a larger batch than one transaction holds.
+func (c *Config) TransactionCapacity() int { return c.TxCapacity }
+
+// byteLimit is the number of body bytes the channel may hold, 0 for no limit.
+func (c *Config) byteLimit() int64 {
+	if c.ByteCapacity <= 0 {
+		return 0
+	}
+	return int64(c.ByteCapacity) * int64(100-c.ByteCapacityBufferPercentage) / 100
+}
+
+// Validate reports every problem with the settings at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Capacity < 1 {
+		errs = append(errs, schema.Errorf("capacity", "must be at least 1, got %d", c.Capacity))
+	}
+	switch {
+	case c.TxCapacity < 1:
+		errs = append(errs, schema.Errorf("transaction_capacity", "must be at least 1, got %d", c.TxCapacity))
+	case c.Capacity >= 1 && c.TxCapacity > c.Capacity:
+		errs = append(errs, schema.Errorf("transaction_capacity",
+			"%d is larger than capacity %d: a transaction could never fit in the channel", c.TxCapacity, c.Capacity))
+	}
+	if c.ByteCapacity < 0 {
+		errs = append(errs, schema.Errorf("byte_capacity", "must not be negative"))
+	}
+	switch p := c.ByteCapacityBufferPercentage; {
+	case p < 0 || p > 100:
+		errs = append(errs, schema.Errorf("byte_capacity_buffer_percentage", "must be between 0 and 100, got %d", p))
+	case c.ByteCapacity > 0 && c.byteLimit() < 1:
+		errs = append(errs, schema.Errorf("byte_capacity_buffer_percentage",
+			"%d%% of byte_capacity %s leaves no room for event bodies", p, c.ByteCapacity))
+	}
+	if c.KeepAlive < 0 {
+		errs = append(errs, schema.Errorf("keep_alive", "must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// NewFactory returns the factory of the "memory" channel type.
+func NewFactory() channel.Factory { return channel.NewFactory("memory", defaults, New) }

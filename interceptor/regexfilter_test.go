@@ -1,0 +1,47 @@
+package interceptor
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/flumego/flumego/channel"
+)
+
+func TestRegexFilter(t *testing.T) {
+	in := []string{"INFO start", "ERROR disk", "DEBUG x", "ERROR net", "INFO stop"}
+	tests := []struct {
+		name string
+		cfg  string
+		want []string
+	}{
+		{"the default keeps everything", ``, in},
+		{"keeps matching events, in order", `regex = "^ERROR"`, []string{"ERROR disk", "ERROR net"}},
+		{"matches anywhere in the body", `regex = "net|disk"`, []string{"ERROR disk", "ERROR net"}},
+		{"exclude_events drops matching events", `
+			regex          = "^(DEBUG|INFO)"
+			exclude_events = true
+		`, []string{"ERROR disk", "ERROR net"}},
+		{"may drop everything", `regex = "^FATAL"`, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ic := mustCreate(t, NewRegexFilterFactory(), tt.cfg)
+			events := make([]channel.Event, len(in))
+			for i, b := range in {
+				events[i] = ev(b)
+			}
+			out := ic.Intercept(events)
+			if got := bodies(out); !slices.Equal(got, tt.want) {
+				t.Errorf("kept %q, want %q", got, tt.want)
+			}
+			if len(out) > 0 && &out[0] != &events[0] {
+				t.Error("the filter did not compact the batch in place")
+			}
+			for i := len(out); i < len(events); i++ {
+				if events[i].Body != nil {
+					t.Errorf("dropped slot %d still holds a body", i)
+				}
+			}
+		})
+	}
+}
