@@ -287,4 +287,3 @@ func assertOrdered(t *testing.T, want, got []string) {
 		last = pos[g]
 	}
 }
-
