@@ -65,6 +65,9 @@ type ProcessorSettings struct {
 	Name   string // the sink group's name
 	Type   string
 	Logger *slog.Logger
+	// BatchSize is the group runner's batch size, the most events one Write receives; members
+	// count a Write of that many events as a complete batch, fewer as an underflow.
+	BatchSize int
 }
 
 // ProcessorFactory creates sink processors of one type (failover, load_balance). A processor

@@ -1,0 +1,6 @@
+# logger sink example: logs every event at Info, as Flume's LoggerSink prints it. For test
+# flows only: one log record per event.
+sink "logger" "k1" {
+  channel          = "c1"
+  max_bytes_to_log = 16 # body bytes dumped in hex and text
+}
