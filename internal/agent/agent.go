@@ -78,10 +78,20 @@ func New(cfg *config.Agent, opts Options) (_ *Agent, err error) {
 		opts.DrainTimeout = DefaultDrainTimeout
 	}
 	a := &Agent{cfg: cfg, log: opts.Logger, reg: opts.Registry, drain: opts.DrainTimeout, failed: map[string]error{}}
+	var unrun []sink.Member // sinks created but not yet owned by a runner
 	defer func() {
 		if err != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
+			for _, m := range unrun {
+				_ = m.Sink.Close(ctx)
+			}
+			// Sources hold listeners from New on; release them when the agent never runs.
+			for _, s := range a.sources {
+				if c, ok := s.src.(interface{ Close() error }); ok {
+					_ = c.Close()
+				}
+			}
 			a.closeAll(ctx)
 		}
 	}()
@@ -112,6 +122,7 @@ func New(cfg *config.Agent, opts Options) (_ *Agent, err error) {
 			return nil, fmt.Errorf("sink %s: %w", s.Name, err)
 		}
 		members[s.Name] = sink.Member{Name: s.Name, Sink: sk, Metrics: m}
+		unrun = append(unrun, members[s.Name])
 		sinkCfg[s.Name] = s
 	}
 	grouped := map[string]bool{}
@@ -140,6 +151,7 @@ func New(cfg *config.Agent, opts Options) (_ *Agent, err error) {
 		m := members[s.Name]
 		a.addRunner(s.Name, byName[s.Channel], sink.NewDefaultProcessor(m, s.BatchSize), s.BatchSize, []sink.Member{m}, a.componentLogger("sink", s.Name, s.Type))
 	}
+	unrun = nil // every sink now belongs to a runner and is closed by closeAll (Close is safe twice)
 
 	for _, s := range cfg.Sources {
 		if err := a.addSource(s, byName); err != nil {
