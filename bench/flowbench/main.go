@@ -66,6 +66,9 @@ func main() {
 	scenarios = append(scenarios, scenario{"netcat → memory → null, 150-byte lines, no acks", func() result {
 		return netcatFlow(*agentBin, *lines)
 	}})
+	for _, s := range fileSourceScenarios(*agentBin) {
+		scenarios = append(scenarios, scenario{s.name, s.run})
+	}
 
 	fmt.Printf("%-50s %10s %8s %12s %9s %7s %9s\n", "scenario", "events", "seconds", "events/s", "MiB/s", "CPU s", "peak MiB")
 	for _, s := range scenarios {

@@ -3,16 +3,27 @@ package main
 import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/channel/file"
+	kafkachannel "github.com/flumego/flumego/channel/kafka"
 	"github.com/flumego/flumego/channel/memory"
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/interceptor"
 	"github.com/flumego/flumego/sink"
+	avrosink "github.com/flumego/flumego/sink/avro"
 	"github.com/flumego/flumego/sink/fileroll"
+	"github.com/flumego/flumego/sink/hdfs"
+	kafkasink "github.com/flumego/flumego/sink/kafka"
 	"github.com/flumego/flumego/sink/logger"
 	"github.com/flumego/flumego/sink/null"
 	"github.com/flumego/flumego/source"
+	avrosource "github.com/flumego/flumego/source/avro"
+	execsource "github.com/flumego/flumego/source/exec"
+	httpsource "github.com/flumego/flumego/source/http"
+	kafkasource "github.com/flumego/flumego/source/kafka"
 	"github.com/flumego/flumego/source/netcat"
 	"github.com/flumego/flumego/source/seq"
+	"github.com/flumego/flumego/source/spooldir"
+	"github.com/flumego/flumego/source/syslog"
+	"github.com/flumego/flumego/source/taildir"
 )
 
 // components lists every component type built into the agent, in one place (no init()
@@ -21,16 +32,27 @@ func components() config.Components {
 	return config.Components{
 		Sources: []source.Factory{
 			netcat.NewFactory(),
+			kafkasource.NewFactory(),
 			seq.NewFactory(),
+			taildir.NewFactory(),
+			execsource.NewFactory(),
+			spooldir.NewFactory(),
+			avrosource.NewFactory(),
+			syslog.NewFactory(),
+			httpsource.NewFactory(),
 		},
 		Channels: []channel.Factory{
 			memory.NewFactory(),
 			file.NewFactory(),
+			kafkachannel.NewFactory(),
 		},
 		Sinks: []sink.Factory{
 			logger.NewFactory(),
 			null.NewFactory(),
 			fileroll.NewFactory(),
+			kafkasink.NewFactory(),
+			hdfs.NewFactory(),
+			avrosink.NewFactory(),
 		},
 		Processors: []sink.ProcessorFactory{
 			sink.NewFailoverFactory(),

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -17,15 +18,22 @@ import (
 	"time"
 )
 
+// TestEveryExampleIsValid validates every .hcl file under examples/ (topologies included), so
+// no example can rot.
 func TestEveryExampleIsValid(t *testing.T) {
-	files, _ := filepath.Glob(example("*.hcl"))
-	more, _ := filepath.Glob(example("*/*.hcl"))
-	files = append(files, more...)
-	if len(files) == 0 {
-		t.Fatal("no examples found")
+	var files []string
+	err := filepath.WalkDir(example("."), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".hcl") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples found: %v", err)
 	}
 	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
+		t.Run(strings.TrimPrefix(f, example(".")+"/"), func(t *testing.T) {
+			t.Parallel()
 			out, err := exec.Command(agentBin, "validate", "-f", f).CombinedOutput()
 			if err != nil || strings.Contains(string(out), "warning") {
 				t.Fatalf("agent validate -f %s: %v\n%s", f, err, out)

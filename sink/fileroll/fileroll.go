@@ -40,6 +40,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/fsync"
 	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/sink"
 )
@@ -180,7 +181,7 @@ func (s *Sink) Write(_ context.Context, events []channel.Event) error {
 		err = s.w.Flush()
 	}
 	if err == nil && s.cfg.Fsync {
-		err = syncData(s.f)
+		err = fsync.Data(s.f)
 	}
 	if err == nil {
 		err = s.stillInPlace()
@@ -212,7 +213,7 @@ func (s *Sink) open() error {
 		if s.cfg.Fsync {
 			// Make the new name durable too, or a crash could lose the file with the data
 			// its Writes reported as synced.
-			if err := syncDir(s.cfg.Directory); err != nil {
+			if err := fsync.Dir(s.cfg.Directory); err != nil {
 				_ = f.Close()
 				_ = os.Remove(path)
 				s.m.ConnectionFailedCount.Inc()
@@ -225,19 +226,6 @@ func (s *Sink) open() error {
 		s.log.Debug("opened file", "path", path)
 		return nil
 	}
-}
-
-// syncDir fsyncs a directory, making the names created in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // stillInPlace checks that the open file is still the one at its path, so a Write never
@@ -272,7 +260,7 @@ func (s *Sink) abandon() {
 func (s *Sink) closeFile(sync bool) error {
 	err := s.w.Flush()
 	if err == nil && sync {
-		err = syncData(s.f)
+		err = fsync.Data(s.f)
 	}
 	if cerr := s.f.Close(); err == nil {
 		err = cerr

@@ -1,13 +1,13 @@
-package fileroll
+package fsync
 
 import (
 	"os"
 	"syscall"
 )
 
-// syncData makes f's data and size durable. fdatasync skips the timestamps fsync would also
-// write, which saves a little on every Write.
-func syncData(f *os.File) error {
+// Data makes f's data and size durable. fdatasync skips the timestamps fsync would also
+// write, which saves a little on every batch.
+func Data(f *os.File) error {
 	for {
 		err := syscall.Fdatasync(int(f.Fd()))
 		if err != syscall.EINTR {

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// namedRun is one scenario of this file; main adds them to its list.
+type namedRun struct {
+	name string
+	run  func() result
+}
+
+// accessLog is the 2,000,000-line access log of ../shared/bench/genlog.py (about 150 bytes a
+// line), made once and kept in /tmp, as the peers' benchmarks use it.
+const accessLog = "/tmp/access.log"
+
+// fileSourceScenarios are the taildir flows over the access log.
+func fileSourceScenarios(bin string) []namedRun {
+	return []namedRun{
+		{"taildir → memory → null, access log", func() result {
+			return taildirFlow(bin, "examples/taildir-null.hcl", "flumego_sink_event_drain_success_total")
+		}},
+		{"taildir → memory → file_roll(fsync), access log", func() result {
+			return taildirFlow(bin, "examples/taildir-fileroll.hcl", "flumego_sink_event_drain_success_total")
+		}},
+		{"taildir → memory → file_roll(no fsync), access log", func() result {
+			return taildirFlow(bin, "examples/taildir-fileroll.hcl", "flumego_sink_event_drain_success_total", "FLUMEGO_FSYNC=false")
+		}},
+		{"taildir → file(fsync=commit) → null, access log", func() result {
+			return taildirFlow(bin, "examples/taildir-filechannel-null.hcl", "flumego_sink_event_drain_success_total")
+		}},
+	}
+}
+
+// taildirFlow tails a hard link of the access log (a copy where links are impossible) from a
+// fresh position file and waits until the sink has drained every line.
+func taildirFlow(bin, cfg, doneMetric string, env ...string) result {
+	ensureAccessLog()
+	lines, size := countLines(accessLog)
+	dir, err := os.MkdirTemp("", "flowbench-taildir-")
+	check(err)
+	defer os.RemoveAll(dir)
+	logPath := filepath.Join(dir, "access.log")
+	if os.Link(accessLog, logPath) != nil {
+		copyFile(accessLog, logPath)
+	}
+	env = append(env, "FLUMEGO_TAIL_PATH="+filepath.Join(dir, "*.log"),
+		"FLUMEGO_POSITION_FILE="+filepath.Join(dir, "pos", "taildir.json"),
+		"FLUMEGO_OUT="+filepath.Join(dir, "out"), "FLUMEGO_DIR="+filepath.Join(dir, "channel"))
+	t0 := time.Now()
+	p := start(bin, cfg, env...)
+	end := p.waitFor(doneMetric, float64(lines))
+	cpu, peak := p.stop()
+	return result{events: lines, bytes: size, seconds: end.Sub(t0).Seconds(), cpu: cpu, peakRSS: peak}
+}
+
+func ensureAccessLog() {
+	if _, err := os.Stat(accessLog); err == nil {
+		return
+	}
+	gen := filepath.Join("..", "shared", "bench", "genlog.py")
+	if _, err := os.Stat(gen); err != nil {
+		gen = "/work/shared/bench/genlog.py"
+	}
+	fmt.Fprintf(os.Stderr, "generating %s with %s ...\n", accessLog, gen)
+	cmd := exec.Command("python3", gen, "2000000", accessLog)
+	cmd.Stderr = os.Stderr
+	check(cmd.Run())
+}
+
+func countLines(path string) (lines, size int64) {
+	f, err := os.Open(path)
+	check(err)
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	for {
+		n, err := f.Read(buf)
+		lines += int64(bytes.Count(buf[:n], []byte{'\n'}))
+		size += int64(n)
+		if err == io.EOF {
+			return lines, size
+		}
+		check(err)
+	}
+}
+
+func copyFile(from, to string) {
+	in, err := os.Open(from)
+	check(err)
+	defer in.Close()
+	out, err := os.Create(to)
+	check(err)
+	_, err = io.Copy(out, in)
+	check(err)
+	check(out.Close())
+}

@@ -1,8 +1,0 @@
-//go:build !linux
-
-package fileroll
-
-import "os"
-
-// syncData makes f's data durable.
-func syncData(f *os.File) error { return f.Sync() }

@@ -1,0 +1,231 @@
+package kafka
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/kafkaclient"
+)
+
+// Oversize policies: what happens to an event too large for max_message_bytes.
+const (
+	OversizeDrop     = "drop"
+	OversizeTruncate = "truncate"
+)
+
+// Config is the kafka sink's configuration. Names are Flume's KafkaSink properties in
+// snake_case (kafka.topic → topic, kafka.bootstrap.servers → brokers, kafka.producer.acks →
+// acks); the sink's batch_size (Flume's flumeBatchSize) is the config stage's.
+type Config struct {
+	// Brokers are the bootstrap servers, "host:port".
+	Brokers []string `hcl:"brokers"`
+	// Topic is where events go; "%{name}" is replaced by the event's header name ("" when the
+	// event has no such header).
+	Topic string `hcl:"topic,optional"`
+	// AllowTopicOverride lets an event's TopicHeader header choose its topic.
+	AllowTopicOverride bool   `hcl:"allow_topic_override,optional"`
+	TopicHeader        string `hcl:"topic_header,optional"`
+	// KeyHeader names the header whose value becomes the record key (Flume: "key").
+	KeyHeader string `hcl:"key_header,optional"`
+	// PartitionIDHeader names a header holding the partition number to write the event to.
+	PartitionIDHeader string `hcl:"partition_id_header,optional"`
+	// DefaultPartitionID, when set, sends every event without a partition header there;
+	// otherwise the producer partitions by key (murmur2, as Kafka's Java client), or spreads
+	// keyless records batch by batch.
+	DefaultPartitionID *int `hcl:"default_partition_id,optional"`
+	// Acks is "0", "1" or "all" ("-1" is accepted for all).
+	Acks string `hcl:"acks,optional"`
+	// Idempotent turns on the idempotent producer; unset means on with acks = all, off
+	// otherwise (it needs acks = all).
+	Idempotent *bool `hcl:"idempotent,optional"`
+	// Compression is none, gzip, snappy, lz4 or zstd.
+	Compression string `hcl:"compression,optional"`
+	// Linger is how long a partition's records wait for more before a request is sent. Write
+	// flushes at the end of every batch, so it only matters when batches are large.
+	Linger time.Duration `hcl:"linger,optional"`
+	// MaxMessageBytes bounds one record batch (Kafka's max.request.size); an event that alone
+	// does not fit is handled by Oversize.
+	MaxMessageBytes schema.Size `hcl:"max_message_bytes,optional"`
+	// Oversize is what happens to an event larger than MaxMessageBytes, or one the broker
+	// refuses as too large when sent alone: "drop" (counted in EventDroppedCount, logged once
+	// per batch) or "truncate" (the body is cut until it fits, counted in EventTruncatedCount).
+	Oversize string `hcl:"oversize,optional"`
+	// HeadersAsRecordHeaders sends the event's headers as Kafka record headers.
+	HeadersAsRecordHeaders bool `hcl:"headers_as_record_headers,optional"`
+	// UseFlumeEventFormat writes the value as an Avro-serialised AvroFlumeEvent (headers and
+	// body), as Flume's useFlumeEventFormat, so Flume consumers keep working.
+	UseFlumeEventFormat bool              `hcl:"use_flume_event_format,optional"`
+	TLS                 *kafkaclient.TLS  `hcl:"tls,block"`
+	SASL                *kafkaclient.SASL `hcl:"sasl,block"`
+	// Producer holds rarer Kafka producer properties, by their Kafka names (see producerKeys).
+	Producer map[string]string `hcl:"producer,optional"`
+}
+
+// Defaults are Flume's: topic default-flume-topic, acks 1, no compression, the topic header
+// may override the topic, record key from header "key", 1 MiB records.
+func Defaults() *Config {
+	return &Config{
+		Topic:                  "default-flume-topic",
+		AllowTopicOverride:     true,
+		TopicHeader:            "topic",
+		KeyHeader:              "key",
+		Acks:                   "1",
+		Compression:            "none",
+		MaxMessageBytes:        1 << 20,
+		Oversize:               OversizeDrop,
+		HeadersAsRecordHeaders: true,
+	}
+}
+
+// producerKeys are the Kafka producer properties the producer map accepts, each mapped onto a
+// franz-go option. Properties with a first-class setting are refused with a pointer to it.
+var producerKeys = map[string]func(v string) ([]kgo.Opt, error){
+	"client.id": func(v string) ([]kgo.Opt, error) { return []kgo.Opt{kgo.ClientID(v)}, nil },
+	"delivery.timeout.ms": func(v string) ([]kgo.Opt, error) {
+		opts, err := millis(func(d time.Duration) []kgo.Opt { return []kgo.Opt{kgo.RecordDeliveryTimeout(d)} })(v)
+		if n, _ := strconv.Atoi(strings.TrimSpace(v)); err == nil && n < 1000 {
+			return nil, fmt.Errorf("must be at least 1000, got %d", n)
+		}
+		return opts, err
+	},
+	"request.timeout.ms": millis(func(d time.Duration) []kgo.Opt {
+		return []kgo.Opt{kgo.ProduceRequestTimeout(d)}
+	}),
+	// As in Kafka's Java client, the back-off also spaces metadata refreshes (a missing topic
+	// fails after four of them).
+	"retry.backoff.ms": millis(func(d time.Duration) []kgo.Opt {
+		return []kgo.Opt{kgo.RetryBackoffFn(func(int) time.Duration { return d }), kgo.MetadataMinAge(d)}
+	}),
+	"metadata.max.age.ms": millis(func(d time.Duration) []kgo.Opt {
+		return []kgo.Opt{kgo.MetadataMaxAge(d)}
+	}),
+	"connections.max.idle.ms": millis(func(d time.Duration) []kgo.Opt {
+		return []kgo.Opt{kgo.ConnIdleTimeout(d)}
+	}),
+	"retries": integer(func(n int) []kgo.Opt { return []kgo.Opt{kgo.RecordRetries(n)} }),
+	"max.in.flight.requests.per.connection": integer(func(n int) []kgo.Opt {
+		return []kgo.Opt{kgo.MaxProduceRequestsInflightPerBroker(n)}
+	}),
+	"buffer.memory": integer(func(n int) []kgo.Opt { return []kgo.Opt{kgo.MaxBufferedBytes(n)} }),
+	// Handled by New: on unless "false", as Kafka's producers ask the broker to create a
+	// missing topic.
+	"allow.auto.create.topics": func(v string) ([]kgo.Opt, error) {
+		if _, err := strconv.ParseBool(v); err != nil {
+			return nil, fmt.Errorf("want true or false, got %q", v)
+		}
+		return nil, nil
+	},
+}
+
+// firstClass maps producer properties to the setting that replaces them.
+var firstClass = map[string]string{
+	"acks": "acks", "compression.type": "compression", "linger.ms": "linger",
+	"max.request.size": "max_message_bytes", "batch.size": "max_message_bytes",
+	"enable.idempotence": "idempotent", "bootstrap.servers": "brokers",
+	"security.protocol": "tls and sasl", "sasl.mechanism": "sasl", "sasl.jaas.config": "sasl",
+}
+
+func millis(f func(time.Duration) []kgo.Opt) func(string) ([]kgo.Opt, error) {
+	return func(v string) ([]kgo.Opt, error) {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("want milliseconds, got %q", v)
+		}
+		return f(time.Duration(n) * time.Millisecond), nil
+	}
+}
+
+func integer(f func(int) []kgo.Opt) func(string) ([]kgo.Opt, error) {
+	return func(v string) ([]kgo.Opt, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("want a non-negative whole number, got %q", v)
+		}
+		return f(n), nil
+	}
+}
+
+// acks returns the normalised acks value: "0", "1" or "all".
+func (c *Config) acks() string {
+	switch a := strings.ToLower(strings.TrimSpace(c.Acks)); a {
+	case "-1", "all":
+		return "all"
+	default:
+		return a
+	}
+}
+
+// idempotent reports whether the idempotent producer is on.
+func (c *Config) idempotent() bool {
+	if c.Idempotent != nil {
+		return *c.Idempotent
+	}
+	return c.acks() == "all"
+}
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	errs := kafkaclient.Validate(c.Brokers, c.TLS, c.SASL)
+	if c.Topic == "" {
+		errs = append(errs, schema.Errorf("topic", "must not be empty"))
+	}
+	if c.AllowTopicOverride && c.TopicHeader == "" {
+		errs = append(errs, schema.Errorf("topic_header", "must not be empty while allow_topic_override is true"))
+	}
+	if c.DefaultPartitionID != nil && *c.DefaultPartitionID < 0 {
+		errs = append(errs, schema.Errorf("default_partition_id", "must be 0 or more, got %d", *c.DefaultPartitionID))
+	}
+	switch c.acks() {
+	case "0", "1", "all":
+	default:
+		errs = append(errs, schema.Errorf("acks", `must be "0", "1" or "all", got %q`, c.Acks))
+	}
+	if c.Idempotent != nil && *c.Idempotent && c.acks() != "all" {
+		errs = append(errs, schema.Errorf("idempotent", `needs acks = "all" (acks is %q)`, c.Acks))
+	}
+	if _, err := kafkaclient.Codec(c.Compression); err != nil {
+		errs = append(errs, schema.Errorf("compression", "unknown codec %q: want one of %s", c.Compression, strings.Join(kafkaclient.Compressions, ", ")))
+	}
+	if c.MaxMessageBytes < 1024 || c.MaxMessageBytes > 1<<30 {
+		errs = append(errs, schema.Errorf("max_message_bytes", "must be 1KiB to 1GiB, got %d", int64(c.MaxMessageBytes)))
+	}
+	if c.Oversize != OversizeDrop && c.Oversize != OversizeTruncate {
+		errs = append(errs, schema.Errorf("oversize", "must be %q or %q, got %q", OversizeDrop, OversizeTruncate, c.Oversize))
+	}
+	keys := make([]string, 0, len(c.Producer))
+	for k := range c.Producer {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if setting, ok := firstClass[k]; ok {
+			errs = append(errs, schema.Errorf("producer", "%q has its own setting: use %s", k, setting))
+			continue
+		}
+		parse, ok := producerKeys[k]
+		if !ok {
+			errs = append(errs, schema.Errorf("producer", "unsupported property %q (supported: %s)", k, strings.Join(supportedKeys(), ", ")))
+			continue
+		}
+		if _, err := parse(c.Producer[k]); err != nil {
+			errs = append(errs, schema.Errorf("producer", "%s: %v", k, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func supportedKeys() []string {
+	keys := make([]string, 0, len(producerKeys))
+	for k := range producerKeys {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

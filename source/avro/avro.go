@@ -1,0 +1,459 @@
+// Package avro is the "avro" source: the receiving end of an agent-to-agent hop, speaking Apache
+// Flume's Avro RPC (AvroSourceProtocol over Avro IPC with Netty framing, internal/avrorpc), so
+// both flumego's avro sink and Flume's avro sink or RPC client can send to it.
+//
+// Each call (append or appendBatch) is decoded completely, then handed to the channel
+// processor in one attempt (Process). The answer is OK only after every required channel
+// committed the events; when a put fails (a full channel) the answer is FAILED, and the sender
+// rolls its take back and sends the events again later. Nothing of a call that could not be
+// decoded is put.
+//
+// Both texts of AvroSourceProtocol in circulation (Flume with Avro 1.7.4-1.11.0, and with
+// 1.11.1) are accepted by hash; a client that presents another hash without its text is
+// answered NONE, as Avro does, and its resend with the text is accepted when the text declares
+// the same messages.
+//
+// Bad input — a frame whose count or length is absurd or above max_frame_bytes, a batch above
+// max_batch_events, bytes that are not Avro, a connection that ends or stalls (read_timeout)
+// in the middle of a frame — closes that connection and counts EventReadFail; the listener goes
+// on serving everyone else. Connections refused by ip_filter_rules are closed at once and
+// counted as ConnectionRejectedCount.
+//
+// With compression_type "deflate" every connection is one zlib stream per direction; with ssl
+// it is TLS (server-authenticated). With both, TLS runs inside the zlib stream, as Flume 1.10
+// and later do.
+package avro
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/avrorpc"
+	"github.com/flumego/flumego/internal/backoff"
+	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/source"
+)
+
+// Compression types.
+const (
+	CompressionNone    = "none"
+	CompressionDeflate = "deflate"
+)
+
+// Config is the avro source's configuration.
+type Config struct {
+	// Bind is the address to listen on ("0.0.0.0" for every interface).
+	Bind string `hcl:"bind"`
+	// Port is the TCP port; 0 picks a free one (see Source.Addr).
+	Port int `hcl:"port"`
+	// Threads bounds the connections served at once; 0 means unlimited. Beyond it new
+	// connections wait in the accept backlog.
+	Threads int `hcl:"threads,optional"`
+	// CompressionType is "none" or "deflate"; the sender must use the same.
+	CompressionType string `hcl:"compression_type,optional"`
+	// SSL turns on TLS with the certificate chain and key in CertFile and KeyFile (PEM).
+	SSL      bool   `hcl:"ssl,optional"`
+	CertFile string `hcl:"cert_file,optional"`
+	KeyFile  string `hcl:"key_file,optional"`
+	// IPFilter turns on IPFilterRules: "allow:CIDR" / "deny:CIDR" (or Flume's
+	// "allow:ip:PATTERN"), the first match deciding, unmatched addresses allowed.
+	IPFilter      bool     `hcl:"ip_filter,optional"`
+	IPFilterRules []string `hcl:"ip_filter_rules,optional"`
+	// MaxBatchEvents bounds the events of one appendBatch.
+	MaxBatchEvents int `hcl:"max_batch_events,optional"`
+	// MaxFrameBytes bounds one call's frame.
+	MaxFrameBytes schema.Size `hcl:"max_frame_bytes,optional"`
+	// ReadTimeout bounds how long a frame may take to arrive once it began (and the TLS
+	// handshake, and writing an answer); idle connections between frames are kept.
+	ReadTimeout time.Duration `hcl:"read_timeout,optional"`
+}
+
+// Defaults returns the defaults: unlimited threads, no compression, no TLS, no IP filter,
+// batches of up to 100000 events in frames of up to 64 MiB, and 30s for a frame to arrive.
+func Defaults() *Config {
+	return &Config{CompressionType: CompressionNone, MaxBatchEvents: 100000, MaxFrameBytes: 64 << 20,
+		ReadTimeout: 30 * time.Second}
+}
+
+// maxFrameLimit bounds max_frame_bytes: Avro's frame lengths are int32.
+const maxFrameLimit = 1 << 30
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Bind == "" {
+		errs = append(errs, schema.Errorf("bind", `must not be empty (use "0.0.0.0" to listen on every interface)`))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, schema.Errorf("port", "must be 0-65535, got %d", c.Port))
+	}
+	if c.Threads < 0 {
+		errs = append(errs, schema.Errorf("threads", "must be 0 (unlimited) or more, got %d", c.Threads))
+	}
+	if c.CompressionType != CompressionNone && c.CompressionType != CompressionDeflate {
+		errs = append(errs, schema.Errorf("compression_type", `must be "none" or "deflate", got %q`, c.CompressionType))
+	}
+	if c.SSL {
+		if c.CertFile == "" {
+			errs = append(errs, schema.Errorf("cert_file", "is required with ssl = true"))
+		}
+		if c.KeyFile == "" {
+			errs = append(errs, schema.Errorf("key_file", "is required with ssl = true"))
+		}
+	}
+	if _, err := parseIPRules(c.IPFilterRules); err != nil {
+		errs = append(errs, schema.Errorf("ip_filter_rules", "%v", err))
+	}
+	if c.MaxBatchEvents < 1 {
+		errs = append(errs, schema.Errorf("max_batch_events", "must be at least 1, got %d", c.MaxBatchEvents))
+	}
+	if c.MaxFrameBytes < 1024 || c.MaxFrameBytes > maxFrameLimit {
+		errs = append(errs, schema.Errorf("max_frame_bytes", "must be 1KiB-1GiB, got %v", c.MaxFrameBytes))
+	}
+	if c.ReadTimeout <= 0 {
+		errs = append(errs, schema.Errorf("read_timeout", "must be positive, got %v", c.ReadTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// Warnings reports settings that are likely mistakes.
+func (c *Config) Warnings() []error {
+	var w []error
+	if !c.SSL && (c.CertFile != "" || c.KeyFile != "") {
+		w = append(w, schema.Errorf("ssl", "cert_file and key_file are ignored unless ssl = true"))
+	}
+	if !c.IPFilter && len(c.IPFilterRules) > 0 {
+		w = append(w, schema.Errorf("ip_filter", "ip_filter_rules are ignored unless ip_filter = true"))
+	}
+	return w
+}
+
+// NewFactory returns the factory of the avro source.
+func NewFactory() source.Factory { return source.NewFactory("avro", Defaults, New) }
+
+// Source is a running avro source.
+type Source struct {
+	cfg       Config
+	name      string
+	log       *slog.Logger
+	m         *metrics.Source
+	rejected  *metrics.Counter
+	proc      source.Processor
+	ln        net.Listener
+	tls       *tls.Config
+	rules     []ipRule
+	responder *avrorpc.Responder
+	limits    avrorpc.Limits
+	sem       chan struct{}
+
+	mu      sync.Mutex
+	conns   map[net.Conn]*connState
+	closing bool
+}
+
+// connState is what shutdown needs to know of a connection: whether a call of it is being put
+// and answered, which shutdown lets finish so that a committed call is also acknowledged.
+type connState struct{ busy bool }
+
+// New loads the TLS key pair and opens the listener, so a bad certificate or a port in use
+// fails at start-up; Run serves it. Call Close to release the listener of a source whose Run
+// is never called.
+func New(cfg *Config, set source.Settings) (source.Source, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("avro %s: %w", set.Name, err)
+	}
+	if set.Processor == nil {
+		return nil, fmt.Errorf("avro %s: no processor", set.Name)
+	}
+	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
+		responder: avrorpc.NewFlumeResponder(), conns: map[net.Conn]*connState{},
+		limits: avrorpc.Limits{MaxEvents: cfg.MaxBatchEvents, MaxHeaders: avrorpc.DefaultMaxHeaders}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.m == nil {
+		s.m = metrics.NewRegistry("").Source(set.Name, "avro")
+	}
+	s.rejected = s.m.Component.Counter("ConnectionRejectedCount")
+	if cfg.IPFilter {
+		s.rules, _ = parseIPRules(cfg.IPFilterRules) // checked by Validate
+	}
+	if cfg.Threads > 0 {
+		s.sem = make(chan struct{}, cfg.Threads)
+	}
+	if cfg.SSL {
+		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("avro %s: load cert_file and key_file: %w", set.Name, err)
+		}
+		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	addr := net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("avro %s: listen on %s: %w", set.Name, addr, err)
+	}
+	s.ln = ln
+	return s, nil
+}
+
+// Addr is the address the source listens on, with the port chosen when port was 0.
+func (s *Source) Addr() net.Addr { return s.ln.Addr() }
+
+// Close releases the listener of a source whose Run was never called. While Run serves, cancel
+// its context instead. Close is safe twice.
+func (s *Source) Close() error {
+	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("avro %s: close listener: %w", s.name, err)
+	}
+	return nil
+}
+
+// Run accepts connections and serves each in its own goroutine until ctx ends; then it closes
+// the listener and every connection, waits for their goroutines and returns nil. A call being
+// put at that moment is not answered, so its sender sends it again. Run is called once.
+func (s *Source) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	stop := context.AfterFunc(ctx, s.shutdown)
+	defer func() {
+		cancel()
+		stop()
+		s.shutdown()
+		wg.Wait()
+	}()
+	s.log.Info("listening", "addr", s.ln.Addr().String(), "compression", s.cfg.CompressionType, "ssl", s.cfg.SSL)
+
+	bo := backoff.New(5*time.Millisecond, time.Second)
+	for {
+		if s.sem != nil {
+			select {
+			case s.sem <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		nc, err := s.ln.Accept()
+		if err != nil {
+			s.release()
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			s.m.GenericProcessingFail.Inc()
+			s.log.Warn("accept failed; retrying", "err", err)
+			if bo.Wait(ctx, nil) != nil {
+				return nil
+			}
+			continue
+		}
+		bo.Reset()
+		if s.rules != nil && !s.admit(nc) {
+			nc.Close()
+			s.release()
+			continue
+		}
+		if !s.track(nc) {
+			nc.Close()
+			s.release()
+			return nil
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer s.release()
+			s.serve(ctx, nc)
+		}()
+	}
+}
+
+func (s *Source) release() {
+	if s.sem != nil {
+		<-s.sem
+	}
+}
+
+// admit applies ip_filter_rules to a new connection.
+func (s *Source) admit(nc net.Conn) bool {
+	ap, err := netip.ParseAddrPort(nc.RemoteAddr().String())
+	if err == nil && allowed(s.rules, ap.Addr()) {
+		return true
+	}
+	s.rejected.Inc()
+	s.log.Debug("connection refused by ip_filter_rules", "remote", nc.RemoteAddr().String())
+	return false
+}
+
+// shutdown closes the listener and every connection that is not putting a call, unblocking
+// their readers; a connection putting a call answers it first, then closes (see setBusy).
+func (s *Source) shutdown() {
+	s.ln.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing = true
+	for nc, st := range s.conns {
+		if !st.busy {
+			nc.Close()
+		}
+	}
+}
+
+func (s *Source) track(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[nc] = &connState{}
+	return true
+}
+
+// setBusy marks a connection as putting a call (or done with it); it returns false when the
+// source is stopping and the connection should not go on.
+func (s *Source) setBusy(nc net.Conn, busy bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.conns[nc]; st != nil {
+		st.busy = busy
+	}
+	return !s.closing
+}
+
+func (s *Source) untrack(nc net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, nc)
+}
+
+// errBadInput marks the reasons a connection is closed for what its client sent.
+var errBadInput = errors.New("bad input")
+
+// serve answers the calls of one connection, one at a time, in order.
+func (s *Source) serve(ctx context.Context, nc net.Conn) {
+	s.m.OpenConnectionCount.Add(1)
+	remote := nc.RemoteAddr().String()
+	var conn net.Conn = nc
+	defer func() {
+		conn.Close()
+		s.untrack(nc)
+		s.m.OpenConnectionCount.Add(-1)
+		s.log.Debug("connection closed", "remote", remote)
+	}()
+	s.log.Debug("connection opened", "remote", remote)
+
+	err := s.converse(ctx, nc, &conn)
+	switch {
+	case err == nil, errors.Is(err, io.EOF), ctx.Err() != nil:
+		// The client closed between calls, or the source is stopping.
+	case errors.Is(err, errBadInput), errors.Is(err, avrorpc.ErrMalformed), errors.Is(err, avrorpc.ErrFrameTooLarge),
+		errors.Is(err, io.ErrUnexpectedEOF), isTimeout(err):
+		s.m.EventReadFail.Inc()
+		s.log.Warn("closing connection after bad input", "remote", remote, "err", err)
+	default:
+		s.m.EventReadFail.Inc()
+		s.log.Warn("closing connection after a read or write error", "remote", remote, "err", err)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// converse sets up the connection's layers and answers its calls until it ends. *conn is the
+// outermost layer, which the caller closes.
+func (s *Source) converse(ctx context.Context, nc net.Conn, conn *net.Conn) error {
+	if s.cfg.CompressionType == CompressionDeflate {
+		dc, err := avrorpc.NewDeflateConn(nc, avrorpc.DefaultDeflateLevel)
+		if err != nil {
+			return err
+		}
+		*conn = dc
+	}
+	if s.tls != nil {
+		tc := tls.Server(*conn, s.tls)
+		*conn = tc
+		_ = nc.SetDeadline(time.Now().Add(s.cfg.ReadTimeout))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return fmt.Errorf("%w: tls handshake: %w", errBadInput, err)
+		}
+	}
+	c := *conn
+	br := bufio.NewReaderSize(c, 64<<10)
+	var fb avrorpc.FrameBuilder
+	handshaken := false // the connection's handshake was answered BOTH or CLIENT
+	maxFrame := int(s.cfg.MaxFrameBytes)
+	for {
+		// Wait for the next call as long as the client likes; once it began, it must arrive
+		// within read_timeout.
+		_ = nc.SetDeadline(time.Time{})
+		if _, err := br.Peek(1); err != nil {
+			return err
+		}
+		_ = nc.SetDeadline(time.Now().Add(s.cfg.ReadTimeout))
+		serial, payload, err := avrorpc.ReadFrame(br, nil, maxFrame)
+		if err != nil {
+			return fmt.Errorf("read frame: %w", err)
+		}
+		d := avrorpc.NewDecoder(payload)
+		head, err := avrorpc.ReadRequestHead(d, !handshaken)
+		if err != nil {
+			return fmt.Errorf("%w: call %d: %w", errBadInput, serial, err)
+		}
+		var hs *avrorpc.HandshakeResponse
+		if head.Handshake != nil {
+			if hs, err = s.responder.Handshake(head.Handshake); err != nil {
+				return fmt.Errorf("%w: call %d: %w", errBadInput, serial, err)
+			}
+			if hs.Match == avrorpc.MatchNone {
+				// Not executed: the client resends with its protocol text.
+				avrorpc.BuildHandshakeOnly(&fb, serial, hs)
+				if _, err := c.Write(fb.Bytes()); err != nil {
+					return fmt.Errorf("answer call %d: %w", serial, err)
+				}
+				continue
+			}
+			handshaken = true
+		}
+		events, err := avrorpc.ReadEvents(d, head.Message, s.limits, nil)
+		if err != nil {
+			// Tell a client what it did wrong (an Avro error answer), then hang up.
+			avrorpc.BuildErrorResponse(&fb, serial, hs, "flumego avro source: "+err.Error())
+			_, _ = c.Write(fb.Bytes())
+			return fmt.Errorf("%w: call %d: %w", errBadInput, serial, err)
+		}
+		// The whole call is decoded; only now may it be put. No deadline while the processor
+		// works: a full channel makes Process wait out its keep-alive, not the client. A stop
+		// meanwhile lets the call be answered, so that what was committed is acknowledged.
+		if !s.setBusy(nc, true) {
+			return nil
+		}
+		_ = nc.SetDeadline(time.Time{})
+		status := avrorpc.StatusOK
+		if err := s.proc.Process(ctx, events); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopping: not committed, so not answered
+			}
+			status = avrorpc.StatusFailed
+		}
+		avrorpc.BuildResponse(&fb, serial, hs, status)
+		_ = nc.SetDeadline(time.Now().Add(s.cfg.ReadTimeout))
+		_, err = c.Write(fb.Bytes())
+		if !s.setBusy(nc, false) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("answer call %d: %w", serial, err)
+		}
+	}
+}

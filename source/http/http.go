@@ -1,0 +1,285 @@
+// Package http is the "http" source (Flume's HTTPSource with its default JSONHandler): clients
+// POST a JSON array of events, each {"headers": {"k": "v"}, "body": "text"}, and the answer
+// tells them whether the whole request is durable.
+//
+//   - 200: every event of the request was committed to the channels (one put, one attempt).
+//   - 400: the request is not a JSON array of such objects (or not UTF-8); nothing was put.
+//   - 413: the request is larger than max_request_bytes, or holds more than max_batch_events.
+//   - 503: a channel refused the put (full); nothing is acknowledged and the client retries.
+//   - 405: a method other than POST.
+//
+// Bodies are the UTF-8 bytes of the "body" string; header values must be strings. The request is
+// read and decoded completely before anything is put, so a slow or broken client never leaves
+// half a request in a channel.
+package http
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/source"
+)
+
+// HandlerJSON is the only handler: Flume's org.apache.flume.source.http.JSONHandler.
+const HandlerJSON = "json"
+
+// Config is the http source's configuration.
+type Config struct {
+	// Bind is the address to listen on ("0.0.0.0" for every interface).
+	Bind string `hcl:"bind"`
+	// Port is the TCP port; 0 picks a free one (see Source.Addr).
+	Port int `hcl:"port"`
+	// Handler is the request format; only "json".
+	Handler string `hcl:"handler,optional"`
+	// SSL serves HTTPS with the certificate chain and key in CertFile and KeyFile (PEM).
+	SSL      bool   `hcl:"ssl,optional"`
+	CertFile string `hcl:"cert_file,optional"`
+	KeyFile  string `hcl:"key_file,optional"`
+	// MaxRequestBytes bounds a request's body.
+	MaxRequestBytes schema.Size `hcl:"max_request_bytes,optional"`
+	// MaxBatchEvents bounds the events of one request.
+	MaxBatchEvents int `hcl:"max_batch_events,optional"`
+	// ReadTimeout bounds reading a whole request.
+	ReadTimeout time.Duration `hcl:"read_timeout,optional"`
+}
+
+// Defaults returns the defaults: the JSON handler, no TLS, requests of up to 16 MiB and 100000
+// events, read within 30s.
+func Defaults() *Config {
+	return &Config{Handler: HandlerJSON, MaxRequestBytes: 16 << 20, MaxBatchEvents: 100000, ReadTimeout: 30 * time.Second}
+}
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Bind == "" {
+		errs = append(errs, schema.Errorf("bind", `must not be empty (use "0.0.0.0" to listen on every interface)`))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, schema.Errorf("port", "must be 0-65535, got %d", c.Port))
+	}
+	if c.Handler != HandlerJSON {
+		errs = append(errs, schema.Errorf("handler", `must be "json" (Flume's JSONHandler), got %q`, c.Handler))
+	}
+	if c.SSL && c.CertFile == "" {
+		errs = append(errs, schema.Errorf("cert_file", "is required with ssl = true"))
+	}
+	if c.SSL && c.KeyFile == "" {
+		errs = append(errs, schema.Errorf("key_file", "is required with ssl = true"))
+	}
+	if c.MaxRequestBytes < 1024 || c.MaxRequestBytes > 1<<30 {
+		errs = append(errs, schema.Errorf("max_request_bytes", "must be 1KiB-1GiB, got %v", c.MaxRequestBytes))
+	}
+	if c.MaxBatchEvents < 1 {
+		errs = append(errs, schema.Errorf("max_batch_events", "must be at least 1, got %d", c.MaxBatchEvents))
+	}
+	if c.ReadTimeout <= 0 {
+		errs = append(errs, schema.Errorf("read_timeout", "must be positive, got %v", c.ReadTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// NewFactory returns the factory of the http source.
+func NewFactory() source.Factory { return source.NewFactory("http", Defaults, New) }
+
+// Source is a running http source.
+type Source struct {
+	cfg  Config
+	name string
+	log  *slog.Logger
+	m    *metrics.Source
+	proc source.Processor
+	ln   net.Listener
+	srv  *http.Server
+	ctx  context.Context // Run's, for the puts of requests
+}
+
+// New opens the listener (and loads the key pair), so a port in use or a bad certificate fails
+// at start-up; Run serves it.
+func New(cfg *Config, set source.Settings) (source.Source, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("http %s: %w", set.Name, err)
+	}
+	if set.Processor == nil {
+		return nil, fmt.Errorf("http %s: no processor", set.Name)
+	}
+	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.m == nil {
+		s.m = metrics.NewRegistry("").Source(set.Name, "http")
+	}
+	s.srv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: min(cfg.ReadTimeout, 10*time.Second),
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.ReadTimeout + time.Minute, // the put may wait out a channel's keep-alive
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				s.m.OpenConnectionCount.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				s.m.OpenConnectionCount.Add(-1)
+			}
+		},
+	}
+	if cfg.SSL {
+		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("http %s: load cert_file and key_file: %w", set.Name, err)
+		}
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	addr := net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http %s: listen on %s: %w", set.Name, addr, err)
+	}
+	s.ln = ln
+	return s, nil
+}
+
+// Addr is the address the source listens on.
+func (s *Source) Addr() net.Addr { return s.ln.Addr() }
+
+// Close releases the listener of a source whose Run was never called. Close is safe twice.
+func (s *Source) Close() error {
+	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("http %s: close listener: %w", s.name, err)
+	}
+	return nil
+}
+
+// Run serves requests until ctx ends, then stops accepting, lets requests being put finish
+// (within 5s) and returns nil.
+func (s *Source) Run(ctx context.Context) error {
+	s.ctx = ctx
+	s.log.Info("listening", "addr", s.ln.Addr().String(), "ssl", s.cfg.SSL)
+	errc := make(chan error, 1)
+	go func() {
+		if s.cfg.SSL {
+			errc <- s.srv.ServeTLS(s.ln, "", "")
+		} else {
+			errc <- s.srv.Serve(s.ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http %s: serve: %w", s.name, err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(sctx); err != nil {
+		s.srv.Close()
+	}
+	<-errc
+	return nil
+}
+
+// jsonEvent is one element of the request's array.
+type jsonEvent struct {
+	Headers map[string]string `json:"headers"`
+	Body    *string           `json:"body"`
+}
+
+// ServeHTTP handles one request: decode it all, put it in one attempt, answer.
+func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "only POST is supported", http.StatusMethodNotAllowed)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if _, params, err := mime.ParseMediaType(ct); err == nil {
+			if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+				s.bad(w, r, http.StatusBadRequest, fmt.Errorf("unsupported charset %q: send UTF-8", cs))
+				return
+			}
+		}
+	}
+	events, status, err := s.decode(w, r)
+	if err != nil {
+		s.bad(w, r, status, err)
+		return
+	}
+	ctx := s.ctx
+	if ctx == nil {
+		ctx = r.Context()
+	}
+	if err := s.proc.Process(ctx, events); err != nil {
+		s.log.Debug("put failed; answering 503", "remote", r.RemoteAddr, "events", len(events), "err", err)
+		http.Error(w, "channel refused the events: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// decode reads the whole request into events.
+func (s *Source) decode(w http.ResponseWriter, r *http.Request) ([]channel.Event, int, error) {
+	body := http.MaxBytesReader(w, r.Body, int64(s.cfg.MaxRequestBytes))
+	data, err := io.ReadAll(body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request larger than max_request_bytes (%v)", s.cfg.MaxRequestBytes)
+		}
+		return nil, http.StatusBadRequest, fmt.Errorf("read request: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('[') {
+		return nil, http.StatusBadRequest, errors.New(`want a JSON array of {"headers": {...}, "body": "..."}`)
+	}
+	var events []channel.Event
+	for dec.More() {
+		if len(events) == s.cfg.MaxBatchEvents {
+			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("more than max_batch_events (%d) events", s.cfg.MaxBatchEvents)
+		}
+		var je jsonEvent
+		if err := dec.Decode(&je); err != nil {
+			return nil, http.StatusBadRequest, fmt.Errorf("event %d: %w", len(events), err)
+		}
+		e := channel.Event{Body: []byte{}}
+		if je.Body != nil {
+			e.Body = []byte(*je.Body)
+		}
+		if len(je.Headers) > 0 {
+			e.Headers = je.Headers
+		}
+		events = append(events, e)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, http.StatusBadRequest, fmt.Errorf("after event %d: %w", len(events), err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, http.StatusBadRequest, errors.New("data after the JSON array")
+	}
+	return events, 0, nil
+}
+
+// bad answers a request that could not be decoded and counts it.
+func (s *Source) bad(w http.ResponseWriter, r *http.Request, status int, err error) {
+	s.m.EventReadFail.Inc()
+	s.log.Debug("bad request", "remote", r.RemoteAddr, "status", status, "err", err)
+	http.Error(w, err.Error(), status)
+}

@@ -1,0 +1,523 @@
+// Package syslog is the "syslog" source: Flume's syslogtcp and syslogudp sources in one type,
+// selected by protocol. It receives RFC 3164 and RFC 5424 messages and makes each an event with
+// Flume's headers: Facility, Severity, priority, version, timestamp (epoch milliseconds), host,
+// and flume.syslog.status ("Invalid" for a message without "<PRI>", "Incomplete" for one cut
+// at event_size). The body is the message after its host name, unless keep_fields keeps some or
+// all of the parsed fields in it; a message of neither shape keeps its whole text.
+//
+// Over TCP a connection may frame its messages by newlines (one "\r" before the "\n" is
+// stripped, empty lines are skipped) or by octet counting (RFC 6587: "LEN SP MSG"), detected
+// per message by its first byte: a digit means octet counting, as a syslog message starts with
+// "<". A newline-framed line longer than event_size is cut into events of event_size bytes (the
+// first Incomplete, the rest as Flume makes them); an octet-counted message longer than
+// event_size is cut and the rest of it discarded, as is the rest of a UDP datagram. Each UDP
+// datagram is one message (a trailing newline is stripped).
+//
+// Messages already received are delivered together, up to batch_size, through the processor's
+// Deliver, which waits while a channel is full: a TCP client is slowed down by back-pressure,
+// while UDP datagrams the socket cannot buffer meanwhile are lost (it is UDP). client_ip_header
+// names a header that receives the sender's address.
+package syslog
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/backoff"
+	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/source"
+)
+
+// Protocols.
+const (
+	ProtocolTCP = "tcp"
+	ProtocolUDP = "udp"
+)
+
+// minEventSize is Flume's smallest event_size.
+const minEventSize = 10
+
+// maxEventSize bounds event_size: a TCP connection buffers one message of that size.
+const maxEventSize = 64 << 20
+
+// maxUDPSize is the largest UDP datagram.
+const maxUDPSize = 65535
+
+// Config is the syslog source's configuration.
+type Config struct {
+	// Host is the address to listen on (Flume's host).
+	Host string `hcl:"host"`
+	// Port is the TCP or UDP port; 0 picks a free one (see Source.Addr).
+	Port int `hcl:"port"`
+	// Protocol is "tcp" (Flume's syslogtcp) or "udp" (syslogudp).
+	Protocol string `hcl:"protocol,optional"`
+	// EventSize is the most bytes of one message; longer ones are cut (Incomplete).
+	EventSize int `hcl:"event_size,optional"`
+	// KeepFields is "none", "all", or any of "priority version timestamp hostname": the parsed
+	// fields kept in the body.
+	KeepFields string `hcl:"keep_fields,optional"`
+	// ClientIPHeader, when set, is the header that receives the sender's IP address.
+	ClientIPHeader string `hcl:"client_ip_header,optional"`
+	// Batch is the most messages delivered in one put (batch_size).
+	Batch int `hcl:"batch_size,optional"`
+	// MaxConnections bounds the TCP connections served at once; 0 means unlimited.
+	MaxConnections int `hcl:"max_connections,optional"`
+}
+
+// Defaults returns Flume's defaults: TCP, event_size 2500, keep_fields none, and batches of up
+// to 100 messages.
+func Defaults() *Config {
+	return &Config{Protocol: ProtocolTCP, EventSize: 2500, KeepFields: "none", Batch: 100}
+}
+
+// BatchSize is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage.
+func (c *Config) BatchSize() int { return c.Batch }
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Host == "" {
+		errs = append(errs, schema.Errorf("host", `must not be empty (use "0.0.0.0" to listen on every interface)`))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, schema.Errorf("port", "must be 0-65535, got %d", c.Port))
+	}
+	if c.Protocol != ProtocolTCP && c.Protocol != ProtocolUDP {
+		errs = append(errs, schema.Errorf("protocol", `must be "tcp" or "udp", got %q`, c.Protocol))
+	}
+	if c.EventSize < minEventSize || c.EventSize > maxEventSize {
+		errs = append(errs, schema.Errorf("event_size", "must be %d-%d bytes, got %d", minEventSize, maxEventSize, c.EventSize))
+	}
+	if _, ok := parseKeep(c.KeepFields); !ok {
+		errs = append(errs, schema.Errorf("keep_fields", `must be "none", "all", or words among priority, version, timestamp and hostname; got %q`, c.KeepFields))
+	}
+	if c.Batch < 1 {
+		errs = append(errs, schema.Errorf("batch_size", "must be at least 1, got %d", c.Batch))
+	}
+	if c.MaxConnections < 0 {
+		errs = append(errs, schema.Errorf("max_connections", "must be 0 (unlimited) or more, got %d", c.MaxConnections))
+	}
+	return errors.Join(errs...)
+}
+
+// NewFactory returns the factory of the syslog source.
+func NewFactory() source.Factory { return source.NewFactory("syslog", Defaults, New) }
+
+// Source is a running syslog source.
+type Source struct {
+	cfg   Config
+	name  string
+	log   *slog.Logger
+	m     *metrics.Source
+	proc  source.Processor
+	parse *parser
+	ln    net.Listener   // tcp
+	pc    net.PacketConn // udp
+	sem   chan struct{}
+
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	closing bool
+}
+
+// New opens the listener or the UDP socket, so a port in use fails at start-up; Run serves it.
+// Call Close to release it when Run is never called.
+func New(cfg *Config, set source.Settings) (source.Source, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("syslog %s: %w", set.Name, err)
+	}
+	if set.Processor == nil {
+		return nil, fmt.Errorf("syslog %s: no processor", set.Name)
+	}
+	k, _ := parseKeep(cfg.KeepFields)
+	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
+		parse: newParser(k), conns: map[net.Conn]struct{}{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.m == nil {
+		s.m = metrics.NewRegistry("").Source(set.Name, "syslog")
+	}
+	if cfg.MaxConnections > 0 {
+		s.sem = make(chan struct{}, cfg.MaxConnections)
+	}
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	var err error
+	if cfg.Protocol == ProtocolUDP {
+		s.pc, err = net.ListenPacket("udp", addr)
+	} else {
+		s.ln, err = net.Listen("tcp", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("syslog %s: listen on %s/%s: %w", set.Name, addr, cfg.Protocol, err)
+	}
+	return s, nil
+}
+
+// Addr is the address the source listens on, with the port chosen when port was 0.
+func (s *Source) Addr() net.Addr {
+	if s.pc != nil {
+		return s.pc.LocalAddr()
+	}
+	return s.ln.Addr()
+}
+
+// Close releases the socket of a source whose Run was never called. Close is safe twice.
+func (s *Source) Close() error {
+	var err error
+	if s.pc != nil {
+		err = s.pc.Close()
+	} else {
+		err = s.ln.Close()
+	}
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("syslog %s: close: %w", s.name, err)
+	}
+	return nil
+}
+
+// Run serves until ctx ends, then closes the socket (and every TCP connection) and returns nil.
+// A batch being delivered at that moment is abandoned by Deliver.
+func (s *Source) Run(ctx context.Context) error {
+	s.log.Info("listening", "addr", s.Addr().String(), "protocol", s.cfg.Protocol)
+	if s.pc != nil {
+		return s.runUDP(ctx)
+	}
+	return s.runTCP(ctx)
+}
+
+func (s *Source) runTCP(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	stop := context.AfterFunc(ctx, s.shutdown)
+	defer func() {
+		cancel()
+		stop()
+		s.shutdown()
+		wg.Wait()
+	}()
+	bo := backoff.New(5*time.Millisecond, time.Second)
+	for {
+		if s.sem != nil {
+			select {
+			case s.sem <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		nc, err := s.ln.Accept()
+		if err != nil {
+			s.release()
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			s.m.GenericProcessingFail.Inc()
+			s.log.Warn("accept failed; retrying", "err", err)
+			if bo.Wait(ctx, nil) != nil {
+				return nil
+			}
+			continue
+		}
+		bo.Reset()
+		if !s.track(nc) {
+			nc.Close()
+			s.release()
+			return nil
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer s.release()
+			s.serve(ctx, nc)
+		}()
+	}
+}
+
+func (s *Source) release() {
+	if s.sem != nil {
+		<-s.sem
+	}
+}
+
+func (s *Source) shutdown() {
+	s.ln.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing = true
+	for nc := range s.conns {
+		nc.Close()
+	}
+}
+
+func (s *Source) track(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[nc] = struct{}{}
+	return true
+}
+
+func (s *Source) untrack(nc net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, nc)
+}
+
+// clientIP is the host part of addr.
+func clientIP(addr net.Addr) string {
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		return a.IP.String()
+	case *net.UDPAddr:
+		return a.IP.String()
+	}
+	h, _, _ := net.SplitHostPort(addr.String())
+	return h
+}
+
+// serve reads one TCP connection's messages and delivers them.
+func (s *Source) serve(ctx context.Context, nc net.Conn) {
+	s.m.OpenConnectionCount.Add(1)
+	remote := nc.RemoteAddr().String()
+	ip := clientIP(nc.RemoteAddr())
+	defer func() {
+		nc.Close()
+		s.untrack(nc)
+		s.m.OpenConnectionCount.Add(-1)
+	}()
+	br := bufio.NewReaderSize(nc, 64<<10)
+	fr := &framer{br: br, max: s.cfg.EventSize}
+	batch := make([]channel.Event, 0, s.cfg.Batch)
+	for {
+		msg, incomplete, err := fr.next()
+		if msg != nil {
+			batch = append(batch, s.build(msg, incomplete, ip))
+		}
+		// Deliver what has arrived: never wait for more data to fill a batch.
+		if len(batch) > 0 && (err != nil || len(batch) == s.cfg.Batch || br.Buffered() == 0 && !fr.pending()) {
+			if derr := s.proc.Deliver(ctx, batch); derr != nil {
+				if ctx.Err() == nil {
+					s.m.GenericProcessingFail.Inc()
+					s.log.Warn("cannot deliver batch; closing connection", "remote", remote, "events", len(batch), "err", derr)
+				}
+				return
+			}
+			batch = make([]channel.Event, 0, s.cfg.Batch)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
+				s.m.EventReadFail.Inc()
+				s.log.Warn("read failed; closing connection", "remote", remote, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// build makes the event of one message.
+func (s *Source) build(msg []byte, incomplete bool, ip string) channel.Event {
+	e := s.parse.event(msg, incomplete)
+	if s.cfg.ClientIPHeader != "" {
+		e.Headers[s.cfg.ClientIPHeader] = ip
+	}
+	return e
+}
+
+// framer splits a TCP stream into messages: octet-counted or newline-terminated.
+type framer struct {
+	br  *bufio.Reader
+	max int
+	// rest is read but not yet returned: pieces of a line cut at max, or, with cont, the start
+	// of the next piece of a line that goes on.
+	rest []byte
+	cont bool
+}
+
+// pending reports whether a message can be returned without reading.
+func (f *framer) pending() bool { return len(f.rest) >= f.max || len(f.rest) > 0 && !f.cont }
+
+// next returns the next message (nil with an error at the end) and whether it was cut at max.
+// A line longer than max is returned in pieces of max bytes as they arrive, so a client never
+// makes the source hold more than about max bytes.
+func (f *framer) next() (msg []byte, incomplete bool, err error) {
+	if f.pending() {
+		return f.piece()
+	}
+	for !f.cont {
+		c, err := f.br.Peek(1)
+		if err != nil {
+			return nil, false, err
+		}
+		if c[0] == '\n' {
+			f.br.Discard(1) // an empty line (or the end of one cut at max): Flume skips it
+			continue
+		}
+		if c[0] >= '1' && c[0] <= '9' {
+			return f.octets()
+		}
+		break
+	}
+	return f.line()
+}
+
+// octets reads "LEN SP MSG"; a message above max is cut and the rest of it discarded.
+func (f *framer) octets() ([]byte, bool, error) {
+	head, err := f.br.ReadSlice(' ')
+	if err != nil || len(head) > 10 {
+		return nil, false, fmt.Errorf("octet counting: bad length prefix %q", truncate(head, 12))
+	}
+	n, perr := strconv.Atoi(string(head[:len(head)-1]))
+	if perr != nil || n < 1 {
+		return nil, false, fmt.Errorf("octet counting: bad length %q", head[:len(head)-1])
+	}
+	keep := min(n, f.max)
+	buf := make([]byte, keep)
+	if _, err := io.ReadFull(f.br, buf); err != nil {
+		return nil, false, fmt.Errorf("octet counting: message of %d bytes cut short: %w", n, unexpected(err))
+	}
+	if _, err := f.br.Discard(n - keep); err != nil {
+		return nil, false, fmt.Errorf("octet counting: message of %d bytes cut short: %w", n, unexpected(err))
+	}
+	return buf, n > keep, nil
+}
+
+// line reads (the rest of) a newline-terminated message, or its next max bytes.
+func (f *framer) line() ([]byte, bool, error) {
+	line := f.rest
+	f.rest = nil
+	for {
+		chunk, err := f.br.ReadSlice('\n')
+		line = append(line, chunk...)
+		switch {
+		case err == nil:
+			line = line[:len(line)-1]
+			if n := len(line); n > 0 && line[n-1] == '\r' {
+				line = line[:n-1]
+			}
+			f.cont = false
+		case errors.Is(err, bufio.ErrBufferFull):
+			if len(line) < f.max {
+				continue
+			}
+			f.cont = true // max bytes and still no end of line
+		case errors.Is(err, io.EOF) && len(line) > 0:
+			f.cont = false // a last line without "\n" at a clean end
+		default:
+			return nil, false, err
+		}
+		break
+	}
+	if len(line) == 0 {
+		return f.next()
+	}
+	f.rest = line
+	return f.piece()
+}
+
+// piece returns the next piece of at most max bytes of the line in rest.
+func (f *framer) piece() ([]byte, bool, error) {
+	n := min(len(f.rest), f.max)
+	msg := f.rest[:n]
+	f.rest = f.rest[n:]
+	more := len(f.rest) > 0 || f.cont
+	if len(f.rest) == 0 {
+		f.rest = nil
+	}
+	return msg, n == f.max && more, nil
+}
+
+func truncate(b []byte, n int) []byte { return b[:min(len(b), n)] }
+
+func unexpected(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// runUDP reads datagrams in one goroutine and delivers them in another, in batches of what has
+// arrived, so a slow put does not stop the reading (the socket buffer is small).
+func (s *Source) runUDP(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { s.pc.Close() })
+	defer stop()
+	events := make(chan channel.Event, s.cfg.Batch)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.deliverUDP(ctx, events)
+	}()
+	buf := make([]byte, maxUDPSize)
+	for {
+		n, addr, err := s.pc.ReadFrom(buf)
+		if n > 0 {
+			msg := buf[:n]
+			if msg[n-1] == '\n' {
+				msg = msg[:n-1]
+			}
+			cut := len(msg) > s.cfg.EventSize
+			if cut {
+				msg = msg[:s.cfg.EventSize]
+			}
+			if len(msg) > 0 {
+				select {
+				case events <- s.build(msg, cut, clientIP(addr)):
+				case <-ctx.Done():
+				}
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				break
+			}
+			s.m.EventReadFail.Inc()
+			s.log.Warn("read failed", "err", err)
+		}
+	}
+	cancel()
+	wg.Wait()
+	return nil
+}
+
+func (s *Source) deliverUDP(ctx context.Context, events <-chan channel.Event) {
+	for {
+		var batch []channel.Event
+		select {
+		case e := <-events:
+			batch = append(make([]channel.Event, 0, s.cfg.Batch), e)
+		case <-ctx.Done():
+			return
+		}
+	more:
+		for len(batch) < s.cfg.Batch {
+			select {
+			case e := <-events:
+				batch = append(batch, e)
+			default:
+				break more
+			}
+		}
+		if err := s.proc.Deliver(ctx, batch); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.m.GenericProcessingFail.Inc()
+			s.log.Warn("cannot deliver batch; dropped", "events", len(batch), "err", err)
+		}
+	}
+}

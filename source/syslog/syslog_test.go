@@ -1,0 +1,177 @@
+package syslog_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/source"
+	"github.com/flumego/flumego/source/syslog"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type recorder struct {
+	mu     sync.Mutex
+	events []channel.Event
+}
+
+func (r *recorder) Process(_ context.Context, events []channel.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, events...)
+	return nil
+}
+
+func (r *recorder) Deliver(ctx context.Context, events []channel.Event) error {
+	return r.Process(ctx, events)
+}
+
+func (r *recorder) got() []channel.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]channel.Event(nil), r.events...)
+}
+
+func start(t *testing.T, mod func(*syslog.Config)) (*syslog.Source, *recorder, *metrics.Source) {
+	t.Helper()
+	cfg := syslog.Defaults()
+	cfg.Host, cfg.Port = "127.0.0.1", 0
+	if mod != nil {
+		mod(cfg)
+	}
+	rec := &recorder{}
+	m := metrics.NewRegistry("a1").Source("r1", "syslog")
+	src, err := syslog.New(cfg, source.Settings{Name: "r1", Metrics: m, Processor: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return src.(*syslog.Source), rec, m
+}
+
+func waitEvents(t *testing.T, rec *recorder, n int) []channel.Event {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(rec.got()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d events, want %d", len(rec.got()), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return rec.got()
+}
+
+func TestTCPNewlineAndOctetCountedMessages(t *testing.T) {
+	src, rec, _ := start(t, func(c *syslog.Config) { c.ClientIPHeader = "client" })
+	c, err := net.Dial("tcp", src.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent strings.Builder
+	var want []string
+	for i := range 500 {
+		body := fmt.Sprintf("app - - - message %d", i)
+		msg := fmt.Sprintf("<14>1 2024-01-02T03:04:05Z host%d %s", i%3, body)
+		if i%2 == 0 {
+			fmt.Fprintf(&sent, "%s\n", msg)
+		} else {
+			fmt.Fprintf(&sent, "%d %s", len(msg), msg)
+		}
+		want = append(want, body)
+	}
+	if _, err := c.Write([]byte(sent.String())); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	got := waitEvents(t, rec, len(want))
+	for i, e := range got {
+		if string(e.Body) != want[i] || e.Headers["host"] != fmt.Sprintf("host%d", i%3) || e.Headers["client"] != "127.0.0.1" ||
+			e.Headers["Facility"] != "1" || e.Headers["Severity"] != "6" || e.Headers["timestamp"] != "1704164645000" {
+			t.Fatalf("event %d: %v %q", i, e.Headers, e.Body)
+		}
+	}
+}
+
+func TestUDPDatagrams(t *testing.T) {
+	src, rec, _ := start(t, func(c *syslog.Config) { c.Protocol, c.EventSize = "udp", 40 })
+	c, err := net.Dial("udp", src.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msgs := []string{"<13>Feb  5 17:32:18 h1 first\n", "<13>Feb  5 17:32:18 h1 a message longer than the event size of forty bytes", "plain"}
+	for _, m := range msgs {
+		if _, err := c.Write([]byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := waitEvents(t, rec, 3)
+	if string(got[0].Body) != "first" || got[0].Headers["host"] != "h1" {
+		t.Errorf("first: %v %q", got[0].Headers, got[0].Body)
+	}
+	if got[1].Headers["flume.syslog.status"] != "Incomplete" || string(got[1].Body) != "a message longer " {
+		t.Errorf("cut: %v %q", got[1].Headers, got[1].Body)
+	}
+	if got[2].Headers["flume.syslog.status"] != "Invalid" || string(got[2].Body) != "plain" {
+		t.Errorf("invalid: %v %q", got[2].Headers, got[2].Body)
+	}
+}
+
+func TestBadOctetCountingClosesOnlyThatConnection(t *testing.T) {
+	src, rec, m := start(t, nil)
+	bad, err := net.Dial("tcp", src.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	bad.Write([]byte("99999999999999 x"))
+	bad.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := bad.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the connection stayed open")
+	}
+	good, err := net.Dial("tcp", src.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	good.Write([]byte("<13>Feb  5 17:32:18 h1 fine\n"))
+	good.Close()
+	if got := waitEvents(t, rec, 1); string(got[0].Body) != "fine" {
+		t.Fatalf("%q", got[0].Body)
+	}
+	if m.EventReadFail.Load() != 1 {
+		t.Fatalf("EventReadFail = %d", m.EventReadFail.Load())
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	cfg := syslog.Defaults()
+	cfg.Port, cfg.Protocol, cfg.EventSize, cfg.KeepFields, cfg.Batch, cfg.MaxConnections = -1, "sctp", 5, "everything", 0, -1
+	err := cfg.Validate()
+	for _, a := range []string{"host", "port", "protocol", "event_size", "keep_fields", "batch_size", "max_connections"} {
+		if err == nil || !strings.Contains(err.Error(), a+":") {
+			t.Errorf("no error about %s in %v", a, err)
+		}
+	}
+	cfg = syslog.Defaults()
+	cfg.Host, cfg.KeepFields = "0.0.0.0", "hostname timestamp"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,108 @@
+package taildir
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// position is one entry of the position file. The first three fields are Flume's TAILDIR
+// format; dev and the fingerprint are flumego's additions, optional when reading, so a Flume
+// position file is read as it is.
+type position struct {
+	Inode uint64 `json:"inode"`
+	Pos   int64  `json:"pos"`
+	File  string `json:"file"`
+	// Dev is the device number; 0 when unknown (a Flume file).
+	Dev uint64 `json:"dev,omitempty"`
+	// FP is the fingerprint: the hex CRC-64 of the file's first FPLen bytes.
+	FP    string `json:"fp,omitempty"`
+	FPLen int    `json:"fplen,omitempty"`
+}
+
+// readPositions reads a position file; a missing file is an empty list. Entries with extra
+// fields are accepted (they are ignored).
+func readPositions(path string) ([]position, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, nil
+	}
+	var ps []position
+	if err := json.Unmarshal(b, &ps); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return ps, nil
+}
+
+// writePositions replaces the position file atomically: the entries go to a temporary file in
+// the same directory, which is synced and renamed over the old one, and the directory is
+// synced, so a crash leaves either the old or the new file, never a torn one.
+func writePositions(path string, ps []position) error {
+	buf := make([]byte, 0, 64+len(ps)*96)
+	buf = append(buf, '[')
+	for i, p := range ps {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"inode":`...)
+		buf = strconv.AppendUint(buf, p.Inode, 10)
+		buf = append(buf, `,"pos":`...)
+		buf = strconv.AppendInt(buf, p.Pos, 10)
+		buf = append(buf, `,"file":`...)
+		name, _ := json.Marshal(p.File)
+		buf = append(buf, name...)
+		if p.Dev != 0 {
+			buf = append(buf, `,"dev":`...)
+			buf = strconv.AppendUint(buf, p.Dev, 10)
+		}
+		if p.FPLen > 0 {
+			buf = append(buf, `,"fp":"`...)
+			buf = append(buf, p.FP...)
+			buf = append(buf, `","fplen":`...)
+			buf = strconv.AppendInt(buf, int64(p.FPLen), 10)
+		}
+		buf = append(buf, '}')
+	}
+	buf = append(buf, "]\n"...)
+
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	if _, err := tmp.Write(buf); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
