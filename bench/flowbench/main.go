@@ -60,7 +60,11 @@ func main() {
 			return seqFlow(*agentBin, "examples/seq-null.hcl", b, n)
 		}})
 	}
-	scenarios = append(scenarios, scenario{"seq → file(fsync=commit) → null, batch 1000", func() result {
+	fsync := os.Getenv("FLUMEGO_FSYNC") // the file channel's fsync mode: commit (default) or interval
+	if fsync == "" {
+		fsync = "commit"
+	}
+	scenarios = append(scenarios, scenario{"seq → file(fsync=" + fsync + ") → null, batch 1000", func() result {
 		return seqFlow(*agentBin, "examples/seq-file-null.hcl", 1000, *total/5)
 	}})
 	scenarios = append(scenarios, scenario{"netcat → memory → null, 150-byte lines, no acks", func() result {

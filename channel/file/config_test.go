@@ -3,7 +3,6 @@ package file
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/exampletest"
 )
 
 func decodeConfig(t *testing.T, src string) (*Config, hcl.Diagnostics) {
@@ -128,39 +128,19 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 // TestExample decodes every channel block of example.hcl through the factory and opens it,
 // with its dir moved under the test's temporary dir.
 func TestExample(t *testing.T) {
-	src, err := os.ReadFile("example.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, diags := hclsyntax.ParseConfig(src, "example.hcl", hcl.InitialPos)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
 	f := NewFactory()
-	n := 0
-	for _, b := range file.Body.(*hclsyntax.Body).Blocks {
-		if b.Type != "channel" || len(b.Labels) != 2 || b.Labels[0] != "file" {
-			continue
-		}
-		n++
-		cfg, diags := f.Decode(b.Body, nil, `channel "file" "`+b.Labels[1]+`"`, b.DefRange())
-		if diags.HasErrors() {
-			t.Fatalf("%s: %v", b.Labels[1], diags)
-		}
-		c := cfg.(*Config)
+	for _, b := range exampletest.Decode(t, "channel", "file", f) {
+		c := b.Config.(*Config)
 		c.Dir = filepath.Join(t.TempDir(), filepath.Base(c.Dir))
-		ch, err := f.Create(c, channel.Settings{Name: b.Labels[1], Type: "file"})
+		ch, err := f.Create(c, channel.Settings{Name: b.Name, Type: "file"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := channel.PutBatch(context.Background(), ch, []channel.Event{{Body: []byte("x")}}); err != nil {
-			t.Errorf("%s: put: %v", b.Labels[1], err)
+			t.Errorf("%s: put: %v", b.Name, err)
 		}
 		if err := ch.Close(context.Background()); err != nil {
 			t.Error(err)
 		}
-	}
-	if n == 0 {
-		t.Fatal("example.hcl holds no file channel")
 	}
 }
