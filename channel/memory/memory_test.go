@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/channel/channeltest"
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/exampletest"
 	"github.com/flumego/flumego/internal/metrics"
 )
 
@@ -593,35 +593,15 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 
 // TestExample decodes every channel block of example.hcl through the factory and opens it.
 func TestExample(t *testing.T) {
-	src, err := os.ReadFile("example.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, diags := hclsyntax.ParseConfig(src, "example.hcl", hcl.InitialPos)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
 	f := NewFactory()
-	n := 0
-	for _, b := range file.Body.(*hclsyntax.Body).Blocks {
-		if b.Type != "channel" || len(b.Labels) != 2 || b.Labels[0] != "memory" {
-			continue
-		}
-		n++
-		cfg, diags := f.Decode(b.Body, nil, `channel "memory" "`+b.Labels[1]+`"`, b.DefRange())
-		if diags.HasErrors() {
-			t.Fatalf("%s: %v", b.Labels[1], diags)
-		}
-		ch, err := f.Create(cfg, channel.Settings{Name: b.Labels[1], Type: "memory"})
+	for _, b := range exampletest.Decode(t, "channel", "memory", f) {
+		ch, err := f.Create(b.Config, channel.Settings{Name: b.Name, Type: "memory"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := putBodies(context.Background(), ch, 10); err != nil {
-			t.Errorf("%s: put: %v", b.Labels[1], err)
+			t.Errorf("%s: put: %v", b.Name, err)
 		}
 		_ = ch.Close(context.Background())
-	}
-	if n == 0 {
-		t.Fatal("example.hcl holds no memory channel")
 	}
 }

@@ -30,3 +30,28 @@ func TestDataAndDir(t *testing.T) {
 		t.Error("Data of a closed file succeeded")
 	}
 }
+
+func TestInPlace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := InPlace(path, f); err != nil {
+		t.Fatalf("InPlace of the file at its own name = %v", err)
+	}
+	if err := os.Rename(path, path+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if err := InPlace(path, f); err == nil {
+		t.Error("InPlace succeeded after the file was moved away")
+	}
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := InPlace(path, f); err == nil {
+		t.Error("InPlace succeeded with another file at the name")
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/avrorpc/avrotest"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/sink/avro"
 	"github.com/flumego/flumego/source"
@@ -25,49 +26,31 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // receiver is the next hop of these tests: flumego's avro source, whose processor records
-// what it committed and refuses while full is set.
+// what it committed and refuses while refusing is set.
 type receiver struct {
+	sourcetest.Processor
 	addr string
 	port int
-	mu   sync.Mutex
-	got  []channel.Event
-	full bool
 	// gate, when set, holds every put until it is closed; entered receives once per put.
 	gate    chan struct{}
 	entered chan struct{}
 }
 
-func (r *receiver) Process(_ context.Context, events []channel.Event) error {
+func (r *receiver) Process(ctx context.Context, events []channel.Event) error {
 	if r.gate != nil {
 		r.entered <- struct{}{}
 		<-r.gate
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.full {
-		return channel.ErrFull
+	// The events share the call's buffer; keep copies as a channel would keep them.
+	kept := make([]channel.Event, len(events))
+	for i, e := range events {
+		kept[i] = channel.Event{Headers: e.Headers, Body: append([]byte(nil), e.Body...)}
 	}
-	for _, e := range events {
-		// The events share the call's buffer; keep copies as a channel would keep them.
-		r.got = append(r.got, channel.Event{Headers: e.Headers, Body: append([]byte(nil), e.Body...)})
-	}
-	return nil
+	return r.Processor.Process(ctx, kept)
 }
 
 func (r *receiver) Deliver(ctx context.Context, events []channel.Event) error {
 	return r.Process(ctx, events)
-}
-
-func (r *receiver) events() []channel.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]channel.Event(nil), r.got...)
-}
-
-func (r *receiver) setFull(b bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.full = b
 }
 
 func startReceiver(t *testing.T, mod func(*avrosource.Config)) *receiver {
@@ -143,7 +126,7 @@ func TestSinkToSource(t *testing.T) {
 						}
 						want = append(want, batch...)
 					}
-					if got := r.events(); !reflect.DeepEqual(got, want) {
+					if got := r.Events(); !reflect.DeepEqual(got, want) {
 						t.Fatalf("received %d events, want %d in order", len(got), len(want))
 					}
 					if c := m.ConnectionCreatedCount.Load(); c != 1 {
@@ -158,7 +141,7 @@ func TestSinkToSource(t *testing.T) {
 func TestAFailedAnswerFailsTheWriteAndTheNextWriteReconnects(t *testing.T) {
 	r := startReceiver(t, nil)
 	s, m := newSink(t, r.port, 10, nil)
-	r.setFull(true)
+	r.SetRefusing(true)
 	err := s.Write(context.Background(), events("x", 10))
 	if err == nil || !strings.Contains(err.Error(), "FAILED") {
 		t.Fatalf("Write into a full next hop: %v, want FAILED", err)
@@ -166,12 +149,12 @@ func TestAFailedAnswerFailsTheWriteAndTheNextWriteReconnects(t *testing.T) {
 	if m.ConnectionClosedCount.Load() != 1 {
 		t.Fatalf("ConnectionClosedCount = %d after a failed write", m.ConnectionClosedCount.Load())
 	}
-	r.setFull(false)
+	r.SetRefusing(false)
 	if err := s.Write(context.Background(), events("x", 10)); err != nil {
 		t.Fatalf("Write after the next hop has room: %v", err)
 	}
-	if m.ConnectionCreatedCount.Load() != 2 || len(r.events()) != 10 {
-		t.Fatalf("created %d connections, %d events arrived", m.ConnectionCreatedCount.Load(), len(r.events()))
+	if m.ConnectionCreatedCount.Load() != 2 || len(r.Events()) != 10 {
+		t.Fatalf("created %d connections, %d events arrived", m.ConnectionCreatedCount.Load(), len(r.Events()))
 	}
 }
 
@@ -279,7 +262,7 @@ func TestACallAnsweredAfterCancellationIsAcknowledged(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Write of a call answered OK after cancellation: %v", err)
 	}
-	if n := len(r.events()); n != 100 {
+	if n := len(r.Events()); n != 100 {
 		t.Fatalf("%d events arrived", n)
 	}
 }
@@ -324,8 +307,8 @@ func TestResetConnectionInterval(t *testing.T) {
 	if c, d := m.ConnectionCreatedCount.Load(), m.ConnectionClosedCount.Load(); c != 3 || d != 2 {
 		t.Fatalf("created %d, closed %d connections; want 3 and 2", c, d)
 	}
-	if len(r.events()) != 6 {
-		t.Fatalf("%d events arrived", len(r.events()))
+	if len(r.Events()) != 6 {
+		t.Fatalf("%d events arrived", len(r.Events()))
 	}
 }
 

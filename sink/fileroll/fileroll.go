@@ -184,7 +184,9 @@ func (s *Sink) Write(_ context.Context, events []channel.Event) error {
 		err = fsync.Data(s.f)
 	}
 	if err == nil {
-		err = s.stillInPlace()
+		// The open file must still be the one at its path, so a Write never reports success
+		// for data that went into a file unlinked with its directory.
+		err = fsync.InPlace(s.path, s.f)
 	}
 	if err != nil {
 		s.abandon()
@@ -226,23 +228,6 @@ func (s *Sink) open() error {
 		s.log.Debug("opened file", "path", path)
 		return nil
 	}
-}
-
-// stillInPlace checks that the open file is still the one at its path, so a Write never
-// reports success for data that went into a file unlinked with its directory.
-func (s *Sink) stillInPlace() error {
-	here, err := os.Stat(s.path)
-	if err != nil {
-		return fmt.Errorf("file is gone (directory removed or replaced?): %w", err)
-	}
-	open, err := s.f.Stat()
-	if err != nil {
-		return err
-	}
-	if !os.SameFile(here, open) {
-		return errors.New("file was replaced (directory moved?)")
-	}
-	return nil
 }
 
 // abandon drops the current file after a failed Write: what the batch wrote is truncated away

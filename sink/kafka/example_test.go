@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/flumego/flumego/internal/exampletest"
 	"github.com/flumego/flumego/sink"
 )
 
@@ -16,23 +16,12 @@ import (
 // batch_size are the config stage's) and returns the configs by name, or the diagnostics.
 func decodeBlocks(t *testing.T, name, src string) (map[string]*Config, hcl.Diagnostics) {
 	t.Helper()
-	file, diags := hclsyntax.ParseConfig([]byte(src), name, hcl.InitialPos)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	common := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "channel"}, {Name: "batch_size"}}}
+	blocks, diags := exampletest.DecodeBlocks(t, name, []byte(src), "sink", "kafka", NewFactory())
 	out := map[string]*Config{}
-	var all hcl.Diagnostics
-	for _, b := range file.Body.(*hclsyntax.Body).Blocks {
-		if b.Type != "sink" || len(b.Labels) != 2 || b.Labels[0] != "kafka" {
-			continue
-		}
-		_, rest, _ := b.Body.PartialContent(common)
-		cfg, diags := NewFactory().Decode(rest, nil, `sink "kafka" "`+b.Labels[1]+`"`, b.DefRange())
-		all = append(all, diags...)
-		out[b.Labels[1]] = cfg.(*Config)
+	for _, b := range blocks {
+		out[b.Name] = b.Config.(*Config)
 	}
-	return out, all
+	return out, diags
 }
 
 func TestExample(t *testing.T) {

@@ -34,14 +34,12 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/avrorpc"
-	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/tcpserve"
 	"github.com/flumego/flumego/source"
 )
 
@@ -91,13 +89,7 @@ const maxFrameLimit = 1 << 30
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.Bind == "" {
-		errs = append(errs, schema.Errorf("bind", `must not be empty (use "0.0.0.0" to listen on every interface)`))
-	}
-	if c.Port < 0 || c.Port > 65535 {
-		errs = append(errs, schema.Errorf("port", "must be 0-65535, got %d", c.Port))
-	}
+	errs := tcpserve.ValidateAddr("bind", c.Bind, c.Port)
 	if c.Threads < 0 {
 		errs = append(errs, schema.Errorf("threads", "must be 0 (unlimited) or more, got %d", c.Threads))
 	}
@@ -150,21 +142,12 @@ type Source struct {
 	m         *metrics.Source
 	rejected  *metrics.Counter
 	proc      source.Processor
-	ln        net.Listener
+	srv       *tcpserve.Server
 	tls       *tls.Config
 	rules     []ipRule
 	responder *avrorpc.Responder
 	limits    avrorpc.Limits
-	sem       chan struct{}
-
-	mu      sync.Mutex
-	conns   map[net.Conn]*connState
-	closing bool
 }
-
-// connState is what shutdown needs to know of a connection: whether a call of it is being put
-// and answered, which shutdown lets finish so that a committed call is also acknowledged.
-type connState struct{ busy bool }
 
 // New loads the TLS key pair and opens the listener, so a bad certificate or a port in use
 // fails at start-up; Run serves it. Call Close to release the listener of a source whose Run
@@ -177,8 +160,8 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 		return nil, fmt.Errorf("avro %s: no processor", set.Name)
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
-		responder: avrorpc.NewFlumeResponder(), conns: map[net.Conn]*connState{},
-		limits: avrorpc.Limits{MaxEvents: cfg.MaxBatchEvents, MaxHeaders: avrorpc.DefaultMaxHeaders}}
+		responder: avrorpc.NewFlumeResponder(),
+		limits:    avrorpc.Limits{MaxEvents: cfg.MaxBatchEvents, MaxHeaders: avrorpc.DefaultMaxHeaders}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -189,9 +172,6 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if cfg.IPFilter {
 		s.rules, _ = parseIPRules(cfg.IPFilterRules) // checked by Validate
 	}
-	if cfg.Threads > 0 {
-		s.sem = make(chan struct{}, cfg.Threads)
-	}
 	if cfg.SSL {
 		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
 		if err != nil {
@@ -199,88 +179,39 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 		}
 		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	addr := net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.Port))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("avro %s: listen on %s: %w", set.Name, addr, err)
+	opts := tcpserve.Options{MaxConns: cfg.Threads, Metrics: s.m, Log: s.log}
+	if s.rules != nil {
+		opts.Admit = s.admit
 	}
-	s.ln = ln
+	srv, err := tcpserve.Listen(cfg.Bind, cfg.Port, opts)
+	if err != nil {
+		return nil, fmt.Errorf("avro %s: %w", set.Name, err)
+	}
+	s.srv = srv
 	return s, nil
 }
 
 // Addr is the address the source listens on, with the port chosen when port was 0.
-func (s *Source) Addr() net.Addr { return s.ln.Addr() }
+func (s *Source) Addr() net.Addr { return s.srv.Addr() }
 
 // Close releases the listener of a source whose Run was never called. While Run serves, cancel
 // its context instead. Close is safe twice.
 func (s *Source) Close() error {
-	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+	if err := s.srv.Close(); err != nil {
 		return fmt.Errorf("avro %s: close listener: %w", s.name, err)
 	}
 	return nil
 }
 
 // Run accepts connections and serves each in its own goroutine until ctx ends; then it closes
-// the listener and every connection, waits for their goroutines and returns nil. A call being
-// put at that moment is not answered, so its sender sends it again. Run is called once.
+// the listener and every idle connection, waits for their goroutines and returns nil. A
+// connection putting a call at that moment answers it first, so that what was committed is
+// acknowledged; a put that the stop cuts short is not answered, so its sender sends it again.
+// Run is called once.
 func (s *Source) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	stop := context.AfterFunc(ctx, s.shutdown)
-	defer func() {
-		cancel()
-		stop()
-		s.shutdown()
-		wg.Wait()
-	}()
-	s.log.Info("listening", "addr", s.ln.Addr().String(), "compression", s.cfg.CompressionType, "ssl", s.cfg.SSL)
-
-	bo := backoff.New(5*time.Millisecond, time.Second)
-	for {
-		if s.sem != nil {
-			select {
-			case s.sem <- struct{}{}:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		nc, err := s.ln.Accept()
-		if err != nil {
-			s.release()
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			s.m.GenericProcessingFail.Inc()
-			s.log.Warn("accept failed; retrying", "err", err)
-			if bo.Wait(ctx, nil) != nil {
-				return nil
-			}
-			continue
-		}
-		bo.Reset()
-		if s.rules != nil && !s.admit(nc) {
-			nc.Close()
-			s.release()
-			continue
-		}
-		if !s.track(nc) {
-			nc.Close()
-			s.release()
-			return nil
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer s.release()
-			s.serve(ctx, nc)
-		}()
-	}
-}
-
-func (s *Source) release() {
-	if s.sem != nil {
-		<-s.sem
-	}
+	s.log.Info("listening", "addr", s.srv.Addr().String(), "compression", s.cfg.CompressionType, "ssl", s.cfg.SSL)
+	s.srv.Serve(ctx, s.serve)
+	return nil
 }
 
 // admit applies ip_filter_rules to a new connection.
@@ -294,59 +225,16 @@ func (s *Source) admit(nc net.Conn) bool {
 	return false
 }
 
-// shutdown closes the listener and every connection that is not putting a call, unblocking
-// their readers; a connection putting a call answers it first, then closes (see setBusy).
-func (s *Source) shutdown() {
-	s.ln.Close()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closing = true
-	for nc, st := range s.conns {
-		if !st.busy {
-			nc.Close()
-		}
-	}
-}
-
-func (s *Source) track(nc net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return false
-	}
-	s.conns[nc] = &connState{}
-	return true
-}
-
-// setBusy marks a connection as putting a call (or done with it); it returns false when the
-// source is stopping and the connection should not go on.
-func (s *Source) setBusy(nc net.Conn, busy bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st := s.conns[nc]; st != nil {
-		st.busy = busy
-	}
-	return !s.closing
-}
-
-func (s *Source) untrack(nc net.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.conns, nc)
-}
-
 // errBadInput marks the reasons a connection is closed for what its client sent.
 var errBadInput = errors.New("bad input")
 
-// serve answers the calls of one connection, one at a time, in order.
+// serve answers the calls of one connection, one at a time, in order. It closes the
+// connection's outermost layer (flushing deflate, ending TLS); the server then closes nc.
 func (s *Source) serve(ctx context.Context, nc net.Conn) {
-	s.m.OpenConnectionCount.Add(1)
 	remote := nc.RemoteAddr().String()
 	var conn net.Conn = nc
 	defer func() {
 		conn.Close()
-		s.untrack(nc)
-		s.m.OpenConnectionCount.Add(-1)
 		s.log.Debug("connection closed", "remote", remote)
 	}()
 	s.log.Debug("connection opened", "remote", remote)
@@ -435,7 +323,7 @@ func (s *Source) converse(ctx context.Context, nc net.Conn, conn *net.Conn) erro
 		// The whole call is decoded; only now may it be put. No deadline while the processor
 		// works: a full channel makes Process wait out its keep-alive, not the client. A stop
 		// meanwhile lets the call be answered, so that what was committed is acknowledged.
-		if !s.setBusy(nc, true) {
+		if !s.srv.SetBusy(nc, true) {
 			return nil
 		}
 		_ = nc.SetDeadline(time.Time{})
@@ -449,7 +337,7 @@ func (s *Source) converse(ctx context.Context, nc net.Conn, conn *net.Conn) erro
 		avrorpc.BuildResponse(&fb, serial, hs, status)
 		_ = nc.SetDeadline(time.Now().Add(s.cfg.ReadTimeout))
 		_, err = c.Write(fb.Bytes())
-		if !s.setBusy(nc, false) {
+		if !s.srv.SetBusy(nc, false) {
 			return nil
 		}
 		if err != nil {

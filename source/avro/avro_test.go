@@ -12,7 +12,6 @@ import (
 	"net"
 	"path/filepath"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,51 +22,12 @@ import (
 	"github.com/flumego/flumego/internal/avrorpc"
 	"github.com/flumego/flumego/internal/avrorpc/avrotest"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/avro"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// recorder is the channel processor of these tests: it keeps every batch it committed, and
-// refuses with channel.ErrFull while full is set.
-type recorder struct {
-	mu      sync.Mutex
-	batches [][]channel.Event
-	full    bool
-	calls   int
-}
-
-func (r *recorder) Process(_ context.Context, events []channel.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls++
-	if r.full {
-		return channel.ErrFull
-	}
-	r.batches = append(r.batches, events)
-	return nil
-}
-
-func (r *recorder) Deliver(ctx context.Context, events []channel.Event) error {
-	return r.Process(ctx, events)
-}
-
-func (r *recorder) setFull(b bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.full = b
-}
-
-func (r *recorder) events() []channel.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []channel.Event
-	for _, b := range r.batches {
-		out = append(out, b...)
-	}
-	return out
-}
 
 type running struct {
 	src  *avro.Source
@@ -92,20 +52,7 @@ func start(t *testing.T, cfg *avro.Config, p source.Processor) *running {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- src.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run returned %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("Run did not return within 10s of cancellation")
-		}
-	})
+	sourcetest.Run(t, src, 10*time.Second)
 	s := src.(*avro.Source)
 	return &running{src: s, m: m, addr: s.Addr().String()}
 }
@@ -132,19 +79,14 @@ func events(prefix string, n int) []channel.Event {
 	return out
 }
 
+// waitFor polls cond until it holds or 10 seconds pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	sourcetest.WaitFor(t, 10*time.Second, what, cond)
 }
 
 func TestAppendAndAppendBatchArePutAndAnsweredOK(t *testing.T) {
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	r := start(t, testConfig(nil), rec)
 	c := dialClient(t, r, nil)
 	batch := events("b", 250)
@@ -156,10 +98,10 @@ func TestAppendAndAppendBatchArePutAndAnsweredOK(t *testing.T) {
 		t.Fatalf("Append: %v", err)
 	}
 	want := append(append([]channel.Event{}, batch...), single)
-	if got := rec.events(); !reflect.DeepEqual(got, want) {
+	if got := rec.Events(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("processor got %d events, want %d (first %+v)", len(got), len(want), got[0])
 	}
-	if n := len(rec.batches); n != 4 {
+	if n := len(rec.Batches()); n != 4 {
 		t.Fatalf("%d calls reached the processor, want 4 (100+100+50+1)", n)
 	}
 	if got := r.m.OpenConnectionCount.Load(); got != 1 {
@@ -173,20 +115,20 @@ func TestAppendAndAppendBatchArePutAndAnsweredOK(t *testing.T) {
 }
 
 func TestPipelinedCallsAreAllAnswered(t *testing.T) {
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	r := start(t, testConfig(nil), rec)
 	c := dialClient(t, r, nil)
 	batch := events("p", 1000)
 	if err := c.AppendBatch(context.Background(), batch, 100, 8); err != nil {
 		t.Fatalf("AppendBatch: %v", err)
 	}
-	if got := rec.events(); !reflect.DeepEqual(got, batch) {
+	if got := rec.Events(); !reflect.DeepEqual(got, batch) {
 		t.Fatalf("processor got %d events, want %d in order", len(got), len(batch))
 	}
 }
 
 func TestAFullChannelIsAnsweredFailedAndTheRetryIsAccepted(t *testing.T) {
-	rec := &recorder{full: true}
+	rec := &sourcetest.Processor{Refusing: true}
 	r := start(t, testConfig(nil), rec)
 	c := dialClient(t, r, nil)
 	batch := events("f", 10)
@@ -194,11 +136,11 @@ func TestAFullChannelIsAnsweredFailedAndTheRetryIsAccepted(t *testing.T) {
 	if err := c.AppendBatch(context.Background(), batch, 100, 1); !errors.As(err, &se) || se.Status != avrorpc.StatusFailed {
 		t.Fatalf("AppendBatch into a full channel: %v, want FAILED", err)
 	}
-	rec.setFull(false)
+	rec.SetRefusing(false)
 	if err := c.AppendBatch(context.Background(), batch, 100, 1); err != nil {
 		t.Fatalf("retry on the same connection: %v", err)
 	}
-	if got := rec.events(); !reflect.DeepEqual(got, batch) {
+	if got := rec.Events(); !reflect.DeepEqual(got, batch) {
 		t.Fatalf("got %d events after the retry", len(got))
 	}
 	if r.m.EventReadFail.Load() != 0 {
@@ -291,7 +233,7 @@ func TestJavaClientCapturesGetTheJavaServerAnswers(t *testing.T) {
 		{"05-flume-sdk-client-batch-size-3.log", 7},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
-			rec := &recorder{}
+			rec := &sourcetest.Processor{}
 			r := start(t, testConfig(nil), rec)
 			chunks := capture(t, tt.file)
 			var frames, want [][]byte
@@ -308,7 +250,7 @@ func TestJavaClientCapturesGetTheJavaServerAnswers(t *testing.T) {
 					t.Fatalf("answer %d:\n%x\nwant the Java server's\n%x", i, got[i], want[i])
 				}
 			}
-			if n := len(rec.events()); n != tt.events {
+			if n := len(rec.Events()); n != tt.events {
 				t.Fatalf("%d events put, want %d", n, tt.events)
 			}
 		})
@@ -319,7 +261,7 @@ func TestJavaClientCapturesGetTheJavaServerAnswers(t *testing.T) {
 // hash without its text gets NONE (the Java server's exact bytes: Flume's protocol and hash),
 // nothing is put; its resend with the text is executed.
 func TestUnknownClientProtocolIsAnsweredNoneThenTheResendIsAccepted(t *testing.T) {
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	r := start(t, testConfig(nil), rec)
 	text := avrorpc.FlumeProtocolAvro1111().Text
 	text = text[:len(text)-3] + `  }}}` // another text, same messages: an unknown hash
@@ -338,7 +280,7 @@ func TestUnknownClientProtocolIsAnsweredNoneThenTheResendIsAccepted(t *testing.T
 	if !bytes.Equal(got[1], java[3].Bytes) {
 		t.Fatalf("answer to the resend:\n%x\nwant\n%x", got[1], java[3].Bytes)
 	}
-	if n := len(rec.events()); n != 1 {
+	if n := len(rec.Events()); n != 1 {
 		t.Fatalf("%d events put, want 1 (the NONE call must not be executed)", n)
 	}
 }
@@ -346,7 +288,7 @@ func TestUnknownClientProtocolIsAnsweredNoneThenTheResendIsAccepted(t *testing.T
 // TestAvro1111ClientIsAcceptedByHash: Flume built with Avro 1.11.1 presents the other hash
 // without text (capture 02's first call); this source knows it and executes the call at once.
 func TestAvro1111ClientIsAcceptedByHash(t *testing.T) {
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	r := start(t, testConfig(nil), rec)
 	java := capture(t, "02-handshake-NONE-then-resend.log")
 	got := rawAnswers(t, r.addr, [][]byte{java[0].Bytes})
@@ -354,14 +296,14 @@ func TestAvro1111ClientIsAcceptedByHash(t *testing.T) {
 	if !bytes.Equal(got[0], want) {
 		t.Fatalf("answer:\n%x\nwant\n%x", got[0], want)
 	}
-	if n := len(rec.events()); n != 1 {
+	if n := len(rec.Events()); n != 1 {
 		t.Fatalf("%d events put, want 1", n)
 	}
 }
 
 // TestDeflateCaptureIsAnswered replays the Java client's compressed stream (capture 06).
 func TestDeflateCaptureIsAnswered(t *testing.T) {
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	r := start(t, testConfig(func(c *avro.Config) { c.CompressionType = "deflate" }), rec)
 	java := capture(t, "06-deflate-raw.log")
 	nc, err := net.Dial("tcp", r.addr)
@@ -392,7 +334,7 @@ func TestDeflateCaptureIsAnswered(t *testing.T) {
 	if _, err := nc.Write(java[2].Bytes); err != nil { // the client finishes its stream
 		t.Fatal(err)
 	}
-	if n := len(rec.events()); n != 3 {
+	if n := len(rec.Events()); n != 3 {
 		t.Fatalf("%d events put, want 3", n)
 	}
 }
@@ -400,12 +342,12 @@ func TestDeflateCaptureIsAnswered(t *testing.T) {
 func md5(s string) avrorpc.Hash { return cryptomd5.Sum([]byte(s)) }
 
 func sourceSettings() source.Settings {
-	return source.Settings{Name: "r1", Type: "avro", Processor: &recorder{}}
+	return source.Settings{Name: "r1", Type: "avro", Processor: &sourcetest.Processor{}}
 }
 
 // gated is a processor that holds each put until released.
 type gated struct {
-	recorder
+	sourcetest.Processor
 	entered chan struct{}
 	release chan struct{}
 }
@@ -413,7 +355,7 @@ type gated struct {
 func (g *gated) Process(ctx context.Context, events []channel.Event) error {
 	g.entered <- struct{}{}
 	<-g.release
-	return g.recorder.Process(ctx, events)
+	return g.Processor.Process(ctx, events)
 }
 
 // TestStoppingAnswersTheCallBeingPut: the source stops while a call is being put; the call is
@@ -454,7 +396,7 @@ func TestStoppingAnswersTheCallBeingPut(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if n := len(g.events()); n != 5 {
+	if n := len(g.Events()); n != 5 {
 		t.Fatalf("%d events put", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/avrorpc"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source/avro"
 )
 
@@ -74,7 +75,7 @@ func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &recorder{}
+			rec := &sourcetest.Processor{}
 			r := start(t, testConfig(func(c *avro.Config) {
 				c.MaxBatchEvents = 10
 				c.MaxFrameBytes = 1 << 20
@@ -121,7 +122,7 @@ func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 			if err := after.AppendBatch(context.Background(), events("after", 2), 10, 1); err != nil {
 				t.Fatalf("a new connection is not served: %v", err)
 			}
-			if n := len(rec.events()); n != 6 {
+			if n := len(rec.Events()); n != 6 {
 				t.Fatalf("%d events put, want the 6 good ones only", n)
 			}
 		})
@@ -136,7 +137,7 @@ func isReset(err error) bool {
 // TestAnErrorAnswerExplainsARefusedBatch: the Java client that sent a batch above the limit
 // gets an Avro error saying why, not just a closed connection.
 func TestAnErrorAnswerExplainsARefusedBatch(t *testing.T) {
-	r := start(t, testConfig(func(c *avro.Config) { c.MaxBatchEvents = 5 }), &recorder{})
+	r := start(t, testConfig(func(c *avro.Config) { c.MaxBatchEvents = 5 }), &sourcetest.Processor{})
 	c := dialClient(t, r, nil)
 	var re *avrorpc.RemoteError
 	err := c.AppendBatch(context.Background(), events("big", 6), 6, 1)
@@ -159,7 +160,7 @@ func TestIPFilter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &recorder{}
+			rec := &sourcetest.Processor{}
 			r := start(t, testConfig(func(c *avro.Config) { c.IPFilter, c.IPFilterRules = true, tt.rules }), rec)
 			c, err := avrorpc.Dial(context.Background(), avrorpc.ClientConfig{Addr: r.addr, RequestTimeout: 5 * time.Second})
 			if err != nil {
@@ -181,7 +182,7 @@ func TestIPFilter(t *testing.T) {
 // TestThreadsBoundsConnectionsServed: with threads = 1 a second client waits until the first
 // leaves, then is served.
 func TestThreadsBoundsConnectionsServed(t *testing.T) {
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	r := start(t, testConfig(func(c *avro.Config) { c.Threads = 1 }), rec)
 	first := dialClient(t, r, nil)
 	if err := first.AppendBatch(context.Background(), events("first", 1), 1, 1); err != nil {

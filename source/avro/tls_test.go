@@ -10,6 +10,7 @@ import (
 
 	"github.com/flumego/flumego/internal/avrorpc"
 	"github.com/flumego/flumego/internal/avrorpc/avrotest"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source/avro"
 )
 
@@ -23,7 +24,7 @@ func TestTLSWithAndWithoutDeflate(t *testing.T) {
 	roots.AppendCertsFromPEM(pem)
 	for _, compression := range []string{"none", "deflate"} {
 		t.Run(compression, func(t *testing.T) {
-			rec := &recorder{}
+			rec := &sourcetest.Processor{}
 			r := start(t, testConfig(func(c *avro.Config) {
 				c.SSL, c.CertFile, c.KeyFile, c.CompressionType = true, certs.CertFile, certs.KeyFile, compression
 				c.ReadTimeout = 2 * time.Second
@@ -36,7 +37,7 @@ func TestTLSWithAndWithoutDeflate(t *testing.T) {
 			if err := c.AppendBatch(context.Background(), batch, 100, 2); err != nil {
 				t.Fatalf("AppendBatch over TLS: %v", err)
 			}
-			if n := len(rec.events()); n != len(batch) {
+			if n := len(rec.Events()); n != len(batch) {
 				t.Fatalf("%d events put, want %d", n, len(batch))
 			}
 			// A client without TLS is refused and counted; the TLS client is still served.

@@ -3,111 +3,37 @@ package exec_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/exec"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// recorder stands in for the channel processor; refusing, it acts like a full channel.
-type recorder struct {
-	mu     sync.Mutex
-	events []channel.Event
-	sizes  []int
-	refuse bool
-}
-
-func (r *recorder) Process(_ context.Context, evs []channel.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.refuse {
-		return channel.ErrFull
-	}
-	r.events = append(r.events, evs...)
-	r.sizes = append(r.sizes, len(evs))
-	return nil
-}
-
-func (r *recorder) Deliver(ctx context.Context, evs []channel.Event) error {
-	for {
-		err := r.Process(ctx, evs)
-		if !errors.Is(err, channel.ErrFull) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Millisecond):
-		}
-	}
-}
-
-func (r *recorder) setRefusing(v bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.refuse = v
-}
-
-func (r *recorder) bodies() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]string, len(r.events))
-	for i, e := range r.events {
-		out[i] = string(e.Body)
-	}
-	return out
-}
-
-func (r *recorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.events)
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 type running struct {
-	rec    *recorder
+	rec    *sourcetest.Processor
 	m      *metrics.Source
-	logs   *syncBuf
+	logs   *sourcetest.SyncBuffer
 	cancel context.CancelFunc
 	done   chan error
 	err    error
 }
 
-func start(t *testing.T, cfg *exec.Config, rec *recorder) *running {
+func start(t *testing.T, cfg *exec.Config, rec *sourcetest.Processor) *running {
 	t.Helper()
-	r := &running{rec: rec, m: metrics.NewRegistry("a1").Source("r1", "exec"), logs: &syncBuf{}, done: make(chan error, 1)}
+	r := &running{rec: rec, m: metrics.NewRegistry("a1").Source("r1", "exec"), logs: &sourcetest.SyncBuffer{}, done: make(chan error, 1)}
 	src, err := exec.New(cfg, source.Settings{Name: "r1", Processor: rec, Metrics: r.m,
 		Logger: slog.New(slog.NewTextHandler(r.logs, nil))})
 	if err != nil {
@@ -142,24 +68,12 @@ func (r *running) wait(t *testing.T) error {
 	return r.err
 }
 
-func (r *running) counter(name string) int64 {
-	for _, c := range r.m.Component.Values() {
-		if c.Name() == name {
-			return c.Load()
-		}
-	}
-	return -1
-}
+func (r *running) counter(name string) int64 { return sourcetest.Counter(r.m.Component, name) }
 
+// waitFor polls cond until it holds or 10 seconds pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	sourcetest.WaitFor(t, 10*time.Second, what, cond)
 }
 
 func config(command string) *exec.Config {
@@ -182,11 +96,11 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 }
 
 func TestEveryLineOfTheOutputInOrder(t *testing.T) {
-	r := start(t, config("seq 1 10000"), &recorder{})
+	r := start(t, config("seq 1 10000"), &sourcetest.Processor{})
 	if err := r.wait(t); err != nil {
 		t.Fatal(err)
 	}
-	got := r.rec.bodies()
+	got := r.rec.Bodies()
 	if len(got) != 10000 || got[0] != "1" || got[9999] != "10000" {
 		t.Fatalf("got %d lines: first %q", len(got), got[:min(3, len(got))])
 	}
@@ -195,7 +109,8 @@ func TestEveryLineOfTheOutputInOrder(t *testing.T) {
 			t.Fatalf("line %d = %q", i, g)
 		}
 	}
-	for i, n := range r.rec.sizes[:len(r.rec.sizes)-1] {
+	sizes := r.rec.BatchSizes()
+	for i, n := range sizes[:len(sizes)-1] {
 		if n != 20 {
 			t.Fatalf("batch %d holds %d lines, want batch_size 20", i, n)
 		}
@@ -208,9 +123,9 @@ func TestEveryLineOfTheOutputInOrder(t *testing.T) {
 func TestShellAndLineEnds(t *testing.T) {
 	c := config(`printf 'one\r\ntwo\n\nlast'`)
 	c.Shell = "/bin/sh -c"
-	r := start(t, c, &recorder{})
+	r := start(t, c, &sourcetest.Processor{})
 	r.wait(t)
-	got := r.rec.bodies()
+	got := r.rec.Bodies()
 	want := []string{"one", "two", "", "last"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("got %q, want %q", got, want)
@@ -221,15 +136,15 @@ func TestBatchTimeoutDeliversAPartialBatch(t *testing.T) {
 	c := config("echo early; exec sleep 1000")
 	c.Shell = "/bin/sh -c"
 	c.BatchTimeout = 50 * time.Millisecond
-	r := start(t, c, &recorder{})
-	waitFor(t, "the line before batch_size was reached", func() bool { return r.rec.count() == 1 })
+	r := start(t, c, &sourcetest.Processor{})
+	waitFor(t, "the line before batch_size was reached", func() bool { return r.rec.Count() == 1 })
 	r.stop(t)
 }
 
 func TestExitStatusIsLoggedAndCounted(t *testing.T) {
 	c := config("echo bye; exit 3")
 	c.Shell = "/bin/sh -c"
-	r := start(t, c, &recorder{})
+	r := start(t, c, &sourcetest.Processor{})
 	r.wait(t)
 	if r.counter("CommandFailCount") != 1 || r.counter("CommandExitStatus") != 3 {
 		t.Errorf("%d failures, last status %d; want 1 and 3", r.counter("CommandFailCount"), r.counter("CommandExitStatus"))
@@ -244,9 +159,9 @@ func TestACommandThatDiesIsRestartedAfterTheThrottle(t *testing.T) {
 	c.Shell = "/bin/sh -c"
 	c.Restart = true
 	c.RestartThrottle = 200 * time.Millisecond
-	r := start(t, c, &recorder{})
+	r := start(t, c, &sourcetest.Processor{})
 	t0 := time.Now()
-	waitFor(t, "three runs", func() bool { return r.rec.count() >= 3 })
+	waitFor(t, "three runs", func() bool { return r.rec.Count() >= 3 })
 	if el := time.Since(t0); el < 400*time.Millisecond {
 		t.Errorf("three runs took %v: the throttle (200ms between runs) was not kept", el)
 	}
@@ -257,7 +172,7 @@ func TestACommandThatDiesIsRestartedAfterTheThrottle(t *testing.T) {
 }
 
 func TestAStartFailureIsAnErrorWithoutRestart(t *testing.T) {
-	r := start(t, config("/nonexistent/command"), &recorder{})
+	r := start(t, config("/nonexistent/command"), &sourcetest.Processor{})
 	if err := r.wait(t); err == nil || !strings.Contains(err.Error(), "/nonexistent/command") {
 		t.Fatalf("Run = %v, want the start error", err)
 	}
@@ -269,8 +184,8 @@ func TestStoppingKillsTheWholeProcessGroup(t *testing.T) {
 	c := config(fmt.Sprintf(`echo $$ > %s; sleep 1000 & (trap "" TERM; sleep 1000) & echo started; wait`, pidFile))
 	c.Shell = "/bin/sh -c"
 	c.BatchTimeout = 10 * time.Millisecond
-	r := start(t, c, &recorder{})
-	waitFor(t, "the command to start", func() bool { return r.rec.count() == 1 })
+	r := start(t, c, &sourcetest.Processor{})
+	waitFor(t, "the command to start", func() bool { return r.rec.Count() == 1 })
 	b, _ := os.ReadFile(pidFile)
 	pgid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil {
@@ -307,19 +222,19 @@ func liveInGroup(pgid int) int {
 }
 
 func TestFullChannelBlocksTheCommandAndDropsNothing(t *testing.T) {
-	rec := &recorder{refuse: true}
+	rec := &sourcetest.Processor{Refusing: true}
 	c := config("seq 1 200000")
 	c.Batch = 1000
 	r := start(t, c, rec)
 	time.Sleep(200 * time.Millisecond)
-	if rec.count() != 0 {
+	if rec.Count() != 0 {
 		t.Fatal("events went through a full channel")
 	}
-	rec.setRefusing(false)
+	rec.SetRefusing(false)
 	if err := r.wait(t); err != nil {
 		t.Fatal(err)
 	}
-	got := rec.bodies()
+	got := rec.Bodies()
 	if len(got) != 200000 || got[199999] != "200000" {
 		t.Fatalf("got %d lines", len(got))
 	}
@@ -329,12 +244,12 @@ func TestLogStderr(t *testing.T) {
 	c := config("echo out; echo oops >&2")
 	c.Shell = "/bin/sh -c"
 	c.LogStderr = true
-	r := start(t, c, &recorder{})
+	r := start(t, c, &sourcetest.Processor{})
 	r.wait(t)
 	if !strings.Contains(r.logs.String(), `msg="command stderr"`) || !strings.Contains(r.logs.String(), "line=oops") {
 		t.Errorf("stderr not logged:\n%s", r.logs)
 	}
-	if got := r.rec.bodies(); len(got) != 1 || got[0] != "out" {
+	if got := r.rec.Bodies(); len(got) != 1 || got[0] != "out" {
 		t.Errorf("events = %q", got)
 	}
 }
@@ -343,9 +258,9 @@ func TestLongLinesAreSplit(t *testing.T) {
 	dir := t.TempDir()
 	long := strings.Repeat("x", 1<<20) + "yz"
 	os.WriteFile(filepath.Join(dir, "in"), []byte(long+"\nshort\n"), 0o644)
-	r := start(t, config("cat "+filepath.Join(dir, "in")), &recorder{})
+	r := start(t, config("cat "+filepath.Join(dir, "in")), &sourcetest.Processor{})
 	r.wait(t)
-	got := r.rec.bodies()
+	got := r.rec.Bodies()
 	if len(got) != 3 || got[0] != long[:1<<20] || got[1] != "yz" || got[2] != "short" {
 		t.Fatalf("got %d events", len(got))
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/tcpserve"
 	"github.com/flumego/flumego/source"
 )
 
@@ -66,13 +67,7 @@ func Defaults() *Config {
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.Bind == "" {
-		errs = append(errs, schema.Errorf("bind", `must not be empty (use "0.0.0.0" to listen on every interface)`))
-	}
-	if c.Port < 0 || c.Port > 65535 {
-		errs = append(errs, schema.Errorf("port", "must be 0-65535, got %d", c.Port))
-	}
+	errs := tcpserve.ValidateAddr("bind", c.Bind, c.Port)
 	if c.Handler != HandlerJSON {
 		errs = append(errs, schema.Errorf("handler", `must be "json" (Flume's JSONHandler), got %q`, c.Handler))
 	}

@@ -1,81 +1,42 @@
 package http_test
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/avrorpc/avrotest"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 	httpsource "github.com/flumego/flumego/source/http"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type recorder struct {
-	mu      sync.Mutex
-	batches [][]channel.Event
-	full    bool
-}
-
-func (r *recorder) Process(_ context.Context, events []channel.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.full {
-		return fmt.Errorf("put into channel %q: %w", "c1", channel.ErrFull)
-	}
-	r.batches = append(r.batches, events)
-	return nil
-}
-
-func (r *recorder) Deliver(ctx context.Context, events []channel.Event) error {
-	return r.Process(ctx, events)
-}
-
-func (r *recorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, b := range r.batches {
-		n += len(b)
-	}
-	return n
-}
-
-func start(t *testing.T, mod func(*httpsource.Config)) (string, *recorder, *metrics.Source) {
+func start(t *testing.T, mod func(*httpsource.Config)) (string, *sourcetest.Processor, *metrics.Source) {
 	t.Helper()
 	cfg := httpsource.Defaults()
 	cfg.Bind, cfg.Port = "127.0.0.1", 0
 	if mod != nil {
 		mod(cfg)
 	}
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	m := metrics.NewRegistry("a1").Source("r1", "http")
 	src, err := httpsource.New(cfg, source.Settings{Name: "r1", Metrics: m, Processor: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- src.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	sourcetest.Run(t, src, 10*time.Second)
 	return src.(*httpsource.Source).Addr().String(), rec, m
 }
 
@@ -97,8 +58,8 @@ func TestJSONEventsArePutAndAnswered200(t *testing.T) {
 		t.Fatalf("status %d: %s", code, msg)
 	}
 	want := []channel.Event{{Headers: map[string]string{"a": "b"}, Body: []byte("random_body")}, {Body: []byte("random_body2")}, {Body: []byte{}}}
-	if !reflect.DeepEqual(rec.batches, [][]channel.Event{want}) {
-		t.Fatalf("put %+v", rec.batches)
+	if !reflect.DeepEqual(rec.Batches(), [][]channel.Event{want}) {
+		t.Fatalf("put %+v", rec.Batches())
 	}
 }
 
@@ -123,7 +84,7 @@ func TestRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			addr, rec, m := start(t, func(c *httpsource.Config) { c.MaxBatchEvents, c.MaxRequestBytes = 2, 2048 })
-			rec.full = tt.full
+			rec.SetRefusing(tt.full)
 			req, _ := http.NewRequest(tt.method, "http://"+addr+"/", strings.NewReader(tt.body))
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -133,7 +94,7 @@ func TestRefusals(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
 			}
-			if rec.count() != 0 {
+			if rec.Count() != 0 {
 				t.Fatal("events were put from a refused request")
 			}
 			if wantFail := tt.status == 400 || tt.status == 413; wantFail != (m.EventReadFail.Load() == 1) {
@@ -152,8 +113,8 @@ func TestHTTPS(t *testing.T) {
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: avrotest.ServerName}}
 	defer tr.CloseIdleConnections()
 	code, msg := post(t, &http.Client{Transport: tr}, "https://"+addr+"/", `[{"body":"secure"}]`)
-	if code != 200 || rec.count() != 1 {
-		t.Fatalf("status %d %s, %d events", code, msg, rec.count())
+	if code != 200 || rec.Count() != 1 {
+		t.Fatalf("status %d %s, %d events", code, msg, rec.Count())
 	}
 }
 

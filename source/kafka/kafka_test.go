@@ -7,67 +7,26 @@ import (
 	"maps"
 	"os/exec"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/flumeevent"
 	"github.com/flumego/flumego/internal/kafkaclient"
 	"github.com/flumego/flumego/internal/kafkatest"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 )
 
-// collector is a processor that keeps what it was given. Until accept is closed (nil: at once)
-// Deliver waits, as it does for a full channel, and returns ctx's error if ctx ends first.
-type collector struct {
-	entered atomic.Int64 // Deliver calls begun
-	mu      sync.Mutex
-	events  []channel.Event
-	batches []int
-	accept  chan struct{}
-}
-
-func (c *collector) Process(ctx context.Context, evs []channel.Event) error {
-	return c.Deliver(ctx, evs)
-}
-
-func (c *collector) Deliver(ctx context.Context, evs []channel.Event) error {
-	c.entered.Add(1)
-	if c.accept != nil {
-		select {
-		case <-c.accept:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.events = append(c.events, evs...)
-	c.batches = append(c.batches, len(evs))
-	return nil
-}
-
-func (c *collector) bodies() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]string, len(c.events))
-	for i, e := range c.events {
-		out[i] = string(e.Body)
-	}
-	return out
-}
-
-func (c *collector) waitFor(t *testing.T, n int, timeout time.Duration) []string {
+// waitBodies waits until p committed at least n events and returns their bodies.
+func waitBodies(t *testing.T, p *sourcetest.Processor, n int, timeout time.Duration) []string {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		b := c.bodies()
+		b := p.Bodies()
 		if len(b) >= n {
 			return b
 		}
@@ -166,14 +125,14 @@ func TestDeliversRecordsWithFlumeHeaders(t *testing.T) {
 		&kgo.Record{Topic: "logs", Key: []byte("k1"), Value: []byte("first"), Timestamp: ts,
 			Headers: []kgo.RecordHeader{{Key: "host", Value: []byte("web-1")}}},
 		&kgo.Record{Topic: "logs", Value: []byte("second"), Timestamp: ts})
-	p := &collector{}
+	p := &sourcetest.Processor{}
 	r := start(t, brokers, p, nil)
-	p.waitFor(t, 2, 10*time.Second)
+	waitBodies(t, p, 2, 10*time.Second)
 	want := []map[string]string{
 		{"topic": "logs", "partition": "0", "offset": "0", "timestamp": "1700000000123", "key": "k1", "host": "web-1"},
 		{"topic": "logs", "partition": "0", "offset": "1", "timestamp": "1700000000123"},
 	}
-	for i, e := range p.events {
+	for i, e := range p.Events() {
 		if !maps.Equal(e.Headers, want[i]) {
 			t.Errorf("event %d headers = %v, want %v", i, e.Headers, want[i])
 		}
@@ -188,55 +147,54 @@ func TestCommittedOffsetsResumeWhereDeliveryEnded(t *testing.T) {
 	c := kafkatest.Start(t, 1, kfake.SeedTopics(3, "logs"))
 	brokers := c.ListenAddrs()
 	first := produce(t, brokers, "logs", "a", 300)
-	p1 := &collector{}
+	p1 := &sourcetest.Processor{}
 	r := start(t, brokers, p1, nil)
-	assertOnce(t, first, p1.waitFor(t, 300, 10*time.Second))
+	assertOnce(t, first, waitBodies(t, p1, 300, 10*time.Second))
 	r.stop(t)
 
 	// The same group again: only what was produced since.
 	second := produce(t, brokers, "logs", "b", 200)
-	p2 := &collector{}
+	p2 := &sourcetest.Processor{}
 	start(t, brokers, p2, nil)
-	assertOnce(t, second, p2.waitFor(t, 200, 10*time.Second))
+	assertOnce(t, second, waitBodies(t, p2, 200, 10*time.Second))
 	time.Sleep(200 * time.Millisecond) // nothing more may come
-	assertOnce(t, second, p2.bodies())
+	assertOnce(t, second, p2.Bodies())
 }
 
 func TestUndeliveredBatchIsNotCommitted(t *testing.T) {
 	c := kafkatest.Start(t, 1, kfake.SeedTopics(1, "logs"))
 	brokers := c.ListenAddrs()
 	want := produce(t, brokers, "logs", "x", 50)
-	stuck := &collector{accept: make(chan struct{})} // the channel is full and stays full
+	stuck := &sourcetest.Processor{Gate: make(chan struct{})} // the channel is full and stays full
 	r := start(t, brokers, stuck, nil)
 	// Wait until the source is holding a batch in Deliver, then stop it.
 	deadline := time.Now().Add(10 * time.Second)
-	for stuck.entered.Load() == 0 {
+	for stuck.Attempts() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the source never delivered a batch")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	r.stop(t)
-	if n := len(stuck.bodies()); n != 0 {
+	if n := len(stuck.Bodies()); n != 0 {
 		t.Fatalf("%d events delivered through a processor that never accepted", n)
 	}
-	p := &collector{}
+	p := &sourcetest.Processor{}
 	start(t, brokers, p, nil)
-	assertOnce(t, want, p.waitFor(t, 50, 10*time.Second))
+	assertOnce(t, want, waitBodies(t, p, 50, 10*time.Second))
 }
 
 func TestBatchSizeAndDuration(t *testing.T) {
 	c := kafkatest.Start(t, 1, kfake.SeedTopics(1, "logs"))
 	brokers := c.ListenAddrs()
 	produce(t, brokers, "logs", "x", 250)
-	p := &collector{}
+	p := &sourcetest.Processor{}
 	start(t, brokers, p, func(c *Config) { c.Batch = 100; c.BatchDuration = time.Second })
-	p.waitFor(t, 250, 10*time.Second)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, n := range p.batches {
+	waitBodies(t, p, 250, 10*time.Second)
+	sizes := p.BatchSizes()
+	for _, n := range sizes {
 		if n > 100 {
-			t.Fatalf("batches %v: one holds more than batch_size 100", p.batches)
+			t.Fatalf("batches %v: one holds more than batch_size 100", sizes)
 		}
 	}
 }
@@ -247,15 +205,16 @@ func TestFlumeEventFormatAndMalformedValues(t *testing.T) {
 	kafkatest.Produce(t, brokers,
 		&kgo.Record{Topic: "logs", Value: flumeevent.Append(nil, map[string]string{"host": "web-1", "topic": "original"}, []byte("avro body"))},
 		&kgo.Record{Topic: "logs", Value: []byte("\xffnot avro")})
-	p := &collector{}
+	p := &sourcetest.Processor{}
 	r := start(t, brokers, p, func(c *Config) { c.UseFlumeEventFormat = true })
-	p.waitFor(t, 2, 10*time.Second)
-	e := p.events[0]
+	waitBodies(t, p, 2, 10*time.Second)
+	got := p.Events()
+	e := got[0]
 	if string(e.Body) != "avro body" || e.Headers["host"] != "web-1" || e.Headers["topic"] != "original" || e.Headers["offset"] != "0" {
 		t.Errorf("Avro event = %q %v; want its own body and headers (topic kept) plus the Kafka ones", e.Body, e.Headers)
 	}
-	if string(p.events[1].Body) != "\xffnot avro" {
-		t.Errorf("a malformed value arrived as %q, want it delivered as it is", p.events[1].Body)
+	if string(got[1].Body) != "\xffnot avro" {
+		t.Errorf("a malformed value arrived as %q, want it delivered as it is", got[1].Body)
 	}
 	r.stop(t)
 	if n := r.m.EventReadFail.Load(); n != 1 {
@@ -267,7 +226,7 @@ func TestTopicsRegexAndStartOffsetLatest(t *testing.T) {
 	c := kafkatest.Start(t, 1, kfake.SeedTopics(1, "app-web", "app-db", "other"))
 	brokers := c.ListenAddrs()
 	produce(t, brokers, "app-web", "old", 10)
-	p := &collector{}
+	p := &sourcetest.Processor{}
 	r := start(t, brokers, p, func(c *Config) { c.Topics = nil; c.TopicsRegex = "^app-"; c.StartOffset = "latest" })
 	// Latest: only what arrives once the group has its partitions.
 	time.Sleep(time.Second)
@@ -275,9 +234,9 @@ func TestTopicsRegexAndStartOffsetLatest(t *testing.T) {
 	want = append(want, produce(t, brokers, "app-web", "web", 5)...)
 	want = append(want, produce(t, brokers, "app-db", "db", 5)...)
 	produce(t, brokers, "other", "ignored", 5)
-	assertOnce(t, want, p.waitFor(t, 10, 10*time.Second))
+	assertOnce(t, want, waitBodies(t, p, 10, 10*time.Second))
 	time.Sleep(300 * time.Millisecond)
-	assertOnce(t, want, p.bodies())
+	assertOnce(t, want, p.Bodies())
 	r.stop(t)
 }
 
@@ -288,7 +247,7 @@ func TestRebalanceLosesNothing(t *testing.T) {
 	// before each rebalance).
 	c := kafkatest.Start(t, 3, kfake.SeedTopics(6, "logs"))
 	brokers := c.ListenAddrs()
-	a, b := &collector{}, &collector{}
+	a, b := &sourcetest.Processor{}, &sourcetest.Processor{}
 	ra := start(t, brokers, a, nil)
 	var want []string
 	for i := range 10 {
@@ -303,7 +262,7 @@ func TestRebalanceLosesNothing(t *testing.T) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		got := append(a.bodies(), b.bodies()...)
+		got := append(a.Bodies(), b.Bodies()...)
 		seen := map[string]bool{}
 		for _, g := range got {
 			seen[g] = true
@@ -332,13 +291,13 @@ func TestReadsWhatKcatProduced(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("kcat -P: %v\n%s", err, out)
 	}
-	p := &collector{}
+	p := &sourcetest.Processor{}
 	start(t, brokers, p, nil)
-	got := p.waitFor(t, 2, 10*time.Second)
+	got := waitBodies(t, p, 2, 10*time.Second)
 	if got[0] != "hello from librdkafka" || got[1] != "second line" {
 		t.Fatalf("bodies = %q", got)
 	}
-	if h := p.events[0].Headers; h["key"] != "k1" || h["origin"] != "kcat" || h["topic"] != "logs" {
+	if h := p.Events()[0].Headers; h["key"] != "k1" || h["origin"] != "kcat" || h["topic"] != "logs" {
 		t.Errorf("headers = %v, want key k1, origin kcat, topic logs", h)
 	}
 }

@@ -34,15 +34,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/tcpserve"
 	"github.com/flumego/flumego/source"
 )
 
@@ -87,13 +85,7 @@ func (c *Config) BatchSize() int { return c.Batch }
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.Bind == "" {
-		errs = append(errs, schema.Errorf("bind", `must not be empty (use "0.0.0.0" to listen on every interface)`))
-	}
-	if c.Port < 0 || c.Port > 65535 {
-		errs = append(errs, schema.Errorf("port", "must be 0-65535, got %d", c.Port))
-	}
+	errs := tcpserve.ValidateAddr("bind", c.Bind, c.Port)
 	if c.MaxLineLength < 1 || c.MaxLineLength > maxLineLengthLimit {
 		errs = append(errs, schema.Errorf("max_line_length", "must be 1-%d bytes, got %d", maxLineLengthLimit, c.MaxLineLength))
 	}
@@ -117,14 +109,9 @@ type Source struct {
 	m         *metrics.Source
 	truncated *metrics.Counter
 	proc      source.Processor
-	ln        net.Listener
+	srv       *tcpserve.Server
 	oks       []byte    // "OK\n" repeated, shared read-only by every connection
 	pool      sync.Pool // *workspace
-	sem       chan struct{}
-
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	closing bool
 }
 
 // New opens the listener, so that a bad address or a port in use fails at start-up; Run
@@ -136,8 +123,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if set.Processor == nil {
 		return nil, fmt.Errorf("netcat %s: no processor", set.Name)
 	}
-	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
-		conns: map[net.Conn]struct{}{}}
+	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -148,31 +134,27 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if cfg.AckEveryEvent {
 		s.oks = bytes.Repeat([]byte("OK\n"), min(cfg.Batch, maxAckChunk))
 	}
-	if cfg.MaxConnections > 0 {
-		s.sem = make(chan struct{}, cfg.MaxConnections)
-	}
 	// The buffer must hold a whole line of max_line_length plus "\r\n", so a line that does
 	// not fit is known to be too long.
 	bufSize := max(readBufferSize, cfg.MaxLineLength+2)
 	s.pool.New = func() any {
 		return &workspace{buf: make([]byte, bufSize), spans: make([]span, 0, min(cfg.Batch, 1024))}
 	}
-	addr := net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.Port))
-	ln, err := net.Listen("tcp", addr)
+	srv, err := tcpserve.Listen(cfg.Bind, cfg.Port, tcpserve.Options{MaxConns: cfg.MaxConnections, Metrics: s.m, Log: s.log})
 	if err != nil {
-		return nil, fmt.Errorf("netcat %s: listen on %s: %w", set.Name, addr, err)
+		return nil, fmt.Errorf("netcat %s: %w", set.Name, err)
 	}
-	s.ln = ln
+	s.srv = srv
 	return s, nil
 }
 
 // Addr is the address the source listens on, with the port chosen when port was 0.
-func (s *Source) Addr() net.Addr { return s.ln.Addr() }
+func (s *Source) Addr() net.Addr { return s.srv.Addr() }
 
 // Close releases the listener of a source whose Run was never called (the agent failed to
 // start). While Run serves, cancel its context instead. Close is safe twice.
 func (s *Source) Close() error {
-	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+	if err := s.srv.Close(); err != nil {
 		return fmt.Errorf("netcat %s: close listener: %w", s.name, err)
 	}
 	return nil
@@ -182,85 +164,9 @@ func (s *Source) Close() error {
 // the listener and every connection, waits for their goroutines and returns nil. A batch being
 // delivered at that moment is abandoned by Deliver and not acknowledged. Run is called once.
 func (s *Source) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	stop := context.AfterFunc(ctx, s.shutdown)
-	defer func() {
-		cancel()
-		stop()
-		s.shutdown()
-		wg.Wait()
-	}()
-	s.log.Info("listening", "addr", s.ln.Addr().String())
-
-	bo := backoff.New(5*time.Millisecond, time.Second)
-	for {
-		if s.sem != nil {
-			select {
-			case s.sem <- struct{}{}:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		nc, err := s.ln.Accept()
-		if err != nil {
-			if s.sem != nil {
-				<-s.sem
-			}
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			// Out of file descriptors and the like: wait and accept again, like net/http.
-			s.m.GenericProcessingFail.Inc()
-			s.log.Warn("accept failed; retrying", "err", err)
-			if bo.Wait(ctx, nil) != nil {
-				return nil
-			}
-			continue
-		}
-		bo.Reset()
-		if !s.track(nc) {
-			nc.Close()
-			if s.sem != nil {
-				<-s.sem
-			}
-			return nil
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.serve(ctx, nc)
-		}()
-	}
-}
-
-// shutdown closes the listener and every open connection, unblocking their readers and writers.
-func (s *Source) shutdown() {
-	s.ln.Close()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closing = true
-	for nc := range s.conns {
-		nc.Close()
-	}
-}
-
-// track registers an accepted connection; it returns false when the source is shutting down.
-func (s *Source) track(nc net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return false
-	}
-	s.conns[nc] = struct{}{}
-	return true
-}
-
-func (s *Source) untrack(nc net.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.conns, nc)
+	s.log.Info("listening", "addr", s.srv.Addr().String())
+	s.srv.Serve(ctx, s.serve)
+	return nil
 }
 
 // span is one line of the batch being built: buf[off:off+n] of the connection's read buffer.
@@ -285,19 +191,14 @@ type conn struct {
 	idle       [idleReadSize]byte
 }
 
+// serve reads one connection's lines and delivers them; the server closes the connection when
+// it returns.
 func (s *Source) serve(ctx context.Context, nc net.Conn) {
-	s.m.OpenConnectionCount.Add(1)
 	remote := nc.RemoteAddr().String()
 	s.log.Debug("connection opened", "remote", remote)
 	c := &conn{s: s, nc: nc}
 	defer func() {
 		c.release()
-		nc.Close()
-		s.untrack(nc)
-		s.m.OpenConnectionCount.Add(-1)
-		if s.sem != nil {
-			<-s.sem
-		}
 		s.log.Debug("connection closed", "remote", remote)
 	}()
 

@@ -2,7 +2,6 @@ package netcat_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/netcat"
 )
@@ -52,24 +52,7 @@ func start(t *testing.T, cfg *netcat.Config, p source.Processor) *running {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- src.Run(ctx) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Run returned %v, want nil", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatalf("Run did not return within 5s of cancellation")
-			}
-		})
-	}
-	t.Cleanup(stop)
+	stop := sourcetest.Run(t, src, 5*time.Second)
 	return &running{src: src.(*netcat.Source), m: m, stop: stop}
 }
 
@@ -145,7 +128,7 @@ func TestLinesBecomeEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &fakeProcessor{}
+			p := &sourcetest.Processor{}
 			r := start(t, testConfig(func(c *netcat.Config) {
 				if tt.maxLine > 0 {
 					c.MaxLineLength = tt.maxLine
@@ -155,7 +138,7 @@ func TestLinesBecomeEvents(t *testing.T) {
 			if want := strings.Repeat("OK\n", len(tt.want)); answer != want {
 				t.Errorf("answer = %q, want %q", answer, want)
 			}
-			if got := p.bodies(); !slices.Equal(got, tt.want) {
+			if got := p.Bodies(); !slices.Equal(got, tt.want) {
 				t.Errorf("bodies = %q, want %q", got, tt.want)
 			}
 			if got := r.truncated(); got != tt.truncated {
@@ -166,7 +149,7 @@ func TestLinesBecomeEvents(t *testing.T) {
 }
 
 func TestBuffered_linesShareABatch(t *testing.T) {
-	p := &fakeProcessor{}
+	p := &sourcetest.Processor{}
 	r := start(t, testConfig(func(c *netcat.Config) { c.Batch = 4 }), p)
 	var in strings.Builder
 	for i := range 10 {
@@ -174,12 +157,10 @@ func TestBuffered_linesShareABatch(t *testing.T) {
 	}
 	send(t, r, []byte(in.String()))
 	// All ten lines arrive in one segment, so they fill batches of four before a short one.
-	if got, want := p.batchSizes(), []int{4, 4, 2}; !slices.Equal(got, want) {
+	if got, want := p.BatchSizes(), []int{4, 4, 2}; !slices.Equal(got, want) {
 		t.Errorf("batch sizes = %v, want %v", got, want)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, b := range p.batches {
+	for _, b := range p.Batches() {
 		for _, e := range b {
 			if cap(e.Body) != len(e.Body) {
 				t.Fatalf("body %q has room to grow into its neighbour (cap %d)", e.Body, cap(e.Body))
@@ -192,12 +173,12 @@ func TestBuffered_linesShareABatch(t *testing.T) {
 }
 
 func TestNoAcknowledgementsWhenAckEveryEventIsOff(t *testing.T) {
-	p := &fakeProcessor{}
+	p := &sourcetest.Processor{}
 	r := start(t, testConfig(func(c *netcat.Config) { c.AckEveryEvent = false }), p)
 	if answer := send(t, r, []byte("a\nb\nc\n")); answer != "" {
 		t.Errorf("answer = %q, want nothing", answer)
 	}
-	if got, want := p.bodies(), []string{"a", "b", "c"}; !slices.Equal(got, want) {
+	if got, want := p.Bodies(), []string{"a", "b", "c"}; !slices.Equal(got, want) {
 		t.Errorf("bodies = %q, want %q", got, want)
 	}
 }
@@ -205,7 +186,7 @@ func TestNoAcknowledgementsWhenAckEveryEventIsOff(t *testing.T) {
 func TestHugeLineIsTruncatedAndTheNextLineArrives(t *testing.T) {
 	for _, maxLine := range []int{512, 100_000} { // below and above the read buffer's size
 		t.Run(fmt.Sprint("max_line_length=", maxLine), func(t *testing.T) {
-			p := &fakeProcessor{}
+			p := &sourcetest.Processor{}
 			r := start(t, testConfig(func(c *netcat.Config) { c.MaxLineLength = maxLine }), p)
 			huge := make([]byte, 1<<20)
 			for i := range huge {
@@ -214,7 +195,7 @@ func TestHugeLineIsTruncatedAndTheNextLineArrives(t *testing.T) {
 			input := append(append(huge, '\n'), "next line\n"...)
 			answer := send(t, r, input)
 			want := []string{string(huge[:maxLine]), "next line"}
-			if got := p.bodies(); !slices.Equal(got, want) {
+			if got := p.Bodies(); !slices.Equal(got, want) {
 				t.Fatalf("got %d events (lengths %v), want one truncated to %d and %q", len(got), lengths(got), maxLine, "next line")
 			}
 			if answer != "OK\nOK\n" {
@@ -237,7 +218,7 @@ func lengths(s []string) []int {
 
 func TestBinaryGarbageIsDeliveredAsBytes(t *testing.T) {
 	const maxLine = 300
-	p := &fakeProcessor{}
+	p := &sourcetest.Processor{}
 	r := start(t, testConfig(func(c *netcat.Config) { c.MaxLineLength = maxLine; c.Batch = 7 }), p)
 	rng := rand.New(rand.NewPCG(1, 2))
 	garbage := make([]byte, 512<<10) // several read buffers, so reused buffers would show
@@ -255,7 +236,7 @@ func TestBinaryGarbageIsDeliveredAsBytes(t *testing.T) {
 	}
 	want, truncated := splitLines(garbage, maxLine)
 	answer := send(t, r, garbage)
-	got := p.bodies()
+	got := p.Bodies()
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d", len(got), len(want))
 	}
@@ -277,7 +258,7 @@ func TestBinaryGarbageIsDeliveredAsBytes(t *testing.T) {
 }
 
 func TestQuietClientsDoNotHoldUpOthers(t *testing.T) {
-	p := &fakeProcessor{}
+	p := &sourcetest.Processor{}
 	r := start(t, testConfig(nil), p)
 	silent := dial(t, r)
 	halfLine := dial(t, r)
@@ -288,15 +269,15 @@ func TestQuietClientsDoNotHoldUpOthers(t *testing.T) {
 	if answer := send(t, r, []byte("busy 1\nbusy 2\n")); answer != "OK\nOK\n" {
 		t.Errorf("answer = %q, want two OKs", answer)
 	}
-	if got, want := p.bodies(), []string{"busy 1", "busy 2"}; !slices.Equal(got, want) {
+	if got, want := p.Bodies(), []string{"busy 1", "busy 2"}; !slices.Equal(got, want) {
 		t.Errorf("bodies = %q, want %q", got, want)
 	}
 	// The half line completes later.
 	if _, err := halfLine.Write([]byte(", now\n")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the completed half line", func() bool { return p.count() == 3 })
-	if got := p.bodies()[2]; got != "no newline yet, now" {
+	waitFor(t, "the completed half line", func() bool { return p.Count() == 3 })
+	if got := p.Bodies()[2]; got != "no newline yet, now" {
 		t.Errorf("half line = %q", got)
 	}
 	silent.Close()
@@ -305,7 +286,7 @@ func TestQuietClientsDoNotHoldUpOthers(t *testing.T) {
 
 func TestManyConnectionsAtOnce(t *testing.T) {
 	const conns, lines = 500, 20
-	p := &fakeProcessor{}
+	p := &sourcetest.Processor{}
 	r := start(t, testConfig(func(c *netcat.Config) { c.Batch = 8 }), p)
 	var wg sync.WaitGroup
 	errs := make(chan error, conns)
@@ -336,7 +317,7 @@ func TestManyConnectionsAtOnce(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	got := p.bodies()
+	got := p.Bodies()
 	if len(got) != conns*lines {
 		t.Fatalf("got %d events, want %d", len(got), conns*lines)
 	}
@@ -357,7 +338,7 @@ func TestManyConnectionsAtOnce(t *testing.T) {
 
 func TestFullChannelSlowsTheClientAndLosesNothing(t *testing.T) {
 	const lines = 300
-	p := &fakeProcessor{refusing: true}
+	p := &sourcetest.Processor{Refusing: true}
 	var ackedBeforeCommit atomic.Int64
 	var oks atomic.Int64
 	r := start(t, testConfig(func(c *netcat.Config) { c.Batch = 16 }), p)
@@ -375,7 +356,7 @@ func TestFullChannelSlowsTheClientAndLosesNothing(t *testing.T) {
 				ackedBeforeCommit.Add(1000) // garbage answer: fail loudly
 				return
 			}
-			if n := oks.Add(1); int(n) > p.count() {
+			if n := oks.Add(1); int(n) > p.Count() {
 				ackedBeforeCommit.Add(1)
 			}
 		}
@@ -387,12 +368,12 @@ func TestFullChannelSlowsTheClientAndLosesNothing(t *testing.T) {
 	if _, err := c.Write(in.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the source to retry a full channel", func() bool { return p.refusals() >= 20 })
+	waitFor(t, "the source to retry a full channel", func() bool { return p.Refusals() >= 20 })
 	if n := oks.Load(); n != 0 {
 		t.Fatalf("client read %d OKs while the channel refused everything", n)
 	}
-	p.setRefusing(false)
-	waitFor(t, "every event", func() bool { return p.count() == lines })
+	p.SetRefusing(false)
+	waitFor(t, "every event", func() bool { return p.Count() == lines })
 	waitFor(t, "every OK", func() bool { return oks.Load() == lines })
 	c.Close()
 	<-readDone
@@ -400,7 +381,7 @@ func TestFullChannelSlowsTheClientAndLosesNothing(t *testing.T) {
 	if n := ackedBeforeCommit.Load(); n != 0 {
 		t.Errorf("%d OKs were read before their event was committed", n)
 	}
-	got := p.bodies()
+	got := p.Bodies()
 	for i, b := range got {
 		if want := fmt.Sprintf("event %d", i); b != want {
 			t.Fatalf("event %d = %q, want %q", i, b, want)
@@ -409,7 +390,7 @@ func TestFullChannelSlowsTheClientAndLosesNothing(t *testing.T) {
 }
 
 func TestDeliveryFailureIsReportedAndClosesTheConnection(t *testing.T) {
-	p := &fakeProcessor{fail: errors.New("transaction capacity exceeded\nsecond line")}
+	p := &sourcetest.Processor{Fail: errors.New("transaction capacity exceeded\nsecond line")}
 	r := start(t, testConfig(nil), p)
 	answer := send(t, r, []byte("a\nb\n"))
 	want := strings.Repeat("FAILED: transaction capacity exceeded second line\n", 2)
@@ -424,14 +405,12 @@ func TestDeliveryFailureIsReportedAndClosesTheConnection(t *testing.T) {
 func TestShutdownWithOpenConnections(t *testing.T) {
 	gate := make(chan struct{})
 	defer close(gate)
-	p := &fakeProcessor{}
+	p := &sourcetest.Processor{}
 	r := start(t, testConfig(nil), p)
 	idle := dial(t, r)
 	partial := dial(t, r)
 	partial.Write([]byte("half a line"))
-	p.mu.Lock()
-	p.gate = gate // the next batch blocks in the processor
-	p.mu.Unlock()
+	p.SetGate(gate) // the next batch blocks in the processor
 	blocked := dial(t, r)
 	blocked.Write([]byte("stuck in a full channel\n"))
 	waitFor(t, "three open connections", func() bool { return r.m.OpenConnectionCount.Load() == 3 })
@@ -456,7 +435,7 @@ func TestShutdownWithOpenConnections(t *testing.T) {
 }
 
 func TestMaxConnectionsMakesNewClientsWait(t *testing.T) {
-	p := &fakeProcessor{}
+	p := &sourcetest.Processor{}
 	r := start(t, testConfig(func(c *netcat.Config) { c.MaxConnections = 1 }), p)
 	first := dial(t, r)
 	first.Write([]byte("first\n"))
@@ -467,7 +446,7 @@ func TestMaxConnectionsMakesNewClientsWait(t *testing.T) {
 	second.Write([]byte("second\n"))
 	// A negative check can only wait a while: the second client must not be served yet.
 	time.Sleep(100 * time.Millisecond)
-	if got := p.bodies(); !slices.Equal(got, []string{"first"}) {
+	if got := p.Bodies(); !slices.Equal(got, []string{"first"}) {
 		t.Fatalf("while the first client is connected, bodies = %q", got)
 	}
 	first.Close()
@@ -475,7 +454,7 @@ func TestMaxConnectionsMakesNewClientsWait(t *testing.T) {
 	if _, err := io.ReadFull(second, make([]byte, 3)); err != nil {
 		t.Fatalf("second client after the first left: %v", err)
 	}
-	if got, want := p.bodies(), []string{"first", "second"}; !slices.Equal(got, want) {
+	if got, want := p.Bodies(), []string{"first", "second"}; !slices.Equal(got, want) {
 		t.Errorf("bodies = %q, want %q", got, want)
 	}
 }
@@ -487,14 +466,14 @@ func TestPortInUseFailsAtStartUp(t *testing.T) {
 	}
 	defer ln.Close()
 	cfg := testConfig(func(c *netcat.Config) { c.Port = ln.Addr().(*net.TCPAddr).Port })
-	_, err = netcat.New(cfg, source.Settings{Name: "r1", Processor: &fakeProcessor{}})
+	_, err = netcat.New(cfg, source.Settings{Name: "r1", Processor: &sourcetest.Processor{}})
 	if err == nil || !strings.Contains(err.Error(), "netcat r1: listen on 127.0.0.1:") {
 		t.Errorf("New on a port in use: err = %v, want a listen error naming the source", err)
 	}
 }
 
 func TestCloseWithoutRun(t *testing.T) {
-	src, err := netcat.New(testConfig(nil), source.Settings{Name: "r1", Processor: &fakeProcessor{}})
+	src, err := netcat.New(testConfig(nil), source.Settings{Name: "r1", Processor: &sourcetest.Processor{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -612,7 +591,7 @@ func TestFactoryCreatesAServingSource(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	src, err := f.Create(cfg, source.Settings{Name: "r1", Processor: &fakeProcessor{}})
+	src, err := f.Create(cfg, source.Settings{Name: "r1", Processor: &sourcetest.Processor{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -623,7 +602,7 @@ func TestFactoryCreatesAServingSource(t *testing.T) {
 
 func TestQuietConnectionsHoldNoReadBuffers(t *testing.T) {
 	const conns = 200
-	p := &fakeProcessor{}
+	p := &sourcetest.Processor{}
 	r := start(t, testConfig(nil), p)
 	heap := func() uint64 {
 		runtime.GC()
@@ -640,11 +619,17 @@ func TestQuietConnectionsHoldNoReadBuffers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "every hello", func() bool { return p.count() == conns })
+	waitFor(t, "every hello", func() bool { return p.Count() == conns })
 	waitFor(t, "every connection open", func() bool { return r.m.OpenConnectionCount.Load() == conns })
 	grown := int64(heap()) - int64(before)
 	// A read buffer is 64 KiB: holding one per connection would be 12.5 MiB.
 	if perConn := grown / conns; perConn > 16<<10 {
 		t.Errorf("heap grew %d bytes per quiet connection", perConn)
 	}
+}
+
+// waitFor polls cond until it holds, failing the test after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	sourcetest.WaitFor(t, 20*time.Second, what, cond)
 }

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -18,91 +16,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/seq"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// fakeProcessor stands in for the channel processor: it records every batch it commits, and on
-// demand refuses the first attempts with channel.ErrFull (Deliver then retries, like the real
-// one), fails for good, or blocks until released.
-type fakeProcessor struct {
-	mu        sync.Mutex
-	batches   [][]channel.Event
-	events    int
-	refuseFor int // attempts still to refuse
-	refused   int
-	fail      error
-	gate      chan struct{}
-	attempts  atomic.Int64
-}
-
-func (p *fakeProcessor) Process(ctx context.Context, events []channel.Event) error {
-	p.attempts.Add(1)
-	if p.gate != nil {
-		select {
-		case <-p.gate:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fail != nil {
-		return p.fail
-	}
-	if p.refuseFor > 0 {
-		p.refuseFor--
-		p.refused++
-		return channel.ErrFull
-	}
-	p.batches = append(p.batches, events)
-	p.events += len(events)
-	return nil
-}
-
-func (p *fakeProcessor) Deliver(ctx context.Context, events []channel.Event) error {
-	for {
-		err := p.Process(ctx, events)
-		if !errors.Is(err, channel.ErrFull) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Millisecond):
-		}
-	}
-}
-
-func (p *fakeProcessor) count() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.events
-}
-
-func (p *fakeProcessor) bodies() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []string
-	for _, b := range p.batches {
-		for _, e := range b {
-			out = append(out, string(e.Body))
-		}
-	}
-	return out
-}
-
-func (p *fakeProcessor) batchSizes() []int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []int
-	for _, b := range p.batches {
-		out = append(out, len(b))
-	}
-	return out
-}
 
 func sourceSettings(p source.Processor) source.Settings {
 	return source.Settings{Name: "s1", Type: "seq", Processor: p}
@@ -153,17 +72,15 @@ func TestBodiesAreConsecutiveNumbers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("batch=%d/total=%d", tt.batch, tt.total), func(t *testing.T) {
-			p := &fakeProcessor{}
+			p := &sourcetest.Processor{}
 			runToEnd(t, newSource(t, &seq.Config{Batch: tt.batch, Total: tt.total}, p))
-			if got := p.batchSizes(); !slices.Equal(got, tt.wantSizes) {
+			if got := p.BatchSizes(); !slices.Equal(got, tt.wantSizes) {
 				t.Errorf("batch sizes = %v, want %v", got, tt.wantSizes)
 			}
-			if got, want := p.bodies(), numbers(0, int(tt.total)); !slices.Equal(got, want) {
+			if got, want := p.Bodies(), numbers(0, int(tt.total)); !slices.Equal(got, want) {
 				t.Errorf("bodies = %q, want %q", got, want)
 			}
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			for _, b := range p.batches {
+			for _, b := range p.Batches() {
 				for _, e := range b {
 					if cap(e.Body) != len(e.Body) {
 						t.Fatalf("body %q has room to grow into its neighbour (cap %d)", e.Body, cap(e.Body))
@@ -194,9 +111,9 @@ func TestStartAndPadding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &fakeProcessor{}
+			p := &sourcetest.Processor{}
 			runToEnd(t, newSource(t, &tt.cfg, p))
-			if got := p.bodies(); !slices.Equal(got, tt.want) {
+			if got := p.Bodies(); !slices.Equal(got, tt.want) {
 				t.Errorf("bodies = %q, want %q", got, tt.want)
 			}
 		})
@@ -204,12 +121,12 @@ func TestStartAndPadding(t *testing.T) {
 }
 
 func TestFullChannelLosesNothing(t *testing.T) {
-	p := &fakeProcessor{refuseFor: 25}
+	p := &sourcetest.Processor{RefuseFirst: 25}
 	runToEnd(t, newSource(t, &seq.Config{Total: 50, Batch: 5}, p))
-	if p.refused != 25 {
-		t.Errorf("refused %d attempts, want 25", p.refused)
+	if n := p.Refusals(); n != 25 {
+		t.Errorf("refused %d attempts, want 25", n)
 	}
-	if got, want := p.bodies(), numbers(0, 50); !slices.Equal(got, want) {
+	if got, want := p.Bodies(), numbers(0, 50); !slices.Equal(got, want) {
 		t.Errorf("bodies = %q, want %q", got, want)
 	}
 }
@@ -228,14 +145,14 @@ func TestRateIsRespected(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("rate=%v/batch=%d", tt.rate, tt.batch), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p := &fakeProcessor{}
+				p := &sourcetest.Processor{}
 				src := newSource(t, &seq.Config{Batch: tt.batch, Rate: tt.rate}, p)
 				ctx, cancel := context.WithCancel(t.Context())
 				done := make(chan error)
 				go func() { done <- src.Run(ctx) }()
 				time.Sleep(tt.run)
 				synctest.Wait()
-				n := p.count()
+				n := p.Count()
 				cancel()
 				if err := <-done; err != nil {
 					t.Errorf("Run: %v", err)
@@ -251,11 +168,11 @@ func TestRateIsRespected(t *testing.T) {
 func TestCancelStopsRun(t *testing.T) {
 	tests := []struct {
 		name string
-		p    *fakeProcessor
+		p    *sourcetest.Processor
 	}{
-		{name: "generating without end", p: &fakeProcessor{}},
-		{name: "blocked in a full channel", p: &fakeProcessor{gate: make(chan struct{})}},
-		{name: "retrying a refusing channel", p: &fakeProcessor{refuseFor: 1 << 30}},
+		{name: "generating without end", p: &sourcetest.Processor{}},
+		{name: "blocked in a full channel", p: &sourcetest.Processor{Gate: make(chan struct{})}},
+		{name: "retrying a refusing channel", p: &sourcetest.Processor{RefuseFirst: 1 << 30}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,10 +181,10 @@ func TestCancelStopsRun(t *testing.T) {
 			done := make(chan error)
 			go func() { done <- src.Run(ctx) }()
 			deadline := time.Now().Add(10 * time.Second)
-			for tt.p.attempts.Load() < 1 && time.Now().Before(deadline) {
+			for tt.p.Attempts() < 1 && time.Now().Before(deadline) {
 				time.Sleep(time.Millisecond)
 			}
-			if tt.p.attempts.Load() < 1 {
+			if tt.p.Attempts() < 1 {
 				t.Fatal("the source never reached its processor")
 			}
 			cancel()
@@ -280,7 +197,7 @@ func TestCancelStopsRun(t *testing.T) {
 				t.Fatal("Run did not return after cancellation")
 			}
 			// What was delivered is a gap-free prefix.
-			if got := tt.p.bodies(); !slices.Equal(got, numbers(0, len(got))) {
+			if got := tt.p.Bodies(); !slices.Equal(got, numbers(0, len(got))) {
 				t.Errorf("delivered bodies are not 0..%d in order", len(got)-1)
 			}
 		})
@@ -288,7 +205,7 @@ func TestCancelStopsRun(t *testing.T) {
 }
 
 func TestProcessorFailureEndsRun(t *testing.T) {
-	p := &fakeProcessor{fail: channel.ErrClosed}
+	p := &sourcetest.Processor{Fail: channel.ErrClosed}
 	err := newSource(t, &seq.Config{Total: 10, Batch: 4}, p).Run(context.Background())
 	if !errors.Is(err, channel.ErrClosed) || !strings.Contains(err.Error(), "seq s1: deliver events 0-3") {
 		t.Errorf("Run = %v, want the processor's error, naming the source and the events", err)

@@ -1,111 +1,30 @@
 package spooldir_test
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/spooldir"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// recorder stands in for the channel processor; refusing, it acts like a full channel, and
-// failAfter makes it fail (like a shutdown cutting a delivery short) after that many events.
-type recorder struct {
-	mu        sync.Mutex
-	events    []channel.Event
-	refuse    bool
-	failAfter int
-	onBatch   func(total int)
-}
-
-func (r *recorder) Process(_ context.Context, evs []channel.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.refuse {
-		return channel.ErrFull
-	}
-	r.events = append(r.events, evs...)
-	if r.onBatch != nil {
-		r.onBatch(len(r.events))
-	}
-	return nil
-}
-
-func (r *recorder) Deliver(ctx context.Context, evs []channel.Event) error {
-	for {
-		err := r.Process(ctx, evs)
-		if !errors.Is(err, channel.ErrFull) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Millisecond):
-		}
-	}
-}
-
-func (r *recorder) bodies() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]string, len(r.events))
-	for i, e := range r.events {
-		out[i] = string(e.Body)
-	}
-	return out
-}
-
-func (r *recorder) all() []channel.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]channel.Event(nil), r.events...)
-}
-
-func (r *recorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.events)
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 type running struct {
-	rec    *recorder
-	m      *metrics.Source
-	logs   *syncBuf
-	cancel context.CancelFunc
-	done   chan error
+	rec  *sourcetest.Processor
+	m    *metrics.Source
+	logs *sourcetest.SyncBuffer
+	stop func() // cancels Run and waits for it
 }
 
 func testConfig(dir string) *spooldir.Config {
@@ -115,61 +34,29 @@ func testConfig(dir string) *spooldir.Config {
 	return c
 }
 
-func start(t *testing.T, cfg *spooldir.Config, rec *recorder) *running {
+func start(t *testing.T, cfg *spooldir.Config, rec *sourcetest.Processor) *running {
 	t.Helper()
-	r := &running{rec: rec, m: metrics.NewRegistry("a1").Source("r1", "spooldir"), logs: &syncBuf{}, done: make(chan error, 1)}
+	r := &running{rec: rec, m: metrics.NewRegistry("a1").Source("r1", "spooldir"), logs: &sourcetest.SyncBuffer{}}
 	src, err := spooldir.New(cfg, source.Settings{Name: "r1", Processor: rec, Metrics: r.m,
 		Logger: slog.New(slog.NewTextHandler(r.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	go func() { r.done <- src.Run(ctx) }()
-	t.Cleanup(func() {
-		r.stop(t)
+	t.Cleanup(func() { // after the source stopped
 		if t.Failed() {
 			t.Logf("source logs:\n%s", r.logs)
 		}
 	})
+	r.stop = sourcetest.Run(t, src, 10*time.Second)
 	return r
 }
 
-func (r *running) stop(t *testing.T) {
-	t.Helper()
-	r.cancel()
-	if r.done == nil {
-		return
-	}
-	select {
-	case err := <-r.done:
-		if err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		r.done = nil
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return within 10s")
-	}
-}
+func (r *running) counter(name string) int64 { return sourcetest.Counter(r.m.Component, name) }
 
-func (r *running) counter(name string) int64 {
-	for _, c := range r.m.Component.Values() {
-		if c.Name() == name {
-			return c.Load()
-		}
-	}
-	return -1
-}
-
+// waitFor polls cond until it holds or 10 seconds pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	sourcetest.WaitFor(t, 10*time.Second, what, cond)
 }
 
 func write(t *testing.T, path, content string) {
@@ -233,7 +120,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 }
 
 func TestMissingSpoolDirFailsAtStartUp(t *testing.T) {
-	_, err := spooldir.New(testConfig(filepath.Join(t.TempDir(), "nope")), source.Settings{Name: "r1", Processor: &recorder{}})
+	_, err := spooldir.New(testConfig(filepath.Join(t.TempDir(), "nope")), source.Settings{Name: "r1", Processor: &sourcetest.Processor{}})
 	if err == nil || !strings.Contains(err.Error(), "spool_dir") {
 		t.Fatalf("New = %v", err)
 	}
@@ -244,10 +131,10 @@ func TestFilesAreReadAndRenamedOnceCompleted(t *testing.T) {
 	lines := numbered("a", 1000)
 	drop(t, dir, "one.log", strings.Join(lines[:600], "\n")+"\n", time.Time{})
 	drop(t, dir, "two.log", strings.Join(lines[600:], "\r\n"), time.Time{}) // no final newline
-	r := start(t, testConfig(dir), &recorder{})
+	r := start(t, testConfig(dir), &sourcetest.Processor{})
 	waitFor(t, "both files completed", func() bool { return r.counter("FileCompletedCount") == 2 })
-	r.stop(t)
-	got := r.rec.bodies()
+	r.stop()
+	got := r.rec.Bodies()
 	sort.Strings(got)
 	if strings.Join(got, ",") != strings.Join(lines, ",") {
 		t.Fatalf("got %d lines, want %d", len(got), len(lines))
@@ -273,10 +160,10 @@ func TestConsumeOrder(t *testing.T) {
 			drop(t, dir, "z", "b\n", now.Add(-2*time.Minute))
 			c := testConfig(dir)
 			c.ConsumeOrder = tc.order
-			r := start(t, c, &recorder{})
+			r := start(t, c, &sourcetest.Processor{})
 			waitFor(t, "three files", func() bool { return r.counter("FileCompletedCount") == 3 })
-			r.stop(t)
-			if got := strings.Join(r.rec.bodies(), " "); got != tc.want {
+			r.stop()
+			if got := strings.Join(r.rec.Bodies(), " "); got != tc.want {
 				t.Errorf("read in order %q, want %q", got, tc.want)
 			}
 		})
@@ -288,10 +175,10 @@ func TestConsumeOrder(t *testing.T) {
 		}
 		c := testConfig(dir)
 		c.ConsumeOrder = spooldir.ConsumeRandom
-		r := start(t, c, &recorder{})
+		r := start(t, c, &sourcetest.Processor{})
 		waitFor(t, "every file", func() bool { return r.counter("FileCompletedCount") == 20 })
-		r.stop(t)
-		if got := r.rec.bodies(); sort.StringsAreSorted(got) {
+		r.stop()
+		if got := r.rec.Bodies(); sort.StringsAreSorted(got) {
 			t.Errorf("random order read the files in name order: %v", got)
 		}
 	})
@@ -302,11 +189,11 @@ func TestDeletePolicyImmediate(t *testing.T) {
 	drop(t, dir, "one.log", "x\ny\n", time.Time{})
 	c := testConfig(dir)
 	c.DeletePolicy = spooldir.DeleteImmediate
-	r := start(t, c, &recorder{})
+	r := start(t, c, &sourcetest.Processor{})
 	waitFor(t, "the file deleted", func() bool { return strings.Join(names(t, dir), " ") == ".flumespool" })
-	r.stop(t)
-	if r.rec.count() != 2 {
-		t.Errorf("%d events", r.rec.count())
+	r.stop()
+	if r.rec.Count() != 2 {
+		t.Errorf("%d events", r.rec.Count())
 	}
 }
 
@@ -320,7 +207,7 @@ func TestTrackerDirPolicyLeavesFilesAndTellsReusedNames(t *testing.T) {
 	c.TrackingPolicy = spooldir.TrackTrackerDir
 	c.TrackerDir = tracker
 	c.RecursiveDirectorySearch = true
-	r := start(t, c, &recorder{})
+	r := start(t, c, &sourcetest.Processor{})
 	waitFor(t, "both files", func() bool { return r.counter("FileCompletedCount") == 2 })
 	if _, err := os.Stat(filepath.Join(tracker, "sub", "two.log.COMPLETED")); err != nil {
 		t.Errorf("no marker for sub/two.log: %v", err)
@@ -332,8 +219,8 @@ func TestTrackerDirPolicyLeavesFilesAndTellsReusedNames(t *testing.T) {
 	waitFor(t, "the reused name reported", func() bool { return r.counter("FileFailedCount") == 1 })
 	drop(t, dir, "three.log", "third\n", time.Time{})
 	waitFor(t, "the source to carry on", func() bool { return r.counter("FileCompletedCount") == 3 })
-	r.stop(t)
-	if got := strings.Join(r.rec.bodies(), " "); got != "first second third" && got != "second first third" {
+	r.stop()
+	if got := strings.Join(r.rec.Bodies(), " "); got != "first second third" && got != "second first third" {
 		t.Errorf("events: %q", got)
 	}
 	if !strings.Contains(r.logs.String(), "consumed before") {
@@ -346,11 +233,11 @@ func TestReusedNameWithRenamePolicyIsReportedAndSkipped(t *testing.T) {
 	write(t, filepath.Join(dir, "a.log.COMPLETED"), "old\n")
 	drop(t, dir, "a.log", "new\n", time.Time{})
 	drop(t, dir, "b.log", "b\n", time.Time{})
-	r := start(t, testConfig(dir), &recorder{})
+	r := start(t, testConfig(dir), &sourcetest.Processor{})
 	waitFor(t, "b.log completed", func() bool { return r.counter("FileCompletedCount") == 1 })
 	waitFor(t, "a.log reported", func() bool { return r.counter("FileFailedCount") == 1 })
-	r.stop(t)
-	if got := r.rec.bodies(); len(got) != 1 || got[0] != "b" {
+	r.stop()
+	if got := r.rec.Bodies(); len(got) != 1 || got[0] != "b" {
 		t.Errorf("events: %q", got)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "a.log.COMPLETED")); string(b) != "old\n" {
@@ -362,9 +249,9 @@ func TestAFileChangedWhileReadIsReportedAndTheSourceCarriesOn(t *testing.T) {
 	dir := t.TempDir()
 	drop(t, dir, "a.log", strings.Join(numbered("a", 1000), "\n")+"\n", time.Now().Add(-time.Minute))
 	drop(t, dir, "b.log", "b\n", time.Time{})
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	path := filepath.Join(dir, "a.log")
-	rec.onBatch = func(total int) {
+	rec.OnCommit = func(total int) {
 		if total == 100 { // someone appends to the file while it is read
 			f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 			f.WriteString("late\n")
@@ -373,7 +260,7 @@ func TestAFileChangedWhileReadIsReportedAndTheSourceCarriesOn(t *testing.T) {
 	}
 	r := start(t, testConfig(dir), rec)
 	waitFor(t, "b.log completed", func() bool { return r.counter("FileCompletedCount") == 1 })
-	r.stop(t)
+	r.stop()
 	if r.counter("FileFailedCount") != 1 || !strings.Contains(r.logs.String(), "changed while it was read") {
 		t.Errorf("the change was not reported:\n%s", r.logs)
 	}
@@ -388,27 +275,27 @@ func TestResumesAfterARestartWithoutResending(t *testing.T) {
 	drop(t, dir, "a.log", strings.Join(lines, "\n")+"\n", time.Time{})
 	c := testConfig(dir)
 	stopAt := make(chan struct{})
-	rec := &recorder{}
-	rec.onBatch = func(total int) {
+	rec := &sourcetest.Processor{}
+	rec.OnCommit = func(total int) {
 		if total == 300 { // the channel fills up, and the agent stops
-			rec.refuse = true
+			rec.SetRefusing(true)
 			close(stopAt)
 		}
 	}
 	r := start(t, c, rec)
 	<-stopAt
-	r.stop(t) // the agent stops in the middle of the file
-	first := rec.count()
+	r.stop() // the agent stops in the middle of the file
+	first := rec.Count()
 	if first != 300 {
 		t.Fatalf("%d events before the stop", first)
 	}
-	rec2 := &recorder{}
+	rec2 := &sourcetest.Processor{}
 	r2 := start(t, c, rec2)
 	waitFor(t, "the file completed", func() bool { return r2.counter("FileCompletedCount") == 1 })
-	r2.stop(t)
-	got := append(rec.bodies(), rec2.bodies()...)
+	r2.stop()
+	got := append(rec.Bodies(), rec2.Bodies()...)
 	if strings.Join(got, ",") != strings.Join(lines, ",") {
-		t.Fatalf("%d + %d events, want exactly the 1000 lines once in order", first, rec2.count())
+		t.Fatalf("%d + %d events, want exactly the 1000 lines once in order", first, rec2.Count())
 	}
 }
 
@@ -421,10 +308,10 @@ func TestCSVWithHeaderAndFileHeaders(t *testing.T) {
 	c.FileHeader = true
 	c.BasenameHeader = true
 	c.IgnorePattern = `\.tmp$`
-	r := start(t, c, &recorder{})
+	r := start(t, c, &sourcetest.Processor{})
 	waitFor(t, "the CSV completed", func() bool { return r.counter("FileCompletedCount") == 1 })
-	r.stop(t)
-	evs := r.rec.all()
+	r.stop()
+	evs := r.rec.Events()
 	want := []string{"id,name,price", "1,apple,0.5", "2,pear,0.75"}
 	if len(evs) != 3 {
 		t.Fatalf("%d events", len(evs))
@@ -444,11 +331,11 @@ func TestLongLinesAreSplitAtCharacterBoundaries(t *testing.T) {
 	drop(t, dir, "a", "0123456789abc\nééééé\nok\n", time.Time{})
 	c := testConfig(dir)
 	c.MaxLineLength = 5
-	r := start(t, c, &recorder{})
+	r := start(t, c, &sourcetest.Processor{})
 	waitFor(t, "the file", func() bool { return r.counter("FileCompletedCount") == 1 })
-	r.stop(t)
+	r.stop()
 	want := []string{"01234", "56789", "abc", "éé", "éé", "é", "ok"}
-	if got := r.rec.bodies(); strings.Join(got, "|") != strings.Join(want, "|") {
+	if got := r.rec.Bodies(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
@@ -473,10 +360,10 @@ func TestDecodeErrorPolicies(t *testing.T) {
 			c := testConfig(dir)
 			c.InputCharset = tc.charset
 			c.DecodeErrorPolicy = tc.policy
-			r := start(t, c, &recorder{})
+			r := start(t, c, &sourcetest.Processor{})
 			waitFor(t, "the next file", func() bool { return r.counter("FileCompletedCount") == 2-tc.failed })
-			r.stop(t)
-			got := r.rec.bodies()
+			r.stop()
+			got := r.rec.Bodies()
 			if strings.Join(got, "|") != strings.Join(append(tc.want, "next"), "|") {
 				t.Errorf("got %q", got)
 			}
@@ -494,11 +381,11 @@ func TestBlobDeserializer(t *testing.T) {
 	c := testConfig(dir)
 	c.Deserializer = spooldir.DeserializeBlob
 	c.MaxBlobLength = 10
-	r := start(t, c, &recorder{})
+	r := start(t, c, &sourcetest.Processor{})
 	waitFor(t, "both files", func() bool { return r.counter("FileCompletedCount") == 2 })
-	r.stop(t)
+	r.stop()
 	want := []string{"line one\nl", "ine two\n", "xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"}
-	if got := r.rec.bodies(); strings.Join(got, "|") != strings.Join(want, "|") {
+	if got := r.rec.Bodies(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("got %q", got)
 	}
 }
@@ -506,18 +393,16 @@ func TestBlobDeserializer(t *testing.T) {
 func TestFullChannelHoldsTheFileBack(t *testing.T) {
 	dir := t.TempDir()
 	drop(t, dir, "a", strings.Join(numbered("a", 500), "\n")+"\n", time.Time{})
-	rec := &recorder{refuse: true}
+	rec := &sourcetest.Processor{Refusing: true}
 	r := start(t, testConfig(dir), rec)
 	time.Sleep(100 * time.Millisecond)
-	if _, err := os.Stat(filepath.Join(dir, "a")); err != nil || rec.count() != 0 {
+	if _, err := os.Stat(filepath.Join(dir, "a")); err != nil || rec.Count() != 0 {
 		t.Fatal("the file was completed while the channel refused its events")
 	}
-	rec.mu.Lock()
-	rec.refuse = false
-	rec.mu.Unlock()
+	rec.SetRefusing(false)
 	waitFor(t, "the file", func() bool { return r.counter("FileCompletedCount") == 1 })
-	r.stop(t)
-	if rec.count() != 500 {
-		t.Errorf("%d events", rec.count())
+	r.stop()
+	if rec.Count() != 500 {
+		t.Errorf("%d events", rec.Count())
 	}
 }

@@ -29,12 +29,11 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/tcpserve"
 	"github.com/flumego/flumego/source"
 )
 
@@ -86,13 +85,7 @@ func (c *Config) BatchSize() int { return c.Batch }
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.Host == "" {
-		errs = append(errs, schema.Errorf("host", `must not be empty (use "0.0.0.0" to listen on every interface)`))
-	}
-	if c.Port < 0 || c.Port > 65535 {
-		errs = append(errs, schema.Errorf("port", "must be 0-65535, got %d", c.Port))
-	}
+	errs := tcpserve.ValidateAddr("host", c.Host, c.Port)
 	if c.Protocol != ProtocolTCP && c.Protocol != ProtocolUDP {
 		errs = append(errs, schema.Errorf("protocol", `must be "tcp" or "udp", got %q`, c.Protocol))
 	}
@@ -122,13 +115,8 @@ type Source struct {
 	m     *metrics.Source
 	proc  source.Processor
 	parse *parser
-	ln    net.Listener   // tcp
-	pc    net.PacketConn // udp
-	sem   chan struct{}
-
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	closing bool
+	tcp   *tcpserve.Server // tcp
+	pc    net.PacketConn   // udp
 }
 
 // New opens the listener or the UDP socket, so a port in use fails at start-up; Run serves it.
@@ -142,22 +130,22 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	}
 	k, _ := parseKeep(cfg.KeepFields)
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
-		parse: newParser(k), conns: map[net.Conn]struct{}{}}
+		parse: newParser(k)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.m == nil {
 		s.m = metrics.NewRegistry("").Source(set.Name, "syslog")
 	}
-	if cfg.MaxConnections > 0 {
-		s.sem = make(chan struct{}, cfg.MaxConnections)
-	}
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	var err error
 	if cfg.Protocol == ProtocolUDP {
 		s.pc, err = net.ListenPacket("udp", addr)
 	} else {
-		s.ln, err = net.Listen("tcp", addr)
+		var ln net.Listener
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			s.tcp = tcpserve.New(ln, tcpserve.Options{MaxConns: cfg.MaxConnections, Metrics: s.m, Log: s.log})
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("syslog %s: listen on %s/%s: %w", set.Name, addr, cfg.Protocol, err)
@@ -170,7 +158,7 @@ func (s *Source) Addr() net.Addr {
 	if s.pc != nil {
 		return s.pc.LocalAddr()
 	}
-	return s.ln.Addr()
+	return s.tcp.Addr()
 }
 
 // Close releases the socket of a source whose Run was never called. Close is safe twice.
@@ -179,7 +167,7 @@ func (s *Source) Close() error {
 	if s.pc != nil {
 		err = s.pc.Close()
 	} else {
-		err = s.ln.Close()
+		err = s.tcp.Close()
 	}
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("syslog %s: close: %w", s.name, err)
@@ -194,86 +182,8 @@ func (s *Source) Run(ctx context.Context) error {
 	if s.pc != nil {
 		return s.runUDP(ctx)
 	}
-	return s.runTCP(ctx)
-}
-
-func (s *Source) runTCP(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	stop := context.AfterFunc(ctx, s.shutdown)
-	defer func() {
-		cancel()
-		stop()
-		s.shutdown()
-		wg.Wait()
-	}()
-	bo := backoff.New(5*time.Millisecond, time.Second)
-	for {
-		if s.sem != nil {
-			select {
-			case s.sem <- struct{}{}:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		nc, err := s.ln.Accept()
-		if err != nil {
-			s.release()
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			s.m.GenericProcessingFail.Inc()
-			s.log.Warn("accept failed; retrying", "err", err)
-			if bo.Wait(ctx, nil) != nil {
-				return nil
-			}
-			continue
-		}
-		bo.Reset()
-		if !s.track(nc) {
-			nc.Close()
-			s.release()
-			return nil
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer s.release()
-			s.serve(ctx, nc)
-		}()
-	}
-}
-
-func (s *Source) release() {
-	if s.sem != nil {
-		<-s.sem
-	}
-}
-
-func (s *Source) shutdown() {
-	s.ln.Close()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closing = true
-	for nc := range s.conns {
-		nc.Close()
-	}
-}
-
-func (s *Source) track(nc net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
-		return false
-	}
-	s.conns[nc] = struct{}{}
-	return true
-}
-
-func (s *Source) untrack(nc net.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.conns, nc)
+	s.tcp.Serve(ctx, s.serve)
+	return nil
 }
 
 // clientIP is the host part of addr.
@@ -288,16 +198,11 @@ func clientIP(addr net.Addr) string {
 	return h
 }
 
-// serve reads one TCP connection's messages and delivers them.
+// serve reads one TCP connection's messages and delivers them; the server closes the connection
+// when it returns.
 func (s *Source) serve(ctx context.Context, nc net.Conn) {
-	s.m.OpenConnectionCount.Add(1)
 	remote := nc.RemoteAddr().String()
 	ip := clientIP(nc.RemoteAddr())
-	defer func() {
-		nc.Close()
-		s.untrack(nc)
-		s.m.OpenConnectionCount.Add(-1)
-	}()
 	br := bufio.NewReaderSize(nc, 64<<10)
 	fr := &framer{br: br, max: s.cfg.EventSize}
 	batch := make([]channel.Event, 0, s.cfg.Batch)

@@ -1,11 +1,9 @@
 package syslog_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,69 +11,40 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/syslog"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type recorder struct {
-	mu     sync.Mutex
-	events []channel.Event
-}
-
-func (r *recorder) Process(_ context.Context, events []channel.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, events...)
-	return nil
-}
-
-func (r *recorder) Deliver(ctx context.Context, events []channel.Event) error {
-	return r.Process(ctx, events)
-}
-
-func (r *recorder) got() []channel.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]channel.Event(nil), r.events...)
-}
-
-func start(t *testing.T, mod func(*syslog.Config)) (*syslog.Source, *recorder, *metrics.Source) {
+func start(t *testing.T, mod func(*syslog.Config)) (*syslog.Source, *sourcetest.Processor, *metrics.Source) {
 	t.Helper()
 	cfg := syslog.Defaults()
 	cfg.Host, cfg.Port = "127.0.0.1", 0
 	if mod != nil {
 		mod(cfg)
 	}
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	m := metrics.NewRegistry("a1").Source("r1", "syslog")
 	src, err := syslog.New(cfg, source.Settings{Name: "r1", Metrics: m, Processor: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- src.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	sourcetest.Run(t, src, 10*time.Second)
 	return src.(*syslog.Source), rec, m
 }
 
-func waitEvents(t *testing.T, rec *recorder, n int) []channel.Event {
+func waitEvents(t *testing.T, rec *sourcetest.Processor, n int) []channel.Event {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(rec.got()) < n {
+	for len(rec.Events()) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("got %d events, want %d", len(rec.got()), n)
+			t.Fatalf("got %d events, want %d", len(rec.Events()), n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return rec.got()
+	return rec.Events()
 }
 
 func TestTCPNewlineAndOctetCountedMessages(t *testing.T) {

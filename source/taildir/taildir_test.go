@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/taildir"
 )
@@ -40,7 +41,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 func TestPositionFileIsRequiredWithoutDataDir(t *testing.T) {
 	c := testConfig(t.TempDir(), "*.log")
 	c.PositionFile = ""
-	_, err := taildir.New(c, source.Settings{Name: "r1", Processor: &recorder{}})
+	_, err := taildir.New(c, source.Settings{Name: "r1", Processor: &sourcetest.Processor{}})
 	if err == nil || !strings.Contains(err.Error(), "data_dir") {
 		t.Fatalf("New without position_file and data_dir: %v", err)
 	}
@@ -50,7 +51,7 @@ func TestPositionFileIsRequiredWithoutDataDir(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dataDir, "taildir-r1.json"))
 		return err == nil
 	})
-	r.stop(t)
+	r.stop()
 }
 
 func TestTailsExistingAndAppendedLinesInOrder(t *testing.T) {
@@ -61,8 +62,8 @@ func TestTailsExistingAndAppendedLinesInOrder(t *testing.T) {
 	waitLines(t, r, 500)
 	appendLines(t, log, lines("a", 500, 1000))
 	waitLines(t, r, 1000)
-	r.stop(t)
-	sameLines(t, lines("a", 0, 1000), r.rec.bodies())
+	r.stop()
+	sameLines(t, lines("a", 0, 1000), r.rec.Bodies())
 }
 
 func TestLinesEndAtNewlineAndWaitForIt(t *testing.T) {
@@ -72,15 +73,15 @@ func TestLinesEndAtNewlineAndWaitForIt(t *testing.T) {
 	r := run(t, testConfig(dir, "*.log"))
 	waitLines(t, r, 3)
 	time.Sleep(100 * time.Millisecond) // a last line without "\n" must not be delivered
-	if n := r.rec.count(); n != 3 {
+	if n := r.rec.Count(); n != 3 {
 		t.Fatalf("%d events before the last line ended, want 3", n)
 	}
 	f, _ := os.OpenFile(log, os.O_WRONLY|os.O_APPEND, 0)
 	f.WriteString("ee\n")
 	f.Close()
 	waitLines(t, r, 4)
-	r.stop(t)
-	sameLines(t, []string{"one", "", "two", "three"}, r.rec.bodies())
+	r.stop()
+	sameLines(t, []string{"one", "", "two", "three"}, r.rec.Bodies())
 }
 
 func TestLongLines(t *testing.T) {
@@ -103,8 +104,8 @@ func TestLongLines(t *testing.T) {
 			waitLines(t, r, 3)
 			appendLines(t, log, []string{"6789x", "end"})
 			waitLines(t, r, len(tc.want))
-			r.stop(t)
-			sameLines(t, tc.want, r.rec.bodies())
+			r.stop()
+			sameLines(t, tc.want, r.rec.Bodies())
 			if n := r.counter("LongLineCount"); n != 3 && tc.overflow == taildir.OverflowSplit || n != 2 && tc.overflow == taildir.OverflowTruncate {
 				t.Errorf("LongLineCount = %d", n)
 			}
@@ -119,7 +120,7 @@ func TestRestartResumesFromThePositionFile(t *testing.T) {
 	c := testConfig(dir, "*.log")
 	r := run(t, c)
 	waitLines(t, r, 300)
-	r.stop(t)
+	r.stop()
 
 	ps := readPositionFile(t, c.PositionFile)
 	fi, _ := os.Stat(log)
@@ -131,8 +132,8 @@ func TestRestartResumesFromThePositionFile(t *testing.T) {
 	r2 := run(t, c)
 	waitLines(t, r2, 100)
 	time.Sleep(50 * time.Millisecond)
-	r2.stop(t)
-	sameLines(t, lines("a", 300, 400), r2.rec.bodies())
+	r2.stop()
+	sameLines(t, lines("a", 300, 400), r2.rec.Bodies())
 }
 
 func TestSkipToEndStartsKnownFilesAtTheirEnd(t *testing.T) {
@@ -147,8 +148,8 @@ func TestSkipToEndStartsKnownFilesAtTheirEnd(t *testing.T) {
 	// A file created after start-up is read from its start.
 	appendLines(t, filepath.Join(dir, "later.log"), lines("later", 0, 10))
 	waitLines(t, r, 20)
-	r.stop(t)
-	exactlyOnce(t, append(lines("new", 0, 10), lines("later", 0, 10)...), r.rec.bodies())
+	r.stop()
+	exactlyOnce(t, append(lines("new", 0, 10), lines("later", 0, 10)...), r.rec.Bodies())
 }
 
 func TestFlumePositionFileIsHonoured(t *testing.T) {
@@ -164,8 +165,8 @@ func TestFlumePositionFileIsHonoured(t *testing.T) {
 	r := run(t, c)
 	waitLines(t, r, 50)
 	time.Sleep(50 * time.Millisecond)
-	r.stop(t)
-	sameLines(t, lines("a", 50, 100), r.rec.bodies())
+	r.stop()
+	sameLines(t, lines("a", 50, 100), r.rec.Bodies())
 }
 
 func TestRecycledInodeIsANewFile(t *testing.T) {
@@ -175,7 +176,7 @@ func TestRecycledInodeIsANewFile(t *testing.T) {
 	appendLines(t, log, lines("old", 0, 100))
 	r := run(t, c)
 	waitLines(t, r, 100)
-	r.stop(t)
+	r.stop()
 
 	// While the agent is down the file is deleted, and a new one gets its inode.
 	ino := inode(t, log)
@@ -185,8 +186,8 @@ func TestRecycledInodeIsANewFile(t *testing.T) {
 	r2 := run(t, c)
 	waitLines(t, r2, 150)
 	time.Sleep(50 * time.Millisecond)
-	r2.stop(t)
-	sameLines(t, lines("new", 0, 150), r2.rec.bodies())
+	r2.stop()
+	sameLines(t, lines("new", 0, 150), r2.rec.Bodies())
 	if !reused {
 		t.Log("the file system did not recycle the inode; the case ran as a plain new file")
 	}
@@ -221,8 +222,8 @@ func TestRotationByRenameDeliversEveryLineOnce(t *testing.T) {
 	appendLines(t, log, lines("a", 1100, 2000))
 	waitLines(t, r, 2000)
 	waitFor(t, "the renamed file to be released", func() bool { return r.counter("FileReleasedCount") == 1 })
-	r.stop(t)
-	exactlyOnce(t, lines("a", 0, 2000), r.rec.bodies())
+	r.stop()
+	exactlyOnce(t, lines("a", 0, 2000), r.rec.Bodies())
 }
 
 func TestRenameWithinTheGlobKeepsThePosition(t *testing.T) {
@@ -236,8 +237,8 @@ func TestRenameWithinTheGlobKeepsThePosition(t *testing.T) {
 	appendLines(t, log, lines("a", 150, 200))
 	waitLines(t, r, 200)
 	time.Sleep(100 * time.Millisecond)
-	r.stop(t)
-	exactlyOnce(t, lines("a", 0, 200), r.rec.bodies())
+	r.stop()
+	exactlyOnce(t, lines("a", 0, 200), r.rec.Bodies())
 }
 
 func TestTruncationRestartsAtZero(t *testing.T) {
@@ -257,8 +258,8 @@ func TestTruncationRestartsAtZero(t *testing.T) {
 			appendLines(t, log, lines("a", 500, 600))
 			waitLines(t, r, 600)
 			time.Sleep(50 * time.Millisecond)
-			r.stop(t)
-			exactlyOnce(t, lines("a", 0, 600), r.rec.bodies())
+			r.stop()
+			exactlyOnce(t, lines("a", 0, 600), r.rec.Bodies())
 			if n := r.counter("FileTruncatedCount"); n != 1 {
 				t.Errorf("FileTruncatedCount = %d, want 1", n)
 			}
@@ -273,14 +274,14 @@ func TestTruncatedAndRegrownPastThePositionIsSeenByItsFirstBytes(t *testing.T) {
 	appendLines(t, log, lines("a", 0, 10))
 	r := run(t, c)
 	waitLines(t, r, 10)
-	r.stop(t)
+	r.stop()
 	// While stopped, the file is rewritten with more (and other) content than before.
 	writeFile(t, log, strings.Join(lines("b", 0, 20), "\n")+"\n")
 	r2 := run(t, c)
 	waitLines(t, r2, 20)
 	time.Sleep(50 * time.Millisecond)
-	r2.stop(t)
-	sameLines(t, lines("b", 0, 20), r2.rec.bodies())
+	r2.stop()
+	sameLines(t, lines("b", 0, 20), r2.rec.Bodies())
 }
 
 func TestDeleteAndRecreate(t *testing.T) {
@@ -300,24 +301,24 @@ func TestDeleteAndRecreate(t *testing.T) {
 	appendLines(t, log, lines("a", 400, 500))
 	waitLines(t, r, 500)
 	waitFor(t, "the deleted file to be released", func() bool { return r.counter("FileReleasedCount") == 1 })
-	r.stop(t)
-	exactlyOnce(t, lines("a", 0, 500), r.rec.bodies())
+	r.stop()
+	exactlyOnce(t, lines("a", 0, 500), r.rec.Bodies())
 }
 
 func TestFullChannelStopsReadingAndDropsNothing(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "app.log")
-	rec := &recorder{refuse: true}
+	rec := &sourcetest.Processor{Refusing: true}
 	r := runWith(t, testConfig(dir, "*.log"), rec)
 	appendLines(t, log, lines("a", 0, 1000))
 	time.Sleep(200 * time.Millisecond)
-	if n := rec.count(); n != 0 {
+	if n := rec.Count(); n != 0 {
 		t.Fatalf("%d events went through a full channel", n)
 	}
-	rec.setRefusing(false)
+	rec.SetRefusing(false)
 	waitLines(t, r, 1000)
-	r.stop(t)
-	sameLines(t, lines("a", 0, 1000), rec.bodies())
+	r.stop()
+	sameLines(t, lines("a", 0, 1000), rec.Bodies())
 }
 
 func TestDeletedFileIsReleasedWhenTheChannelStaysFull(t *testing.T) {
@@ -325,11 +326,11 @@ func TestDeletedFileIsReleasedWhenTheChannelStaysFull(t *testing.T) {
 	log := filepath.Join(dir, "app.log")
 	c := testConfig(dir, "*.log")
 	c.IdleTimeout = time.Second
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	r := runWith(t, c, rec)
 	appendLines(t, log, lines("a", 0, 10))
 	waitLines(t, r, 10)
-	rec.setRefusing(true)
+	rec.SetRefusing(true)
 	appendLines(t, log, lines("a", 10, 20))
 	time.Sleep(50 * time.Millisecond)
 	os.Remove(log)
@@ -337,9 +338,9 @@ func TestDeletedFileIsReleasedWhenTheChannelStaysFull(t *testing.T) {
 	if n := r.counter("AbandonedByteCount"); n != 80 {
 		t.Errorf("AbandonedByteCount = %d, want 80", n)
 	}
-	rec.setRefusing(false)
-	r.stop(t)
-	sameLines(t, lines("a", 0, 10), rec.bodies())
+	rec.SetRefusing(false)
+	r.stop()
+	sameLines(t, lines("a", 0, 10), rec.Bodies())
 }
 
 func TestHeaders(t *testing.T) {
@@ -353,8 +354,8 @@ func TestHeaders(t *testing.T) {
 	writeFile(t, log, "first\nsecond\n")
 	r := run(t, c)
 	waitLines(t, r, 2)
-	r.stop(t)
-	evs := r.rec.all()
+	r.stop()
+	evs := r.rec.Events()
 	for i, off := range []string{"0", "6"} {
 		h := evs[i].Headers
 		if h["service"] != "checkout" || h["path"] != log || h["byteoffset"] != off {
@@ -375,11 +376,11 @@ func TestBodiesDoNotShareMemoryAcrossBatches(t *testing.T) {
 	appendLines(t, log, lines("a", 0, 10))
 	r := run(t, c)
 	waitLines(t, r, 10)
-	r.stop(t)
-	evs := r.rec.all()
+	r.stop()
+	evs := r.rec.Events()
 	// An interceptor appending to a body must not write into the next one.
 	evs[0].Body = append(evs[0].Body, "XXXXXXXX"...)
-	sameLines(t, lines("a", 1, 10), r.rec.bodies()[1:])
+	sameLines(t, lines("a", 1, 10), r.rec.Bodies()[1:])
 }
 
 func TestMultiline(t *testing.T) {
@@ -418,8 +419,8 @@ func TestMultiline(t *testing.T) {
 			// The last event is delivered by the timeout, as no line follows it.
 			waitLines(t, r, len(tc.want))
 			time.Sleep(150 * time.Millisecond)
-			r.stop(t)
-			sameLines(t, tc.want, r.rec.bodies())
+			r.stop()
+			sameLines(t, tc.want, r.rec.Bodies())
 		})
 	}
 }
@@ -433,13 +434,13 @@ func TestMultilineEventIsDeliveredWhenItsNextLineComes(t *testing.T) {
 	writeFile(t, log, "a\n b\n")
 	r := run(t, c)
 	time.Sleep(100 * time.Millisecond)
-	if n := r.rec.count(); n != 0 {
-		t.Fatalf("an event still open was delivered: %q", r.rec.bodies())
+	if n := r.rec.Count(); n != 0 {
+		t.Fatalf("an event still open was delivered: %q", r.rec.Bodies())
 	}
 	appendLines(t, log, []string{" c", "d"})
 	waitLines(t, r, 1)
-	r.stop(t)
-	sameLines(t, []string{"a\n b\n c"}, r.rec.bodies())
+	r.stop()
+	sameLines(t, []string{"a\n b\n c"}, r.rec.Bodies())
 	// Its position is the start of the event still open, so a restart delivers "d" then.
 	ps := readPositionFile(t, c.PositionFile)
 	if ps[0]["pos"] != float64(len("a\n b\n c\n")) {
@@ -459,8 +460,8 @@ func TestGlobsInDirectoriesAndNewDirectories(t *testing.T) {
 	appendLines(t, filepath.Join(dir, "svc2", "logs", "b.log"), lines("two", 0, 10))
 	waitLines(t, r, 20)
 	time.Sleep(50 * time.Millisecond)
-	r.stop(t)
-	exactlyOnce(t, append(lines("one", 0, 10), lines("two", 0, 10)...), r.rec.bodies())
+	r.stop()
+	exactlyOnce(t, append(lines("one", 0, 10), lines("two", 0, 10)...), r.rec.Bodies())
 }
 
 func TestMaxOpenFilesBoundsOpenFiles(t *testing.T) {
@@ -477,7 +478,7 @@ func TestMaxOpenFilesBoundsOpenFiles(t *testing.T) {
 	peak := int64(0)
 	waitFor(t, "every line", func() bool {
 		peak = max(peak, r.counter("OpenFileCount"))
-		return r.rec.count() >= len(want)
+		return r.rec.Count() >= len(want)
 	})
 	// More lines in every file: closed files are opened again in turn.
 	for i := 0; i < 40; i++ {
@@ -487,10 +488,10 @@ func TestMaxOpenFilesBoundsOpenFiles(t *testing.T) {
 	}
 	waitFor(t, "every line", func() bool {
 		peak = max(peak, r.counter("OpenFileCount"))
-		return r.rec.count() >= len(want)
+		return r.rec.Count() >= len(want)
 	})
-	r.stop(t)
-	exactlyOnce(t, want, r.rec.bodies())
+	r.stop()
+	exactlyOnce(t, want, r.rec.Bodies())
 	if peak > 5 {
 		t.Errorf("%d files open at once, max_open_files = 5", peak)
 	}
@@ -507,8 +508,8 @@ func TestIdleFilesAreClosedAndReopened(t *testing.T) {
 	waitFor(t, "the idle file to be closed", func() bool { return r.counter("OpenFileCount") == 0 })
 	appendLines(t, log, lines("a", 10, 20))
 	waitLines(t, r, 20)
-	r.stop(t)
-	sameLines(t, lines("a", 0, 20), r.rec.bodies())
+	r.stop()
+	sameLines(t, lines("a", 0, 20), r.rec.Bodies())
 }
 
 func readPositionFile(t *testing.T, path string) []map[string]any {
@@ -535,17 +536,12 @@ func inode(t *testing.T, path string) uint64 {
 
 func runWithDataDir(t *testing.T, c *taildir.Config, dataDir string) *running {
 	t.Helper()
-	rec := &recorder{}
+	rec := &sourcetest.Processor{}
 	src, err := taildir.New(c, source.Settings{Name: "r1", Processor: rec, DataDir: dataDir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &running{rec: rec, done: make(chan error, 1)}
-	ctx, cancel := contextWithCancel()
-	r.cancel = cancel
-	go func() { r.done <- src.Run(ctx) }()
-	t.Cleanup(func() { r.stop(t) })
-	return r
+	return &running{rec: rec, stop: sourcetest.Run(t, src, 10*time.Second)}
 }
 
 func TestAnUnwritablePositionFileFailsAtStartUp(t *testing.T) {
@@ -553,7 +549,7 @@ func TestAnUnwritablePositionFileFailsAtStartUp(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "plain"), "")
 	c := testConfig(dir, "*.log")
 	c.PositionFile = filepath.Join(dir, "plain", "taildir.json") // under a regular file
-	if _, err := taildir.New(c, source.Settings{Name: "r1", Processor: &recorder{}}); err == nil || !strings.Contains(err.Error(), "position file") {
+	if _, err := taildir.New(c, source.Settings{Name: "r1", Processor: &sourcetest.Processor{}}); err == nil || !strings.Contains(err.Error(), "position file") {
 		t.Fatalf("New = %v, want a position file error", err)
 	}
 }

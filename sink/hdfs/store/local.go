@@ -91,16 +91,8 @@ func (l *localFile) Sync(context.Context) error {
 	if err := fsync.Data(l.f); err != nil {
 		return err
 	}
-	here, err := os.Stat(l.name)
-	if err != nil {
-		return fmt.Errorf("file is gone (directory removed or moved?): %w", err)
-	}
-	open, err := l.f.Stat()
-	if err != nil {
-		return err
-	}
-	if !os.SameFile(here, open) {
-		return fmt.Errorf("%s was replaced (directory moved?)", l.name)
+	if err := fsync.InPlace(l.name, l.f); err != nil {
+		return fmt.Errorf("%s: %w", l.name, err)
 	}
 	return nil
 }
