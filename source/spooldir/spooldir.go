@@ -110,7 +110,11 @@ func keyOf(fi fs.FileInfo) fileKey {
 	return k
 }
 
-func (k fileKey) sameFile(o fileKey) bool { return k.Dev == o.Dev && k.Inode == o.Inode }
+// sameFile compares size and modification time as well as device and inode: file systems hand
+// a freed inode to the next new file at once, so a file dropped in under a consumed name must
+// not pass for the one that was completed (or be resumed at its offset). A spooled file must not
+// change, so the same file keeps all four.
+func (k fileKey) sameFile(o fileKey) bool { return k == o }
 
 // New checks the configuration and the directories, so that a missing or read-only spool
 // directory fails at start-up; Run reads the files.
