@@ -20,7 +20,9 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/interceptor"
+	"github.com/flumego/flumego/internal/ganglia"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/source"
 )
@@ -49,6 +51,8 @@ type Agent struct {
 	Sinks      []*Sink
 	SinkGroups []*SinkGroup
 	Metrics    *Metrics // nil when the agent serves no metrics
+	// Ganglia is the `monitoring "ganglia"` block; nil when the agent reports to no gmond.
+	Ganglia *ganglia.Config
 }
 
 // Component is what every configured component has: its name, type, decoded settings and the
@@ -193,6 +197,7 @@ var agentSchema = &hcl.BodySchema{
 		{Type: "sink", LabelNames: []string{"type", "name"}},
 		{Type: "sink_group", LabelNames: []string{"name"}},
 		{Type: "metrics"},
+		{Type: "monitoring", LabelNames: []string{"type"}},
 	},
 }
 
@@ -254,6 +259,10 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 				diags = append(diags, decodeString(attr, ectx, &m.Listen, "metrics")...)
 			}
 			a.Metrics = m
+			continue
+		}
+		if b.Type == "monitoring" {
+			diags = append(diags, decodeMonitoring(a, b, ectx)...)
 			continue
 		}
 		name := b.Labels[len(b.Labels)-1]
@@ -404,6 +413,28 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 	diags = append(diags, crossCheck(a, names, chanRefs)...)
 	sortDiags(diags)
 	return a, diags
+}
+
+// decodeMonitoring decodes a `monitoring "TYPE" { ... }` block. Ganglia is the only type: what
+// Flume calls `monitoring.type = http` is the metrics block here.
+func decodeMonitoring(a *Agent, b *hcl.Block, ectx *hcl.EvalContext) hcl.Diagnostics {
+	what := "monitoring " + quote(b.Labels[0])
+	switch b.Labels[0] {
+	case "ganglia":
+		if a.Ganglia != nil {
+			return hcl.Diagnostics{errAt(b.DefRange, "agent "+quote(a.Name)+": only one monitoring \"ganglia\" block is allowed; list every gmond in its hosts")}
+		}
+		cfg := ganglia.Defaults()
+		diags := schema.Decode(b.Body, ectx, cfg, what, b.DefRange)
+		a.Ganglia = cfg
+		return diags
+	case "http":
+		r := b.LabelRanges[0]
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Subject: &r,
+			Summary: what + `: Flume's HTTP monitoring is the metrics block here: write metrics { listen = "0.0.0.0:41414" }`}}
+	default:
+		return hcl.Diagnostics{unknownType(b, "monitoring", []string{"ganglia"})}
+	}
 }
 
 // crossCheck runs the checks that need the whole agent: references, sinks in several groups,

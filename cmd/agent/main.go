@@ -1,10 +1,17 @@
 // Command agent runs one flumego agent from an HCL file: `agent -f flume.hcl [-n NAME]`.
-// `agent validate -f FILE` only checks the file; `agent version` prints the version.
+// `agent validate -f FILE` only checks the file, `agent convert flume.conf` turns a Flume
+// properties file into HCL, `agent status` shows a running agent's components at a glance, and
+// `agent version` prints the version.
 // Exit codes: 0 after a clean stop, 2 for a configuration error, 1 for a run-time failure.
+//
+// A running agent reloads its config file on SIGHUP and when the file changes (see reload.go);
+// under systemd (Type=notify) it reports readiness, reloads and stopping, and serves the
+// watchdog (see notify.go).
 package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,7 +42,10 @@ func main() {
 
 const usage = `usage:
   agent -f FILE [-n NAME] [--log-level LEVEL] [--log-format text|json] [--drain-timeout 10s]
+        [--no-reload-conf] [--reload-poll 30s]
   agent validate -f FILE [-n NAME]
+  agent convert FLUME.CONF [-n NAME] > flume.hcl
+  agent status [--addr HOST:PORT | -f FILE [-n NAME]] [--interval 1s] [--timeout 5s]
   agent version
 `
 
@@ -48,6 +58,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintln(stdout, "flumego agent", versionString())
 		return exitOK
+	case "status":
+		return runStatus(args, stdout, stderr)
+	case "convert":
+		return runConvert(args, stdout, stderr)
 	case "run", "validate":
 	case "help":
 		fmt.Fprint(stdout, usage)
@@ -64,6 +78,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	drain := fs.Duration("drain-timeout", agent.DefaultDrainTimeout, "how long sinks may drain their channels on stop")
+	noReload := fs.Bool("no-reload-conf", false, "do not reload the config file when it changes (SIGHUP still reloads it)")
+	reloadPoll := fs.Duration("reload-poll", defaultReloadPoll, "how often the config file is checked for changes besides change notifications (0: only notifications)")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -85,7 +101,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitConfig
 	}
 
-	cfg, _, diags := config.LoadFile(*file, *name, components())
+	src, err := os.ReadFile(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "agent: cannot read config: %v\n", err)
+		return exitConfig
+	}
+	comps := components()
+	cfg, _, diags := config.Load(*file, src, *name, comps)
 	config.WriteDiagnostics(stderr, diags)
 	if diags.HasErrors() {
 		fmt.Fprintf(stderr, "agent: %s: %d error(s); nothing was started\n", *file, config.Errors(diags))
@@ -103,20 +125,48 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP is caught from the start: its default action would kill the agent.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	if err := a.Start(); err != nil {
+		logger.Error("agent failed to start", "err", err)
+		return exitRuntime
+	}
+	sd := notifier{log: logger}
+	sd.ready(runningStatus(cfg))
+	go sd.watchdog(ctx, a.Health)
+
+	r := &reloader{file: *file, name: *name, comps: comps, agent: a, log: logger, notify: sd, last: sha256.Sum256(src)}
+	var changed <-chan struct{}
+	if *noReload {
+		logger.Info("not watching the config file (--no-reload-conf); SIGHUP still reloads it", "file", *file)
+	} else {
+		changed = watchConfig(ctx, *file, *reloadPoll, logger)
+	}
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-hup:
+			r.reload("SIGHUP", false)
+		case <-changed:
+			r.reload("file changed", true)
+		}
+	}
+
+	// A second signal while draining means the operator wants out now. Listen before
+	// NotifyContext lets go, so no signal falls back to its default action in between.
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
+	stop()
 	go func() {
-		// A second signal while draining means the operator wants out now.
-		<-ctx.Done()
-		stop()
-		again := make(chan os.Signal, 1)
-		signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
 		<-again
 		logger.Error("second signal: exiting without finishing the drain")
 		os.Exit(exitRuntime)
 	}()
-	if err := a.Run(ctx); err != nil {
-		logger.Error("agent failed", "err", err)
-		return exitRuntime
-	}
+	sd.stopping()
+	a.Stop()
 	return exitOK
 }
 

@@ -3,6 +3,11 @@
 // their in-flight put, the sinks drain what they can within the drain deadline, and the channels
 // close last (DESIGN §1). A component that fails at run time is logged and reported by /healthz;
 // the agent keeps serving its other flows.
+//
+// A running agent can Reload a new configuration. Only what changed is rebuilt: every component
+// whose decoded settings and wiring are the same keeps running untouched (its listener, its
+// taildir positions, what its memory channel holds), so a reload is safe under load. See
+// reload.go for what "the same" means and the order changes are applied in.
 package agent
 
 import (
@@ -16,6 +21,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/interceptor"
+	"github.com/flumego/flumego/internal/ganglia"
 	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/source"
@@ -24,6 +30,12 @@ import (
 // DefaultDrainTimeout bounds how long a stopping agent lets its sinks drain.
 const DefaultDrainTimeout = 10 * time.Second
 
+// closeTimeout bounds closing sinks, channels and the metrics listener.
+const closeTimeout = 5 * time.Second
+
+// ErrNotRunning is returned by Reload before Start and after Stop.
+var ErrNotRunning = errors.New("agent is not running")
+
 // Options are the run-time settings that do not come from the config file.
 type Options struct {
 	Logger       *slog.Logger
@@ -31,43 +43,74 @@ type Options struct {
 	DrainTimeout time.Duration     // 0: DefaultDrainTimeout
 }
 
-// Agent is one assembled agent, ready to Run.
+// Agent is one assembled agent. New builds it, Start runs it, Reload changes it while it runs,
+// Stop stops it; Run does Start and Stop around a context.
 type Agent struct {
+	log   *slog.Logger
+	reg   *metrics.Registry
+	drain time.Duration
+
+	// life serialises Start, Reload and Stop; everything below it is owned by whoever holds it.
+	life     sync.Mutex
+	state    lifeState
 	cfg      *config.Agent
-	log      *slog.Logger
-	reg      *metrics.Registry
-	drain    time.Duration
-	channels []namedChannel
-	runners  []runnerEntry
-	sources  []sourceEntry
+	channels map[string]*channelEntry
+	runners  map[string]*runnerEntry // by runnerSpec.key
+	sources  map[string]*sourceEntry
 	server   *metrics.Server
+	listen   string // the address server was asked to bind ("" when none)
+	ganglia  *ganglia.Service
 
 	mu     sync.Mutex
 	failed map[string]error // component → why it stopped
 }
 
-type namedChannel struct {
-	name    string
+type lifeState int
+
+const (
+	built lifeState = iota
+	running
+	stopped
+)
+
+type channelEntry struct {
+	cfg     *config.Channel
+	dataDir string
 	ch      channel.Channel
 	metrics *metrics.Channel
+	started bool
 }
 
 type runnerEntry struct {
-	name    string
+	spec    runnerSpec
+	dataDir string
 	runner  *sink.Runner
-	sink    sink.Sink
 	members []sink.Member
+	cancel  context.CancelFunc // nil until started
+	done    chan struct{}
 }
 
 type sourceEntry struct {
-	name    string
+	cfg     *config.Source
+	dataDir string
 	src     source.Source
 	metrics *metrics.Source
+	cancel  context.CancelFunc // nil until started
+	done    chan struct{}
+}
+
+// runnerSpec is one sink runner as the config describes it: a sink group, or a sink in no group.
+type runnerSpec struct {
+	key     string // "group/NAME" or "sink/NAME": groups and sinks have separate name spaces
+	name    string
+	channel string
+	group   *config.SinkGroup // nil for a lone sink
+	sinks   []*config.Sink    // the group's members in order, or the lone sink
 }
 
 // New builds every component of cfg. Nothing runs yet, except that listeners (sources' ports,
 // the metrics endpoint) are bound, so a port in use fails here, before the agent starts.
-func New(cfg *config.Agent, opts Options) (_ *Agent, err error) {
+func New(cfg *config.Agent, opts Options) (*Agent, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -77,112 +120,165 @@ func New(cfg *config.Agent, opts Options) (_ *Agent, err error) {
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = DefaultDrainTimeout
 	}
-	a := &Agent{cfg: cfg, log: opts.Logger, reg: opts.Registry, drain: opts.DrainTimeout, failed: map[string]error{}}
-	var unrun []sink.Member // sinks created but not yet owned by a runner
+	a := &Agent{
+		log: opts.Logger, reg: opts.Registry, drain: opts.DrainTimeout, cfg: cfg,
+		channels: map[string]*channelEntry{}, runners: map[string]*runnerEntry{}, sources: map[string]*sourceEntry{},
+		failed: map[string]error{},
+	}
+	a.ganglia = ganglia.NewService(a.reg, a.log.With("component", "monitoring/ganglia"))
+	if err := a.build(cfg); err != nil {
+		return nil, err
+	}
+	if err := a.bindMetrics(cfg); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		a.closeEverything(ctx)
+		return nil, err
+	}
+	return a, nil
+}
+
+// build creates every component of cfg that the agent does not hold yet, in start order
+// (channels, sink runners, sources), without starting any. On error it releases what it
+// created and leaves the agent as it was.
+func (a *Agent) build(cfg *config.Agent) (err error) {
+	var newChannels, newRunners, newSources []string
 	defer func() {
-		if err != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			for _, m := range unrun {
-				_ = m.Sink.Close(ctx)
-			}
-			// Sources hold listeners from New on; release them when the agent never runs.
-			for _, s := range a.sources {
-				if c, ok := s.src.(interface{ Close() error }); ok {
-					_ = c.Close()
-				}
-			}
-			a.closeAll(ctx)
+		if err == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		for _, n := range newSources {
+			closeSource(a.sources[n].src)
+			delete(a.sources, n)
+		}
+		for _, k := range newRunners {
+			a.closeSinks(ctx, a.runners[k])
+			delete(a.runners, k)
+		}
+		for _, n := range newChannels {
+			a.closeChannel(ctx, a.channels[n])
+			delete(a.channels, n)
 		}
 	}()
 
-	byName := map[string]channel.Channel{}
 	for _, c := range cfg.Channels {
+		if _, ok := a.channels[c.Name]; ok {
+			continue
+		}
 		m := a.reg.Channel(c.Name, c.Type)
 		ch, err := c.Factory.Create(c.Config, channel.Settings{
 			Name: c.Name, Type: c.Type, Logger: a.componentLogger("channel", c.Name, c.Type),
 			Metrics: m, DataDir: cfg.DataDir,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("channel %s: %w", c.Name, err)
+			return fmt.Errorf("channel %s: %w", c.Name, err)
 		}
-		a.channels = append(a.channels, namedChannel{c.Name, ch, m})
-		byName[c.Name] = ch
+		a.channels[c.Name] = &channelEntry{cfg: c, dataDir: cfg.DataDir, ch: ch, metrics: m}
+		newChannels = append(newChannels, c.Name)
 	}
 
-	members := map[string]sink.Member{}
-	sinkCfg := map[string]*config.Sink{}
+	for _, sp := range runnerSpecs(cfg) {
+		if _, ok := a.runners[sp.key]; ok {
+			continue
+		}
+		r, err := a.buildRunner(sp, cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		a.runners[sp.key] = r
+		newRunners = append(newRunners, sp.key)
+	}
+
+	for _, s := range cfg.Sources {
+		if _, ok := a.sources[s.Name]; ok {
+			continue
+		}
+		e, err := a.buildSource(s, cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		a.sources[s.Name] = e
+		newSources = append(newSources, s.Name)
+	}
+	return nil
+}
+
+// runnerSpecs lists the runners cfg describes: one per sink group, then one per sink in no group.
+func runnerSpecs(cfg *config.Agent) []runnerSpec {
+	byName := map[string]*config.Sink{}
 	for _, s := range cfg.Sinks {
+		byName[s.Name] = s
+	}
+	grouped := map[string]bool{}
+	var out []runnerSpec
+	for _, g := range cfg.SinkGroups {
+		sp := runnerSpec{key: "group/" + g.Name, name: g.Name, group: g}
+		for _, n := range g.Sinks {
+			sp.sinks = append(sp.sinks, byName[n])
+			grouped[n] = true
+		}
+		sp.channel = sp.sinks[0].Channel
+		out = append(out, sp)
+	}
+	for _, s := range cfg.Sinks {
+		if !grouped[s.Name] {
+			out = append(out, runnerSpec{key: "sink/" + s.Name, name: s.Name, channel: s.Channel, sinks: []*config.Sink{s}})
+		}
+	}
+	return out
+}
+
+func (a *Agent) buildRunner(sp runnerSpec, dataDir string) (*runnerEntry, error) {
+	e := &runnerEntry{spec: sp, dataDir: dataDir}
+	batch := 0
+	for _, s := range sp.sinks {
 		m := a.reg.Sink(s.Name, s.Type)
 		sk, err := s.Factory.Create(s.Config, sink.Settings{
 			Name: s.Name, Type: s.Type, Logger: a.componentLogger("sink", s.Name, s.Type),
-			Metrics: m, BatchSize: s.BatchSize, DataDir: cfg.DataDir,
+			Metrics: m, BatchSize: s.BatchSize, DataDir: dataDir,
 		})
 		if err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+			defer cancel()
+			a.closeSinks(ctx, e)
 			return nil, fmt.Errorf("sink %s: %w", s.Name, err)
 		}
-		members[s.Name] = sink.Member{Name: s.Name, Sink: sk, Metrics: m}
-		unrun = append(unrun, members[s.Name])
-		sinkCfg[s.Name] = s
-	}
-	grouped := map[string]bool{}
-	for _, g := range cfg.SinkGroups {
-		var ms []sink.Member
-		batch := 0
-		for _, n := range g.Sinks {
-			ms = append(ms, members[n])
-			grouped[n] = true
-			if b := sinkCfg[n].BatchSize; batch == 0 || b < batch {
-				batch = b
-			}
+		e.members = append(e.members, sink.Member{Name: s.Name, Sink: sk, Metrics: m})
+		if batch == 0 || s.BatchSize < batch {
+			batch = s.BatchSize
 		}
-		log := a.componentLogger("sink_group", g.Name, g.Processor.Type)
-		proc, err := g.Factory.Create(g.Processor.Config, sink.ProcessorSettings{Name: g.Name, Type: g.Processor.Type, Logger: log, BatchSize: batch}, ms)
+	}
+	var proc sink.Sink
+	log := a.componentLogger("sink", sp.name, sp.sinks[0].Type)
+	if g := sp.group; g != nil {
+		log = a.componentLogger("sink_group", g.Name, g.Processor.Type)
+		var err error
+		proc, err = g.Factory.Create(g.Processor.Config, sink.ProcessorSettings{Name: g.Name, Type: g.Processor.Type, Logger: log, BatchSize: batch}, e.members)
 		if err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+			defer cancel()
+			a.closeSinks(ctx, e)
 			return nil, fmt.Errorf("sink_group %s: %w", g.Name, err)
 		}
-		ch := byName[sinkCfg[g.Sinks[0]].Channel]
-		a.addRunner(g.Name, ch, proc, batch, ms, log)
+	} else {
+		proc = sink.NewDefaultProcessor(e.members[0], batch)
 	}
-	for _, s := range cfg.Sinks {
-		if grouped[s.Name] {
-			continue
-		}
-		m := members[s.Name]
-		a.addRunner(s.Name, byName[s.Channel], sink.NewDefaultProcessor(m, s.BatchSize), s.BatchSize, []sink.Member{m}, a.componentLogger("sink", s.Name, s.Type))
-	}
-	unrun = nil // every sink now belongs to a runner and is closed by closeAll (Close is safe twice)
-
-	for _, s := range cfg.Sources {
-		if err := a.addSource(s, byName); err != nil {
-			return nil, err
-		}
-	}
-
-	if cfg.Metrics != nil {
-		srv, err := metrics.Listen(cfg.Metrics.Listen, metrics.Handler(a.reg, a.Health), a.log.With("component", "metrics"))
-		if err != nil {
-			return nil, fmt.Errorf("metrics: %w", err)
-		}
-		a.server = srv
-	}
-	return a, nil
-}
-
-func (a *Agent) addRunner(name string, ch channel.Channel, s sink.Sink, batch int, ms []sink.Member, log *slog.Logger) {
-	r := sink.NewRunner(sink.RunnerConfig{
-		Name: name, Channel: ch, Sink: s, BatchSize: batch, Metrics: ms[0].Metrics, Logger: log,
+	e.runner = sink.NewRunner(sink.RunnerConfig{
+		Name: sp.name, Channel: a.channels[sp.channel].ch, Sink: proc, BatchSize: batch,
+		Metrics: e.members[0].Metrics, Logger: log,
 	})
-	a.runners = append(a.runners, runnerEntry{name: name, runner: r, sink: s, members: ms})
+	return e, nil
 }
 
-func (a *Agent) addSource(s *config.Source, byName map[string]channel.Channel) error {
+func (a *Agent) buildSource(s *config.Source, dataDir string) (*sourceEntry, error) {
 	log := a.componentLogger("source", s.Name, s.Type)
 	var icpts []interceptor.Interceptor
 	for _, ic := range s.Interceptors {
 		i, err := ic.Factory.Create(ic.Config, interceptor.Settings{Source: s.Name, Type: ic.Type, Logger: log.With("interceptor", ic.Type)})
 		if err != nil {
-			return fmt.Errorf("source %s: interceptor %s: %w", s.Name, ic.Type, err)
+			return nil, fmt.Errorf("source %s: interceptor %s: %w", s.Name, ic.Type, err)
 		}
 		icpts = append(icpts, i)
 	}
@@ -191,29 +287,57 @@ func (a *Agent) addSource(s *config.Source, byName map[string]channel.Channel) e
 		var err error
 		sel, err = s.Selector.Factory.Create(s.Selector.Config, interceptor.SelectorSettings{Source: s.Name, Channels: s.Channels, Logger: log})
 		if err != nil {
-			return fmt.Errorf("source %s: selector %s: %w", s.Name, s.Selector.Type, err)
+			return nil, fmt.Errorf("source %s: selector %s: %w", s.Name, s.Selector.Type, err)
 		}
 	}
 	chans := make([]channel.Channel, len(s.Channels))
 	for i, n := range s.Channels {
-		chans[i] = byName[n]
+		chans[i] = a.channels[n].ch
 	}
 	m := a.reg.Source(s.Name, s.Type)
 	proc := source.NewProcessor(source.ProcessorConfig{
 		Channels: chans, ChannelNames: s.Channels, Interceptors: icpts, Selector: sel, Metrics: m, Logger: log,
 	})
 	src, err := s.Factory.Create(s.Config, source.Settings{
-		Name: s.Name, Type: s.Type, Logger: log, Metrics: m, Processor: proc, DataDir: a.cfg.DataDir,
+		Name: s.Name, Type: s.Type, Logger: log, Metrics: m, Processor: proc, DataDir: dataDir,
 	})
 	if err != nil {
-		return fmt.Errorf("source %s: %w", s.Name, err)
+		return nil, fmt.Errorf("source %s: %w", s.Name, err)
 	}
-	a.sources = append(a.sources, sourceEntry{name: s.Name, src: src, metrics: m})
-	return nil
+	return &sourceEntry{cfg: s, dataDir: dataDir, src: src, metrics: m}, nil
 }
 
 func (a *Agent) componentLogger(kind, name, typ string) *slog.Logger {
 	return a.log.With("component", kind+"/"+name, "type", typ)
+}
+
+// bindMetrics binds the metrics listener cfg asks for, unless it is already bound there.
+func (a *Agent) bindMetrics(cfg *config.Agent) error {
+	want := ""
+	if cfg.Metrics != nil {
+		want = cfg.Metrics.Listen
+	}
+	if a.server != nil && want == a.listen {
+		return nil
+	}
+	if a.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		err := a.server.Close(ctx)
+		cancel()
+		if err != nil {
+			a.log.Warn("metrics listener close failed", "addr", a.listen, "err", err)
+		}
+		a.server, a.listen = nil, ""
+	}
+	if want == "" {
+		return nil
+	}
+	srv, err := metrics.Listen(want, metrics.Handler(a.reg, a.Health), a.log.With("component", "metrics"))
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	a.server, a.listen = srv, want
+	return nil
 }
 
 // Registry is the agent's metrics registry.
@@ -221,6 +345,8 @@ func (a *Agent) Registry() *metrics.Registry { return a.reg }
 
 // MetricsAddr is the address the metrics endpoint listens on, or "" when it has none.
 func (a *Agent) MetricsAddr() string {
+	a.life.Lock()
+	defer a.life.Unlock()
 	if a.server == nil {
 		return ""
 	}
@@ -244,94 +370,217 @@ func (a *Agent) fail(name string, err error) {
 	a.mu.Unlock()
 }
 
-// Run runs the agent until ctx is cancelled, then stops it in order within the drain timeout.
-// It returns nil after a clean stop.
+func (a *Agent) clearFailure(name string) {
+	a.mu.Lock()
+	delete(a.failed, name)
+	a.mu.Unlock()
+}
+
+// Run starts the agent, runs it until ctx is cancelled, then stops it in order within the drain
+// timeout. It returns nil after a clean stop.
 func (a *Agent) Run(ctx context.Context) error {
-	for _, c := range a.channels {
-		c.metrics.MarkStarted()
+	if err := a.Start(); err != nil {
+		return err
 	}
-	runCtx, stopRunners := context.WithCancel(context.Background())
-	defer stopRunners()
-	var runners sync.WaitGroup
-	for _, r := range a.runners {
-		for _, m := range r.members {
+	<-ctx.Done()
+	a.Stop()
+	return nil
+}
+
+// Start starts every component: channels, then sink runners, then sources. It returns once
+// all of them run (their goroutines started), which is when the agent is ready.
+func (a *Agent) Start() error {
+	a.life.Lock()
+	defer a.life.Unlock()
+	if a.state != built {
+		return errors.New("agent: Start called twice")
+	}
+	a.state = running
+	n := a.startNew(a.cfg)
+	if err := a.ganglia.Apply(a.cfg.Ganglia); err != nil {
+		a.log.Error("ganglia reporting not started", "err", err)
+	}
+	a.log.Info("agent started", "agent", a.cfg.Name, "sources", len(a.sources), "channels", len(a.channels), "sinks", len(a.runners), "started", n)
+	return nil
+}
+
+// startNew starts, in start order, every component that is built and not yet running, and
+// returns how many it started.
+func (a *Agent) startNew(cfg *config.Agent) int {
+	n := 0
+	for _, c := range cfg.Channels {
+		if e := a.channels[c.Name]; !e.started {
+			e.metrics.MarkStarted()
+			e.started = true
+		}
+	}
+	for _, sp := range runnerSpecs(cfg) {
+		e := a.runners[sp.key]
+		if e.cancel != nil {
+			continue
+		}
+		for _, m := range e.members {
 			m.Metrics.MarkStarted()
 		}
-		runners.Add(1)
+		ctx, cancel := context.WithCancel(context.Background())
+		e.cancel, e.done = cancel, make(chan struct{})
 		go func() {
-			defer runners.Done()
-			if err := r.runner.Run(runCtx); err != nil {
-				a.log.Error("sink runner stopped", "sink", r.name, "err", err)
-				a.fail("sink "+r.name, err)
+			defer close(e.done)
+			if err := e.runner.Run(ctx); err != nil {
+				a.log.Error("sink runner stopped", "sink", e.spec.name, "err", err)
+				a.fail(e.spec.key, err)
 			}
 		}()
+		n++
 	}
-	srcCtx, stopSources := context.WithCancel(context.Background())
-	defer stopSources()
-	var sources sync.WaitGroup
-	for _, s := range a.sources {
-		s.metrics.MarkStarted()
-		sources.Add(1)
+	for _, s := range cfg.Sources {
+		e := a.sources[s.Name]
+		if e.cancel != nil {
+			continue
+		}
+		e.metrics.MarkStarted()
+		ctx, cancel := context.WithCancel(context.Background())
+		e.cancel, e.done = cancel, make(chan struct{})
 		go func() {
-			defer sources.Done()
-			err := s.src.Run(srcCtx)
-			s.metrics.MarkStopped()
-			if err != nil && srcCtx.Err() == nil {
-				a.log.Error("source stopped", "source", s.name, "err", err)
-				a.fail("source "+s.name, err)
+			defer close(e.done)
+			if err := e.src.Run(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("source stopped", "source", s.Name, "err", err)
+				a.fail("source/"+s.Name, err)
 			}
 		}()
+		n++
 	}
-	a.log.Info("agent started", "agent", a.cfg.Name, "sources", len(a.sources), "channels", len(a.channels), "sinks", len(a.runners))
+	return n
+}
 
-	<-ctx.Done()
+// Stop stops the agent in order: sources, then sink runners, which drain their channels within
+// the drain timeout, then channels and the metrics listener. It is safe to call twice.
+func (a *Agent) Stop() {
+	a.life.Lock()
+	defer a.life.Unlock()
+	if a.state == stopped {
+		return
+	}
+	wasRunning := a.state == running
+	a.state = stopped
 	a.log.Info("agent stopping", "agent", a.cfg.Name, "drain_timeout", a.drain)
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	if !wasRunning {
+		a.closeEverything(ctx)
+		return
+	}
+	var srcs []*sourceEntry
+	for _, e := range a.sources {
+		srcs = append(srcs, e)
+	}
+	a.stopSources(srcs)
+	var runners []*runnerEntry
+	for _, e := range a.runners {
+		runners = append(runners, e)
+	}
+	a.stopRunners(runners, func(*runnerEntry) bool { return true })
+	for _, e := range a.sources {
+		e.metrics.MarkStopped()
+	}
+	a.closeEverything(ctx)
+	a.log.Info("agent stopped", "agent", a.cfg.Name)
+}
+
+// stopSources stops the given sources together and waits until each finished its in-flight
+// put and released its listener.
+func (a *Agent) stopSources(es []*sourceEntry) {
+	for _, e := range es {
+		if e.cancel != nil {
+			e.cancel()
+		}
+	}
+	for _, e := range es {
+		if e.done != nil {
+			<-e.done
+		}
+		closeSource(e.src)
+	}
+}
+
+// closeSource releases what a source holds from New on (its listener, its position journal):
+// needed when Run never ran, harmless after it did.
+func closeSource(s source.Source) {
+	if c, ok := s.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+}
+
+// stopRunners stops the given runners together; those for which drain holds then take what
+// is left in their channel until it is empty or the drain timeout passes. Their sinks are not
+// closed here.
+func (a *Agent) stopRunners(es []*runnerEntry, drain func(*runnerEntry) bool) {
+	for _, e := range es {
+		if e.cancel != nil {
+			e.cancel()
+		}
+	}
+	for _, e := range es {
+		if e.done != nil {
+			<-e.done
+		}
+	}
 	deadline, cancel := context.WithTimeout(context.Background(), a.drain)
 	defer cancel()
-
-	stopSources()
-	sources.Wait()
-	stopRunners()
-	runners.Wait()
-
 	var drained sync.WaitGroup
-	for _, r := range a.runners {
+	for _, e := range es {
+		if e.cancel == nil || !drain(e) {
+			continue
+		}
 		drained.Add(1)
 		go func() {
 			defer drained.Done()
-			n, err := r.runner.Drain(deadline)
+			n, err := e.runner.Drain(deadline)
 			if err != nil {
-				a.log.Warn("sink did not drain its channel", "sink", r.name, "drained", n, "err", err)
+				a.log.Warn("sink did not drain its channel", "sink", e.spec.name, "drained", n, "err", err)
 			} else if n > 0 {
-				a.log.Info("sink drained", "sink", r.name, "events", n)
+				a.log.Info("sink drained", "sink", e.spec.name, "events", n)
 			}
 		}()
 	}
 	drained.Wait()
-	closeCtx, cancelClose := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancelClose()
-	a.closeAll(closeCtx)
-	a.log.Info("agent stopped", "agent", a.cfg.Name)
-	return nil
 }
 
-// closeAll closes what New built: sinks, then channels, then the metrics endpoint.
-func (a *Agent) closeAll(ctx context.Context) {
-	for _, r := range a.runners {
-		for _, m := range r.members {
-			if err := m.Sink.Close(ctx); err != nil {
-				a.log.Warn("sink close failed", "sink", m.Name, "err", err)
-			}
+// closeSinks closes a runner's sinks (Close is safe twice).
+func (a *Agent) closeSinks(ctx context.Context, e *runnerEntry) {
+	for _, m := range e.members {
+		if err := m.Sink.Close(ctx); err != nil {
+			a.log.Warn("sink close failed", "sink", m.Name, "err", err)
+		}
+	}
+}
+
+func (a *Agent) closeChannel(ctx context.Context, e *channelEntry) {
+	if err := e.ch.Close(ctx); err != nil {
+		a.log.Warn("channel close failed", "channel", e.cfg.Name, "err", err)
+	}
+}
+
+// closeEverything closes what the agent holds: sources' listeners, sinks, then channels, then
+// the metrics endpoint, marking each stopped.
+func (a *Agent) closeEverything(ctx context.Context) {
+	for _, e := range a.sources {
+		if e.cancel == nil { // a running source was closed when it stopped
+			closeSource(e.src)
+		}
+	}
+	for _, e := range a.runners {
+		a.closeSinks(ctx, e)
+		for _, m := range e.members {
 			m.Metrics.MarkStopped()
 		}
 	}
-	for _, c := range a.channels {
-		if err := c.ch.Close(ctx); err != nil {
-			a.log.Warn("channel close failed", "channel", c.name, "err", err)
-		}
-		c.metrics.MarkStopped()
+	for _, e := range a.channels {
+		a.closeChannel(ctx, e)
+		e.metrics.MarkStopped()
 	}
 	if a.server != nil {
 		_ = a.server.Close(ctx)
 	}
+	a.ganglia.Stop()
 }

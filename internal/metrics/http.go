@@ -20,10 +20,14 @@ const index = `flumego metrics
 /metrics       Prometheus text format
 /metrics.json  Flume's JSON reporting format
 /healthz       200 "ok" when the agent is healthy, 503 and the reason otherwise
+/status        every component at a glance: fill, rates, failures, where events pile up
+/status.json   every component's values now, for agent status
 `
 
-// Handler serves /metrics (Prometheus), /metrics.json (Flume's JSON) and /healthz (200 "ok"
-// when health returns nil, 503 with the error text otherwise; a nil health is always ok).
+// Handler serves /metrics (Prometheus), /metrics.json (Flume's JSON), /healthz (200 "ok"
+// when health returns nil, 503 with the error text otherwise; a nil health is always ok),
+// /status (an HTML page of every component's fill, rates and failures, marking where events
+// pile up) and /status.json (a Snapshot, which `agent status` samples).
 // GET / lists the endpoints. Each Handler has its own Prometheus registry.
 func Handler(reg *Registry, health func() error) http.Handler {
 	mux := http.NewServeMux()
@@ -52,6 +56,9 @@ func Handler(reg *Registry, health func() error) http.Handler {
 		}
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	status := &statusPage{reg: reg, health: health}
+	mux.HandleFunc("GET /status", status.serveHTML)
+	mux.HandleFunc("GET /status.json", status.serveJSON)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, index)

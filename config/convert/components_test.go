@@ -1,0 +1,51 @@
+package convert_test
+
+import (
+	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/channel/file"
+	kafkachannel "github.com/flumego/flumego/channel/kafka"
+	"github.com/flumego/flumego/channel/memory"
+	"github.com/flumego/flumego/config"
+	"github.com/flumego/flumego/interceptor"
+	"github.com/flumego/flumego/sink"
+	avrosink "github.com/flumego/flumego/sink/avro"
+	"github.com/flumego/flumego/sink/fileroll"
+	"github.com/flumego/flumego/sink/hdfs"
+	kafkasink "github.com/flumego/flumego/sink/kafka"
+	"github.com/flumego/flumego/sink/logger"
+	"github.com/flumego/flumego/sink/null"
+	"github.com/flumego/flumego/source"
+	avrosource "github.com/flumego/flumego/source/avro"
+	execsource "github.com/flumego/flumego/source/exec"
+	httpsource "github.com/flumego/flumego/source/http"
+	kafkasource "github.com/flumego/flumego/source/kafka"
+	"github.com/flumego/flumego/source/netcat"
+	"github.com/flumego/flumego/source/seq"
+	"github.com/flumego/flumego/source/spooldir"
+	"github.com/flumego/flumego/source/syslog"
+	"github.com/flumego/flumego/source/taildir"
+)
+
+// builtins is the agent's component list (cmd/agent/components.go, which a test here cannot
+// import), so converted files are validated in-process exactly as `agent validate` does.
+func builtins() config.Components {
+	return config.Components{
+		Sources: []source.Factory{
+			netcat.NewFactory(), kafkasource.NewFactory(), seq.NewFactory(), taildir.NewFactory(),
+			execsource.NewFactory(), spooldir.NewFactory(), avrosource.NewFactory(), syslog.NewFactory(),
+			httpsource.NewFactory(),
+		},
+		Channels: []channel.Factory{memory.NewFactory(), file.NewFactory(), kafkachannel.NewFactory()},
+		Sinks: []sink.Factory{
+			logger.NewFactory(), null.NewFactory(), fileroll.NewFactory(), kafkasink.NewFactory(),
+			hdfs.NewFactory(), avrosink.NewFactory(),
+		},
+		Processors: []sink.ProcessorFactory{sink.NewFailoverFactory(), sink.NewLoadBalanceFactory()},
+		Interceptors: []interceptor.Factory{
+			interceptor.NewTimestampFactory(), interceptor.NewHostFactory(), interceptor.NewStaticFactory(),
+			interceptor.NewRemoveHeaderFactory(), interceptor.NewUUIDFactory(), interceptor.NewSearchReplaceFactory(),
+			interceptor.NewRegexFilterFactory(), interceptor.NewRegexExtractorFactory(), interceptor.NewRegexHeaderFactory(),
+		},
+		Selectors: []interceptor.SelectorFactory{interceptor.NewReplicatingFactory(), interceptor.NewMultiplexingFactory()},
+	}
+}

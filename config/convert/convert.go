@@ -1,0 +1,329 @@
+// Package convert turns an Apache Flume agent configuration (the .properties file Flume reads,
+// `a1.sources.r1.type = netcat`) into flumego HCL: `agent convert flume.conf > flume.hcl`.
+//
+// Every Flume agent of the file becomes one `agent "NAME"` block, with its sources, channels,
+// sinks and sink groups in the order Flume's lists declare them. Flume's type aliases and class
+// names (org.apache.flume.sink.kafka.KafkaSink, ...$Builder for interceptors) map onto
+// flumego's types, and each property onto its snake_case setting, in flumego's units: Flume
+// gives durations in seconds or milliseconds depending on the property, flumego takes strings
+// such as "30s". Older property names (the Kafka sink's brokerList, requiredAcks, batchSize,
+// topic) convert too; when an old and a new name are both set, the new one wins, as in Flume.
+// ${env:X} becomes env("X"), as does ${f['X']} through a Flume environment config filter; any
+// other ${...} is kept as literal text ($${...} in HCL), and Flume's header escape %{h} is
+// written %%{h}, because HCL reads ${ and %{ as template syntax.
+//
+// What cannot be carried over is never guessed at: each such setting is reported as a Note (the
+// Flume key, its line, and why), and written as a comment in the HCL at the component it
+// belongs to. A converted configuration is meant to pass `agent validate` whenever Flume's was
+// valid, so the converter also adapts what flumego checks more strictly than Flume:
+//
+//   - A component whose type has no flumego equivalent (a thrift source, an hbase sink) is
+//     written out as comments; an unsupported channel type becomes a memory channel.
+//   - A custom Java interceptor cannot run in flumego: it is reported with the suggestion of a
+//     regex_header rule. When the source routes by a header with a multiplexing selector, a
+//     regex_header skeleton for that header and the selector's values is added as comments. The
+//     selector is kept as Flume had it and gets no invented default, so until the operator fills
+//     in the rules its events match no mapping and are dropped and counted (EventUnroutedCount),
+//     as `agent validate` warns — rather than silently going to a channel Flume never sent them to.
+//   - A batch larger than a channel's transaction capacity (which Flume fails at run time) is
+//     lowered to that capacity.
+//   - References Flume drops at start-up (a channel not declared, a sink in two groups) are
+//     dropped the same way, and reported.
+package convert
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Options choose what Convert converts.
+type Options struct {
+	// Agent, when not empty, converts only the agent of that name.
+	Agent string
+	// Source names the input in the HCL's header comment ("flume.conf").
+	Source string
+}
+
+// Note is a setting the converter could not carry over, or carried over with a change the
+// operator should check.
+type Note struct {
+	// Line is the line of the Flume key, 0 when the note is about no single line.
+	Line int
+	// Key is the Flume key (a1.sinks.k1.hdfs.fileType) or component (a1.sinks.k1).
+	Key string
+	// Agent is the agent the key belongs to, "" for keys of no agent.
+	Agent string
+	// Changed is false for a setting that was not carried over, true for one carried over in a
+	// different form (a lowered batch size, a file-name regex turned into a glob).
+	Changed bool
+	// Reason says why, and what to do.
+	Reason string
+}
+
+func (n Note) String() string {
+	what := "not carried over"
+	if n.Changed {
+		what = "changed"
+	}
+	return fmt.Sprintf("%s: %s: %s", n.Key, what, n.Reason)
+}
+
+// Result is a converted configuration.
+type Result struct {
+	// HCL is the flumego configuration.
+	HCL []byte
+	// Agents are the names of the converted agents, in file order.
+	Agents []string
+	// Notes are what could not be carried over or was changed, in line order.
+	Notes []Note
+}
+
+// ErrNoAgent is returned when the input names no Flume agent (no key such as a1.sources = r1).
+var ErrNoAgent = errors.New("no Flume agent found: want keys such as a1.sources = r1")
+
+// Report writes one line per note, `filename:line: key: not carried over: reason`, then a
+// summary line.
+func (r *Result) Report(w io.Writer, filename string) {
+	var dropped, changed int
+	for _, n := range r.Notes {
+		if n.Changed {
+			changed++
+		} else {
+			dropped++
+		}
+		if n.Line > 0 {
+			fmt.Fprintf(w, "%s:%d: %s\n", filename, n.Line, n)
+		} else {
+			fmt.Fprintf(w, "%s: %s\n", filename, n)
+		}
+	}
+	fmt.Fprintf(w, "%s: converted agent %s: %d setting(s) not carried over, %d changed\n",
+		filename, strings.Join(quoteAll(r.Agents), ", "), dropped, changed)
+}
+
+// Convert converts a Flume .properties configuration. It fails only when src cannot be read as
+// a properties file, names no agent (ErrNoAgent), or has no agent opts.Agent.
+func Convert(src []byte, opts Options) (*Result, error) {
+	props, err := ParseProperties(string(src))
+	if err != nil {
+		return nil, err
+	}
+	f := groupAgents(props)
+	if len(f.agents) == 0 {
+		return nil, ErrNoAgent
+	}
+	agents := f.agents
+	if opts.Agent != "" {
+		i := slices.IndexFunc(agents, func(a *flumeAgent) bool { return a.name == opts.Agent })
+		if i < 0 {
+			names := make([]string, len(agents))
+			for i, a := range agents {
+				names[i] = a.name
+			}
+			return nil, fmt.Errorf("no agent %q (the file has: %s)", opts.Agent, strings.Join(names, ", "))
+		}
+		agents = agents[i : i+1]
+	}
+
+	res := &Result{}
+	var out strings.Builder
+	header := "Converted from Apache Flume properties by `agent convert`."
+	if opts.Source != "" {
+		header = fmt.Sprintf("Converted from %s (Apache Flume properties) by `agent convert`.", opts.Source)
+	}
+	comment{header, "Comments starting with \"flume:\" mark what was not carried over or was changed."}.render(&out, "")
+	var fileNotes []Note
+	for _, n := range f.notes {
+		if opts.Agent == "" || n.Agent == opts.Agent {
+			fileNotes = append(fileNotes, n)
+		}
+	}
+	if len(fileNotes) > 0 {
+		var c comment
+		for _, n := range fileNotes {
+			c = append(c, noteComment(n))
+		}
+		c.render(&out, "")
+	}
+	res.Notes = append(res.Notes, fileNotes...)
+	for _, fa := range agents {
+		a := newAgentConv(fa, f.filters[fa.name])
+		a.convert()
+		out.WriteString("\n")
+		a.block().render(&out, "")
+		res.Agents = append(res.Agents, fa.name)
+		res.Notes = append(res.Notes, a.notes...)
+	}
+	slices.SortStableFunc(res.Notes, func(x, y Note) int { return x.Line - y.Line })
+	res.HCL = format(out.String())
+	return res, nil
+}
+
+func noteComment(n Note) string {
+	what := "not carried over"
+	if n.Changed {
+		what = "changed"
+	}
+	if n.Line > 0 {
+		return fmt.Sprintf("flume: %s (line %d): %s: %s", n.Key, n.Line, what, n.Reason)
+	}
+	return fmt.Sprintf("flume: %s: %s: %s", n.Key, what, n.Reason)
+}
+
+// kinds are the component kinds of a Flume agent key: a1.<kind>.<name>.<property>.
+var kinds = []string{"sources", "channels", "sinks", "sinkgroups", "configfilters"}
+
+// comp is one Flume component with its properties (keys relative to the component).
+type comp struct {
+	kind  string
+	name  string
+	full  string // a1.sources.r1
+	line  int
+	props []Property
+}
+
+func (c *comp) get(key string) (Property, bool) {
+	for _, p := range c.props {
+		if p.Key == key {
+			return p, true
+		}
+	}
+	return Property{}, false
+}
+
+// flumeAgent is one agent's keys, grouped.
+type flumeAgent struct {
+	name  string
+	lists map[string]Property         // "sources" → a1.sources = r1 r2
+	comps map[string]map[string]*comp // kind → name → component
+	order map[string][]string         // kind → names in order of first appearance
+	notes []Note                      // keys that fit no component
+}
+
+type flumeFile struct {
+	agents  []*flumeAgent
+	notes   []Note                       // keys of no agent, and repeated keys
+	filters map[string]map[string]string // agent → config filter name → type
+}
+
+// groupAgents splits the properties by agent, kind and component. The last value of a
+// repeated key wins, as in java.util.Properties.
+func groupAgents(props []Property) *flumeFile {
+	f := &flumeFile{filters: map[string]map[string]string{}}
+	last := map[string]int{}
+	for i, p := range props {
+		last[p.Key] = i
+	}
+	real := map[string]*flumeAgent{}
+	for _, p := range props {
+		name, rest, ok := strings.Cut(p.Key, ".")
+		kind, _, _ := strings.Cut(rest, ".")
+		if ok && name != "" && slices.Contains(kinds, kind) && real[name] == nil {
+			a := &flumeAgent{name: name, lists: map[string]Property{}, comps: map[string]map[string]*comp{}, order: map[string][]string{}}
+			real[name] = a
+			f.agents = append(f.agents, a)
+		}
+	}
+	for i, p := range props {
+		name, rest, _ := strings.Cut(p.Key, ".")
+		a := real[name]
+		if last[p.Key] != i {
+			n := Note{Line: p.Line, Key: p.Key, Changed: true,
+				Reason: fmt.Sprintf("set again on line %d; the last value wins, as in Flume", props[last[p.Key]].Line)}
+			if a != nil {
+				n.Agent = a.name
+				a.notes = append(a.notes, n)
+			} else {
+				f.notes = append(f.notes, n)
+			}
+			continue
+		}
+		if a == nil {
+			f.notes = append(f.notes, Note{Line: p.Line, Key: p.Key,
+				Reason: "not a key of any Flume agent (want AGENT.sources, AGENT.channels, AGENT.sinks or AGENT.sinkgroups ...)" + malformedHint(p)})
+			continue
+		}
+		kind, rest2, _ := strings.Cut(rest, ".")
+		if !slices.Contains(kinds, kind) {
+			a.notes = append(a.notes, Note{Line: p.Line, Key: p.Key, Agent: a.name,
+				Reason: fmt.Sprintf("%q is not a component kind of a Flume agent (sources, channels, sinks, sinkgroups, configfilters)%s", kind, suggestKind(kind)) + malformedHint(p)})
+			continue
+		}
+		if rest2 == "" {
+			a.lists[kind] = p
+			continue
+		}
+		cname, key, ok := strings.Cut(rest2, ".")
+		if !ok || cname == "" || key == "" {
+			a.notes = append(a.notes, Note{Line: p.Line, Key: p.Key, Agent: a.name,
+				Reason: "malformed key: want " + a.name + "." + kind + ".NAME.PROPERTY" + malformedHint(p)})
+			continue
+		}
+		if a.comps[kind] == nil {
+			a.comps[kind] = map[string]*comp{}
+		}
+		c := a.comps[kind][cname]
+		if c == nil {
+			c = &comp{kind: kind, name: cname, full: a.name + "." + kind + "." + cname, line: p.Line}
+			a.comps[kind][cname] = c
+			a.order[kind] = append(a.order[kind], cname)
+		}
+		c.props = append(c.props, Property{Key: key, Value: strings.TrimSpace(p.Value), Line: p.Line})
+	}
+	for _, a := range f.agents {
+		a.lists = trimLists(a.lists)
+		filters := map[string]string{}
+		if l, ok := a.lists["configfilters"]; ok {
+			for _, n := range strings.Fields(l.Value) {
+				if c := a.comps["configfilters"][n]; c != nil {
+					if t, ok := c.get("type"); ok {
+						filters[n] = strings.TrimSpace(t.Value)
+					}
+				}
+			}
+		}
+		f.filters[a.name] = filters
+	}
+	return f
+}
+
+func trimLists(m map[string]Property) map[string]Property {
+	for k, p := range m {
+		p.Value = strings.TrimSpace(p.Value)
+		m[k] = p
+	}
+	return m
+}
+
+func suggestKind(kind string) string {
+	for _, k := range kinds {
+		if strings.EqualFold(kind, k) || strings.EqualFold(kind+"s", k) {
+			return fmt.Sprintf("; did you mean %q?", k)
+		}
+	}
+	return ""
+}
+
+// looksLikeKeyValue matches a value that is itself "key = value": what a key with a space where
+// a dot belongs leaves behind (a2.sinks.k1.hdfs fileType = DataStream).
+var looksLikeKeyValue = regexp.MustCompile(`^[A-Za-z][\w.-]*\s*[=:]`)
+
+func malformedHint(p Property) string {
+	v := strings.TrimSpace(p.Value)
+	if looksLikeKeyValue.MatchString(v) {
+		return fmt.Sprintf(": Flume reads %q as the value of %q (a space where a dot belongs?), which is no setting; fix the key in the Flume file, or write the setting here by hand", v, p.Key)
+	}
+	return ""
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}

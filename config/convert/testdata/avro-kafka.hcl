@@ -1,0 +1,23 @@
+# Converted from avro-kafka.conf (Apache Flume properties) by `agent convert`.
+# Comments starting with "flume:" mark what was not carried over or was changed.
+
+agent "a1" {
+  source "avro" "r1" {
+    bind     = "0.0.0.0"
+    port     = 4141
+    channels = ["c1"]
+  }
+
+  channel "memory" "c1" {
+    capacity             = 1000000
+    transaction_capacity = 1000000
+  }
+
+  sink "kafka" "k1" {
+    channel    = "c1"
+    topic      = "test"
+    brokers    = ["localhost:9092"]
+    acks       = "1"
+    batch_size = 20
+  }
+}
