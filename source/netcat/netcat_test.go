@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"go.uber.org/goleak"
 
+	"github.com/flumego/flumego/internal/exampletest"
 	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
@@ -547,31 +548,8 @@ func TestConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file, diags := hclsyntax.ParseConfig([]byte(tt.body), "flume.hcl", hcl.InitialPos)
-			if diags.HasErrors() {
-				t.Fatal(diags)
-			}
-			subject := hcl.Range{Filename: "flume.hcl"} // the block header, line 0 here
-			cfg, diags := f.Decode(file.Body, nil, `source "netcat" "r1"`, subject)
-			var got []string
-			for _, d := range diags {
-				if !strings.HasPrefix(d.Summary, `source "netcat" "r1": `) {
-					t.Errorf("diagnostic %q does not name the source", d.Summary)
-				}
-				line := -1
-				if d.Subject != nil {
-					line = d.Subject.Start.Line
-				}
-				got = append(got, fmt.Sprintf("%d: %s", line, strings.TrimPrefix(d.Summary, `source "netcat" "r1": `)))
-			}
-			if len(got) != len(tt.diags) {
-				t.Fatalf("diagnostics = %q, want %d like %q", got, len(tt.diags), tt.diags)
-			}
-			for i := range got {
-				if !strings.HasPrefix(got[i], tt.diags[i]) {
-					t.Errorf("diagnostic %d = %q, want it to start with %q", i, got[i], tt.diags[i])
-				}
-			}
+			cfg, got := exampletest.DecodeSnippet(t, f, `source "netcat" "r1"`, tt.body)
+			exampletest.MatchDiagnostics(t, got, tt.diags)
 			if len(tt.diags) == 0 {
 				if c := cfg.(*netcat.Config); *c != tt.want {
 					t.Errorf("config = %+v, want %+v", *c, tt.want)

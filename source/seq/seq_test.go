@@ -11,11 +11,10 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/exampletest"
 	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/seq"
@@ -265,27 +264,8 @@ func TestConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file, diags := hclsyntax.ParseConfig([]byte(tt.body), "flume.hcl", hcl.InitialPos)
-			if diags.HasErrors() {
-				t.Fatal(diags)
-			}
-			cfg, diags := f.Decode(file.Body, nil, `source "seq" "s1"`, hcl.Range{Filename: "flume.hcl"})
-			var got []string
-			for _, d := range diags {
-				line := -1
-				if d.Subject != nil {
-					line = d.Subject.Start.Line
-				}
-				got = append(got, fmt.Sprintf("%d: %s", line, strings.TrimPrefix(d.Summary, `source "seq" "s1": `)))
-			}
-			if len(got) != len(tt.diags) {
-				t.Fatalf("diagnostics = %q, want %d like %q", got, len(tt.diags), tt.diags)
-			}
-			for i := range got {
-				if !strings.HasPrefix(got[i], tt.diags[i]) {
-					t.Errorf("diagnostic %d = %q, want it to start with %q", i, got[i], tt.diags[i])
-				}
-			}
+			cfg, got := exampletest.DecodeSnippet(t, f, `source "seq" "s1"`, tt.body)
+			exampletest.MatchDiagnostics(t, got, tt.diags)
 			if len(tt.diags) == 0 {
 				c := cfg.(*seq.Config)
 				if *c != tt.want {
