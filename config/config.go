@@ -30,7 +30,7 @@ import (
 // DefaultSinkBatchSize is a sink's batch_size when none is written: Flume's usual 100.
 const DefaultSinkBatchSize = 100
 
-// Components lists the component types an agent binary knows. cmd/agent/components.go builds
+// Components lists the component types an agent binary knows. components.Builtin() builds
 // it explicitly; tests build exactly the set they need.
 type Components struct {
 	Sources      []source.Factory

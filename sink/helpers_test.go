@@ -15,7 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/channel"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/backoff"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // RunnerConfig is what a runner needs: the channel it takes from and the sink (a lone sink

@@ -11,7 +11,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/channel/memory"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // runnerFixture is a runner over a fifo channel and a flaky lone sink.

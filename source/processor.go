@@ -14,7 +14,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/interceptor"
 	"github.com/flumego/flumego/internal/backoff"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // The back-off of Deliver between attempts at channels that refused a batch.

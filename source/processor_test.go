@@ -19,7 +19,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/channel/memory"
 	"github.com/flumego/flumego/interceptor"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // flow is a source's processor with its channels and metrics, as the agent assembles it.

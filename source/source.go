@@ -13,7 +13,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // Source is a running source.
@@ -22,6 +22,11 @@ type Source interface {
 	// in-flight put (never acknowledging what was not committed) and returns. A non-nil error
 	// other than ctx's means the source failed; the agent logs it and keeps its other flows.
 	Run(ctx context.Context) error
+	// Close releases what the source acquired in its constructor (listeners, clients, position
+	// journals). The agent calls it once Run has returned, or instead of Run when the agent fails
+	// to start or a reload is abandoned, so a source that never ran leaks nothing. ctx bounds how
+	// long it may take. Close is safe twice.
+	Close(ctx context.Context) error
 }
 
 // Processor delivers a batch to the source's channels. Both methods run the interceptors and the

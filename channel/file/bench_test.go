@@ -15,7 +15,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/channel/memory"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // bodySize is the size of a benchmark event: a typical log line, no headers.

@@ -88,7 +88,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/flumego/flumego/channel"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // DBFile is the name of the database file inside dir.

@@ -12,7 +12,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/channel/channeltest"
 	"github.com/flumego/flumego/internal/kafkatest"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // TestConformance runs the channel suite against a kafka channel on a one-partition topic of a

@@ -15,7 +15,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/kafkatest"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 func open(t *testing.T, brokers []string, edit func(*Config)) *Channel {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/channel"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // benchChannel opens a channel for benchmarks, outside the test's cleanup (b.Loop-friendly).

@@ -42,7 +42,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/channel"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // memChannel is the channel. All queue state is guarded by mu; the transactions stage their

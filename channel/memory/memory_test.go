@@ -22,7 +22,7 @@ import (
 	"github.com/flumego/flumego/channel/channeltest"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/exampletest"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

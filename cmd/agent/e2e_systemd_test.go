@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"net"
+	"github.com/flumego/flumego/internal/sdtest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -71,108 +70,38 @@ func TestSystemdUnitIsHardened(t *testing.T) {
 	}
 }
 
-// notifySocket is what systemd listens on for a Type=notify service: a unixgram socket. It
-// keeps every state line it receives, in order.
-type notifySocket struct {
-	path string
-	conn *net.UnixConn
-	mu   sync.Mutex
-	msgs []string
-}
-
-func listenNotify(t *testing.T) *notifySocket {
-	t.Helper()
-	// Unix socket paths are limited to 108 bytes: t.TempDir() can be longer.
-	dir, err := os.MkdirTemp("", "sd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &notifySocket{path: filepath.Join(dir, "notify")}
-	s.conn, err = net.ListenUnixgram("unixgram", &net.UnixAddr{Name: s.path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { s.conn.Close(); <-done })
-	go func() {
-		defer close(done)
-		buf := make([]byte, 4096)
-		for {
-			n, err := s.conn.Read(buf)
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.msgs = append(s.msgs, strings.Split(strings.TrimSpace(string(buf[:n])), "\n")...)
-			s.mu.Unlock()
-		}
-	}()
-	return s
-}
-
-// states returns every line received so far.
-func (s *notifySocket) states() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.msgs...)
-}
-
-func (s *notifySocket) count(state string) int {
-	n := 0
-	for _, m := range s.states() {
-		if m == state {
-			n++
-		}
-	}
-	return n
-}
-
-// after returns the lines received after the n-th occurrence of state.
-func (s *notifySocket) after(state string, n int) []string {
-	all := s.states()
-	for i, m := range all {
-		if m == state {
-			if n--; n == 0 {
-				return all[i+1:]
-			}
-		}
-	}
-	return nil
-}
-
 func TestSystemdNotifyReadyReloadWatchdogStopping(t *testing.T) {
-	sd := listenNotify(t)
+	sd := sdtest.Listen(t)
 	port := freePort(t)
 	p := startAgent(t, example("quickstart.hcl"), map[string]string{
 		"FLUMEGO_PORT":  fmt.Sprint(port),
-		"NOTIFY_SOCKET": sd.path,
+		"NOTIFY_SOCKET": sd.Path,
 		"WATCHDOG_USEC": "200000", // 200ms: a ping every 100ms
 	})
-	waitFor(t, 10*time.Second, "READY=1", func() bool { return sd.count("READY=1") == 1 })
-	if !strings.HasPrefix(sd.after("READY=1", 1)[0], "STATUS=running agent a1") {
-		t.Errorf("READY=1 came without the running STATUS: %q", sd.states())
+	waitFor(t, 10*time.Second, "READY=1", func() bool { return sd.Count("READY=1") == 1 })
+	if !strings.HasPrefix(sd.After("READY=1", 1)[0], "STATUS=running agent a1") {
+		t.Errorf("READY=1 came without the running STATUS: %q", sd.States())
 	}
-	waitFor(t, 10*time.Second, "WATCHDOG=1 pings", func() bool { return sd.count("WATCHDOG=1") >= 3 })
+	waitFor(t, 10*time.Second, "WATCHDOG=1 pings", func() bool { return sd.Count("WATCHDOG=1") >= 3 })
 
 	// systemctl reload: RELOADING=1 (with MONOTONIC_USEC), then READY=1 once it is applied.
 	_ = p.cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, 10*time.Second, "RELOADING=1 then READY=1", func() bool {
-		return sd.count("RELOADING=1") == 1 && sd.count("READY=1") == 2
+		return sd.Count("RELOADING=1") == 1 && sd.Count("READY=1") == 2
 	})
-	reload := sd.after("RELOADING=1", 1)
+	reload := sd.After("RELOADING=1", 1)
 	if !strings.HasPrefix(reload[0], "MONOTONIC_USEC=") {
-		t.Errorf("RELOADING=1 without MONOTONIC_USEC: %q", sd.states())
+		t.Errorf("RELOADING=1 without MONOTONIC_USEC: %q", sd.States())
 	}
-	pings := sd.count("WATCHDOG=1")
+	pings := sd.Count("WATCHDOG=1")
 	waitFor(t, 10*time.Second, "the watchdog to keep pinging after the reload", func() bool {
-		return sd.count("WATCHDOG=1") > pings
+		return sd.Count("WATCHDOG=1") > pings
 	})
 
 	if code := p.stop(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("exit code %d after SIGTERM", code)
 	}
-	if sd.count("STOPPING=1") != 1 {
-		t.Errorf("states received: %q, want one STOPPING=1", sd.states())
+	if sd.Count("STOPPING=1") != 1 {
+		t.Errorf("states received: %q, want one STOPPING=1", sd.States())
 	}
 }

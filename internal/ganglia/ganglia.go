@@ -40,7 +40,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // DefaultPollFrequency is Flume's pollFrequency default: 60 seconds.

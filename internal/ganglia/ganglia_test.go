@@ -16,7 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/internal/ganglia/gmondtest"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"sync"
 
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // Service keeps at most one Reporter running and follows configuration changes, so an agent

@@ -24,7 +24,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // TLS is the `tls { ... }` block. Writing the block turns TLS on; every attribute is optional.

@@ -18,7 +18,7 @@ import (
 
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/backoff"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // Options tune a Server.

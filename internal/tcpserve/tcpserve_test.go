@@ -12,8 +12,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/tcpserve"
+	"github.com/flumego/flumego/metrics"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -40,7 +40,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/avrorpc"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 )
 

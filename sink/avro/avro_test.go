@@ -15,8 +15,8 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/avrorpc/avrotest"
-	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/sink/avro"
 	"github.com/flumego/flumego/source"

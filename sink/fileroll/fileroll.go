@@ -41,7 +41,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/fsync"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 )
 

@@ -21,7 +21,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/channel/memory"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 )
 

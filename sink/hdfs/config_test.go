@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 )
 

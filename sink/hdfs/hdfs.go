@@ -62,7 +62,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/avrofile"
 	"github.com/flumego/flumego/internal/escape"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/sink/hdfs/native"
 	"github.com/flumego/flumego/sink/hdfs/store"

@@ -24,7 +24,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/avrofile"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/sink/hdfs/store"
 )

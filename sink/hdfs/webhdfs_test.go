@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/sink/hdfs/webhdfs/webhdfstest"
 )

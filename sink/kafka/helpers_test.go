@@ -10,7 +10,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/kafkatest"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 )
 

@@ -21,8 +21,8 @@ import (
 	"github.com/flumego/flumego/channel/memory"
 	"github.com/flumego/flumego/internal/avrorpc"
 	"github.com/flumego/flumego/internal/avrorpc/avrotest"
-	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/avro"
 )

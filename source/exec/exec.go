@@ -43,7 +43,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
 
@@ -147,6 +147,9 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	s.longLines = c.Counter("LongLineCount")
 	return s, nil
 }
+
+// Close does nothing: the source acquires what it needs in Run and releases it there.
+func (s *Source) Close(context.Context) error { return nil }
 
 // Run runs the command (again and again with restart) until ctx ends, then stops it and
 // returns nil. It returns an error when the command cannot be started and restart is off.

@@ -31,8 +31,8 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/tcpserve"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
 
@@ -157,7 +157,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 func (s *Source) Addr() net.Addr { return s.ln.Addr() }
 
 // Close releases the listener of a source whose Run was never called. Close is safe twice.
-func (s *Source) Close() error {
+func (s *Source) Close(context.Context) error {
 	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("http %s: close listener: %w", s.name, err)
 	}

@@ -43,7 +43,7 @@ import (
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/flumeevent"
 	"github.com/flumego/flumego/internal/kafkaclient"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
 
@@ -129,6 +129,7 @@ type Source struct {
 	proc  source.Processor
 	cl    *kgo.Client
 	conns *kafkaclient.Conns
+	close sync.Once // closes cl: at the end of Run, or in Close when Run never ran
 
 	getTimer, commitTimer, empty, commitFail *metrics.Counter
 
@@ -192,13 +193,25 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	return s, nil
 }
 
+// closeClient leaves the group (revoked() commits what was delivered) and stops the client's
+// goroutines, once.
+func (s *Source) closeClient() {
+	s.close.Do(func() {
+		s.cl.AllowRebalance()
+		s.cl.Close()
+	})
+}
+
+// Close releases the client of a source whose Run was never called; after Run it does nothing.
+func (s *Source) Close(context.Context) error {
+	s.closeClient()
+	return nil
+}
+
 // Run reads, delivers and commits until ctx ends. A batch being delivered then is abandoned
 // uncommitted; what was delivered is committed as the client leaves the group.
 func (s *Source) Run(ctx context.Context) error {
-	defer func() {
-		s.cl.AllowRebalance()
-		s.cl.Close() // leaves the group; revoked() commits what was delivered
-	}()
+	defer s.closeClient()
 	topics := s.cfg.TopicsRegex
 	if topics == "" {
 		topics = strings.Join(s.cfg.Topics, ",")

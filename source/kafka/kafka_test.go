@@ -16,8 +16,8 @@ import (
 	"github.com/flumego/flumego/internal/flumeevent"
 	"github.com/flumego/flumego/internal/kafkaclient"
 	"github.com/flumego/flumego/internal/kafkatest"
-	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/flumego/flumego/channel"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/netcat"
 )

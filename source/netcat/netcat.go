@@ -39,8 +39,8 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/tcpserve"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
 
@@ -153,7 +153,7 @@ func (s *Source) Addr() net.Addr { return s.srv.Addr() }
 
 // Close releases the listener of a source whose Run was never called (the agent failed to
 // start). While Run serves, cancel its context instead. Close is safe twice.
-func (s *Source) Close() error {
+func (s *Source) Close(context.Context) error {
 	if err := s.srv.Close(); err != nil {
 		return fmt.Errorf("netcat %s: close listener: %w", s.name, err)
 	}

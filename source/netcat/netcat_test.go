@@ -2,6 +2,7 @@ package netcat_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,8 +21,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/internal/exampletest"
-	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/netcat"
 )
@@ -480,10 +481,10 @@ func TestCloseWithoutRun(t *testing.T) {
 	}
 	s := src.(*netcat.Source)
 	addr := s.Addr().String()
-	if err := s.Close(); err != nil {
+	if err := s.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
+	if err := s.Close(context.Background()); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
 	ln, err := net.Listen("tcp", addr)
@@ -573,7 +574,7 @@ func TestFactoryCreatesAServingSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := src.(*netcat.Source).Close(); err != nil {
+	if err := src.(*netcat.Source).Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

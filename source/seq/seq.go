@@ -102,6 +102,9 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	return s, nil
 }
 
+// Close does nothing: the source acquires what it needs in Run and releases it there.
+func (s *Source) Close(context.Context) error { return nil }
+
 // Run generates and delivers events until total were delivered or ctx ends; both return nil.
 // An error means the processor failed for another reason than ctx.
 func (s *Source) Run(ctx context.Context) error {

@@ -62,7 +62,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/backoff"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
 
@@ -171,6 +171,9 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	}
 	return s, nil
 }
+
+// Close does nothing: the source acquires what it needs in Run and releases it there.
+func (s *Source) Close(context.Context) error { return nil }
 
 // Run reads the spooled files, one after another, until ctx ends; then it returns nil, with
 // the progress of the file being read saved. It never fails for a bad file: it reports it and

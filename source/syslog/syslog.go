@@ -32,8 +32,8 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/tcpserve"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
 
@@ -162,7 +162,7 @@ func (s *Source) Addr() net.Addr {
 }
 
 // Close releases the socket of a source whose Run was never called. Close is safe twice.
-func (s *Source) Close() error {
+func (s *Source) Close(context.Context) error {
 	var err error
 	if s.pc != nil {
 		err = s.pc.Close()

@@ -10,8 +10,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/channel"
-	"github.com/flumego/flumego/internal/metrics"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/syslog"
 )

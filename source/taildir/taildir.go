@@ -89,7 +89,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/backoff"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
 
@@ -238,7 +238,7 @@ func (s *Source) loadPositions() error {
 
 // Close releases the position journal of a source whose Run was never called (the agent
 // failed to start). Run closes it itself. Close is safe twice.
-func (s *Source) Close() error {
+func (s *Source) Close(context.Context) error {
 	s.closeOnce.Do(func() { s.jr.close() })
 	return nil
 }
@@ -274,7 +274,7 @@ func (s *Source) Run(ctx context.Context) error {
 		for _, tf := range s.list {
 			s.closeFile(tf)
 		}
-		s.Close()
+		s.Close(context.Background())
 	}()
 
 	s.scan(w, true)

@@ -87,6 +87,8 @@ func (s flakySource) Run(ctx context.Context) error {
 	return nil
 }
 
+func (flakySource) Close(context.Context) error { return nil }
+
 func components(c *collector, flakyFails *bool) config.Components {
 	return config.Components{
 		Sources: []source.Factory{

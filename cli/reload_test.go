@@ -1,7 +1,8 @@
-package main
+package cli
 
 import (
 	"context"
+	"github.com/flumego/flumego/internal/testkit"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -91,7 +92,7 @@ func TestWatchConfigSeesEveryWayAFileIsReplaced(t *testing.T) {
 			defer cancel()
 			changed := watchConfig(ctx, path, 0, slog.New(slog.DiscardHandler))
 			tt.change(t, dir, path)
-			waitFor(t, 5*time.Second, "the change to be reported", func() bool { return watchReported(changed) })
+			testkit.WaitFor(t, 5*time.Second, "the change to be reported", func() bool { return watchReported(changed) })
 			if b, err := os.ReadFile(path); err != nil || string(b) != "v2" {
 				t.Fatalf("after the change the file reads %q, %v", b, err)
 			}
@@ -106,7 +107,7 @@ func TestWatchConfigPollsWhereNotificationsCannotWatch(t *testing.T) {
 	defer cancel()
 	changed := watchConfig(ctx, path, 20*time.Millisecond, slog.New(slog.DiscardHandler))
 	for range 3 {
-		waitFor(t, 5*time.Second, "a poll", func() bool { return watchReported(changed) })
+		testkit.WaitFor(t, 5*time.Second, "a poll", func() bool { return watchReported(changed) })
 	}
 }
 

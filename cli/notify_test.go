@@ -1,9 +1,11 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/flumego/flumego/internal/sdtest"
+	"github.com/flumego/flumego/internal/testkit"
 	"log/slog"
 	"os"
 	"sync/atomic"
@@ -12,8 +14,8 @@ import (
 )
 
 func TestWatchdogPingsOnlyWhileHealthy(t *testing.T) {
-	sd := listenNotify(t)
-	t.Setenv("NOTIFY_SOCKET", sd.path)
+	sd := sdtest.Listen(t)
+	t.Setenv("NOTIFY_SOCKET", sd.Path)
 	t.Setenv("WATCHDOG_USEC", "40000") // a ping every 20ms
 	t.Setenv("WATCHDOG_PID", fmt.Sprint(os.Getpid()))
 	var unhealthy atomic.Bool
@@ -31,17 +33,17 @@ func TestWatchdogPingsOnlyWhileHealthy(t *testing.T) {
 	}()
 	defer func() { cancel(); <-done }()
 
-	waitFor(t, 5*time.Second, "pings while healthy", func() bool { return sd.count("WATCHDOG=1") >= 3 })
+	testkit.WaitFor(t, 5*time.Second, "pings while healthy", func() bool { return sd.Count("WATCHDOG=1") >= 3 })
 	unhealthy.Store(true)
 	// Let any ping already decided on arrive, then none may follow for several intervals.
 	time.Sleep(50 * time.Millisecond)
-	stalled := sd.count("WATCHDOG=1")
+	stalled := sd.Count("WATCHDOG=1")
 	time.Sleep(200 * time.Millisecond) // ten intervals without a ping: a negative check needs time
-	if n := sd.count("WATCHDOG=1"); n != stalled {
+	if n := sd.Count("WATCHDOG=1"); n != stalled {
 		t.Fatalf("%d pings sent while unhealthy", n-stalled)
 	}
 	unhealthy.Store(false)
-	waitFor(t, 5*time.Second, "pings once healthy again", func() bool { return sd.count("WATCHDOG=1") > stalled })
+	testkit.WaitFor(t, 5*time.Second, "pings once healthy again", func() bool { return sd.Count("WATCHDOG=1") > stalled })
 }
 
 func TestWatchdogIsNotServedForAnotherProcess(t *testing.T) {
@@ -52,8 +54,8 @@ func TestWatchdogIsNotServedForAnotherProcess(t *testing.T) {
 	}
 	for name, env := range tests {
 		t.Run(name, func(t *testing.T) {
-			sd := listenNotify(t)
-			t.Setenv("NOTIFY_SOCKET", sd.path)
+			sd := sdtest.Listen(t)
+			t.Setenv("NOTIFY_SOCKET", sd.Path)
 			t.Setenv("WATCHDOG_PID", "")
 			for k, v := range env {
 				t.Setenv(k, v)
@@ -68,7 +70,7 @@ func TestWatchdogIsNotServedForAnotherProcess(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("watchdog serves a watchdog that is not the agent's")
 			}
-			if n := sd.count("WATCHDOG=1"); n != 0 {
+			if n := sd.Count("WATCHDOG=1"); n != 0 {
 				t.Errorf("%d pings sent", n)
 			}
 		})

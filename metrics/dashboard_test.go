@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-const dashboardPath = "../../examples/grafana/flumego-dashboard.json"
+const dashboardPath = "../examples/grafana/flumego-dashboard.json"
 
 type dashboard struct {
 	UID    string `json:"uid"`

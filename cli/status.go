@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/config"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 const statusUsage = `usage:
@@ -32,7 +32,7 @@ const defaultStatusAddr = "127.0.0.1:41414"
 
 // runStatus is `agent status`. Exit codes: 0 when the agent answered, 1 when it could not be
 // read, 2 for a usage or configuration error.
-func runStatus(args []string, stdout, stderr io.Writer) int {
+func runStatus(args []string, stdout, stderr io.Writer, comps config.Components) int {
 	fs := flag.NewFlagSet("agent status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "", "HOST:PORT of the agent's metrics endpoint (default "+defaultStatusAddr+")")
@@ -61,7 +61,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	target := *addr
 	if *file != "" {
 		var code int
-		if target, code = statusAddrFromConfig(*file, *name, stderr); code != exitOK {
+		if target, code = statusAddrFromConfig(*file, *name, stderr, comps); code != exitOK {
 			return code
 		}
 	}
@@ -92,8 +92,8 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 // statusAddrFromConfig returns the address to reach the metrics listener of the agent that
 // file configures: its listen address, with a wildcard host ("0.0.0.0", "::", "") replaced by
 // loopback.
-func statusAddrFromConfig(file, name string, stderr io.Writer) (string, int) {
-	cfg, _, diags := config.LoadFile(file, name, components())
+func statusAddrFromConfig(file, name string, stderr io.Writer, comps config.Components) (string, int) {
+	cfg, _, diags := config.LoadFile(file, name, comps)
 	if diags.HasErrors() {
 		config.WriteDiagnostics(stderr, diags)
 		fmt.Fprintf(stderr, "agent status: %s: %d error(s)\n", file, config.Errors(diags))

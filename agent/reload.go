@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/flumego/flumego/config"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // What a reload keeps. A component keeps running untouched when, between the running and the

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/flumego/flumego/agent"
 	"github.com/flumego/flumego/config"
-	"github.com/flumego/flumego/internal/agent"
 )
 
 // defaultReloadPoll is how often the config file is checked even without a change

@@ -22,7 +22,7 @@ import (
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/interceptor"
 	"github.com/flumego/flumego/internal/ganglia"
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/source"
 )
@@ -503,12 +503,12 @@ func (a *Agent) stopSources(es []*sourceEntry) {
 	}
 }
 
-// closeSource releases what a source holds from New on (its listener, its position journal):
-// needed when Run never ran, harmless after it did.
+// closeSource releases what a source holds from New on (its listener, its client, its position
+// journal): needed when Run never ran, harmless after it did.
 func closeSource(s source.Source) {
-	if c, ok := s.(interface{ Close() error }); ok {
-		_ = c.Close()
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	_ = s.Close(ctx)
 }
 
 // stopRunners stops the given runners together; those for which drain holds then take what

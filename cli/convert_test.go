@@ -1,10 +1,11 @@
-package main
+package cli
 
 // The converter's table tests live here, beside the agent's component list: every converted
 // flow is validated in-process against exactly the components the agent is built with.
 
 import (
 	"bytes"
+	"github.com/flumego/flumego/components"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ func validate(t *testing.T, res *convert.Result) []string {
 	t.Helper()
 	var warnings []string
 	for _, a := range res.Agents {
-		_, _, diags := config.Load("converted.hcl", res.HCL, a, components())
+		_, _, diags := config.Load("converted.hcl", res.HCL, a, components.Builtin())
 		for _, d := range diags {
 			if d.Severity == hcl.DiagError {
 				t.Errorf("agent %q does not validate: %s", a, d.Error())

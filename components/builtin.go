@@ -1,4 +1,6 @@
-package main
+// Package components is the set of component types built into flumego's agent, listed
+// explicitly so that a custom agent can start from it and add its own.
+package components
 
 import (
 	"github.com/flumego/flumego/channel"
@@ -26,9 +28,9 @@ import (
 	"github.com/flumego/flumego/source/taildir"
 )
 
-// components lists every component type built into the agent, in one place (no init()
+// Builtin lists every component type built into the agent, in one place (no init()
 // registration). A custom agent is this list plus one more line.
-func components() config.Components {
+func Builtin() config.Components {
 	return config.Components{
 		Sources: []source.Factory{
 			netcat.NewFactory(),

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flumego/flumego/internal/metrics"
+	"github.com/flumego/flumego/metrics"
 )
 
 // flumeJSON is what Apache Flume's HTTP monitoring answers on /metrics.

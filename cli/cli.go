@@ -1,0 +1,206 @@
+// Package cli is the agent's command line: `agent -f flume.hcl [-n NAME]` runs one agent from an
+// HCL file, `agent validate -f FILE` only checks the file, `agent convert flume.conf` turns a
+// Flume properties file into HCL, `agent status` shows a running agent's components at a glance,
+// and `agent version` prints the version. A custom agent is a main of a few lines that calls Main
+// with its own component list (components.Builtin() plus its own factories).
+// Exit codes: 0 after a clean stop, 2 for a configuration error, 1 for a run-time failure.
+//
+// A running agent reloads its config file on SIGHUP and when the file changes (see reload.go);
+// under systemd (Type=notify) it reports readiness, reloads and stopping, and serves the
+// watchdog (see notify.go).
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/flumego/flumego/agent"
+	"github.com/flumego/flumego/config"
+)
+
+// Settings are what a distribution of the agent brings to the command line.
+type Settings struct {
+	// Components are the component types the agent can run; a custom agent lists
+	// components.Builtin() plus its own.
+	Components config.Components
+	// Version is what `agent version` prints; "dev" when empty.
+	Version string
+}
+
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitConfig  = 2
+)
+
+const usage = `usage:
+  agent -f FILE [-n NAME] [--log-level LEVEL] [--log-format text|json] [--drain-timeout 10s]
+        [--no-reload-conf] [--reload-poll 30s]
+  agent validate -f FILE [-n NAME]
+  agent convert FLUME.CONF [-n NAME] > flume.hcl
+  agent status [--addr HOST:PORT | -f FILE [-n NAME]] [--interval 1s] [--timeout 5s]
+  agent version
+`
+
+// Main runs the command line args (without the program name) and returns the process's exit code.
+func Main(args []string, stdout, stderr io.Writer, set Settings) int {
+	if set.Version == "" {
+		set.Version = "dev"
+	}
+	cmd := "run"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "flumego agent", versionString(set.Version))
+		return exitOK
+	case "status":
+		return runStatus(args, stdout, stderr, set.Components)
+	case "convert":
+		return runConvert(args, stdout, stderr)
+	case "run", "validate":
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "agent: unknown command %q\n%s", cmd, usage)
+		return exitConfig
+	}
+
+	fs := flag.NewFlagSet("agent "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("f", "", "the agent's HCL configuration file")
+	name := fs.String("n", "", "the agent to run, when the file holds several")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	drain := fs.Duration("drain-timeout", agent.DefaultDrainTimeout, "how long sinks may drain their channels on stop")
+	noReload := fs.Bool("no-reload-conf", false, "do not reload the config file when it changes (SIGHUP still reloads it)")
+	reloadPoll := fs.Duration("reload-poll", defaultReloadPoll, "how often the config file is checked for changes besides change notifications (0: only notifications)")
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitConfig
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "agent: unexpected argument %q\n%s", fs.Arg(0), usage)
+		return exitConfig
+	}
+	if *file == "" {
+		fmt.Fprintf(stderr, "agent: -f FILE is required\n%s", usage)
+		return exitConfig
+	}
+	logger, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintf(stderr, "agent: %v\n", err)
+		return exitConfig
+	}
+
+	src, err := os.ReadFile(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "agent: cannot read config: %v\n", err)
+		return exitConfig
+	}
+	comps := set.Components
+	cfg, _, diags := config.Load(*file, src, *name, comps)
+	config.WriteDiagnostics(stderr, diags)
+	if diags.HasErrors() {
+		fmt.Fprintf(stderr, "agent: %s: %d error(s); nothing was started\n", *file, config.Errors(diags))
+		return exitConfig
+	}
+	if cmd == "validate" {
+		fmt.Fprintf(stdout, "%s: agent %q is valid\n", *file, cfg.Name)
+		return exitOK
+	}
+
+	a, err := agent.New(cfg, agent.Options{Logger: logger, DrainTimeout: *drain})
+	if err != nil {
+		logger.Error("agent failed to start", "err", err)
+		return exitRuntime
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	// SIGHUP is caught from the start: its default action would kill the agent.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	if err := a.Start(); err != nil {
+		logger.Error("agent failed to start", "err", err)
+		return exitRuntime
+	}
+	sd := notifier{log: logger}
+	sd.ready(runningStatus(cfg))
+	go sd.watchdog(ctx, a.Health)
+
+	r := &reloader{file: *file, name: *name, comps: comps, agent: a, log: logger, notify: sd, last: sha256.Sum256(src)}
+	var changed <-chan struct{}
+	if *noReload {
+		logger.Info("not watching the config file (--no-reload-conf); SIGHUP still reloads it", "file", *file)
+	} else {
+		changed = watchConfig(ctx, *file, *reloadPoll, logger)
+	}
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-hup:
+			r.reload("SIGHUP", false)
+		case <-changed:
+			r.reload("file changed", true)
+		}
+	}
+
+	// A second signal while draining means the operator wants out now. Listen before
+	// NotifyContext lets go, so no signal falls back to its default action in between.
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
+	stop()
+	go func() {
+		<-again
+		logger.Error("second signal: exiting without finishing the drain")
+		os.Exit(exitRuntime)
+	}()
+	sd.stopping()
+	a.Stop()
+	return exitOK
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format: %q is not text or json", format)
+	}
+}
+
+func versionString(v string) string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+		v += " " + bi.GoVersion
+	}
+	return v
+}
