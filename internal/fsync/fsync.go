@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // Dir fsyncs a directory, making the names created, renamed or removed in it durable.
@@ -38,4 +39,28 @@ func InPlace(path string, f *os.File) error {
 		return errors.New("file was replaced (directory moved?)")
 	}
 	return nil
+}
+
+// WriteFile replaces the file at path with data atomically and durably: written to a
+// temporary file beside it, synced, renamed over path, and the directory synced. A crash
+// leaves either the old file or the new one, never a part of either.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	_, err = tmp.Write(data)
+	err = errors.Join(err, tmp.Chmod(perm))
+	if err == nil {
+		err = Data(tmp)
+	}
+	if err = errors.Join(err, tmp.Close()); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return Dir(dir)
 }

@@ -55,3 +55,25 @@ func TestInPlace(t *testing.T) {
 		t.Error("InPlace succeeded with another file at the name")
 	}
 }
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a")
+	for _, content := range []string{"first", "second, longer"} {
+		if err := WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != content {
+			t.Fatalf("read back %q, %v; want %q", b, err, content)
+		}
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, %v; want 0600", st.Mode(), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in the dir, want only the one written (no temporary left)", len(entries))
+	}
+	if err := WriteFile(filepath.Join(dir, "missing", "b"), nil, 0o600); err == nil {
+		t.Error("WriteFile into a missing directory succeeded")
+	}
+}
