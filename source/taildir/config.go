@@ -62,6 +62,10 @@ type Config struct {
 	// FileHeader adds the file's path as the header FileHeaderKey.
 	FileHeader    bool   `hcl:"file_header,optional"`
 	FileHeaderKey string `hcl:"file_header_key,optional"`
+	// ECSHeaders adds the headers a Filebeat-compatible serializer needs: log.file.path,
+	// log.offset, log.flags ("multiline" for joined lines) and timestamp (the read time in epoch
+	// ms, unless the event has one already).
+	ECSHeaders bool `hcl:"ecs_headers,optional"`
 	// MaxLineLength is the most bytes of one event body; see LineOverflow.
 	MaxLineLength schema.Size `hcl:"max_line_length,optional"`
 	// LineOverflow is what happens to longer lines: "split" or "truncate".
