@@ -37,17 +37,16 @@ func build(set Settings) metrics.BuildInfo {
 			b.Revision += "-dirty"
 		}
 	}
+	if b.Revision == "" {
+		b.Revision = "unknown"
+	}
+	if b.Date == "" {
+		b.Date = "unknown"
+	}
 	return b
 }
 
 // versionLine is what `agent version` prints: one line, so scripts can read it.
 func versionLine(b metrics.BuildInfo) string {
-	rev, date := b.Revision, b.Date
-	if rev == "" {
-		rev = "unknown"
-	}
-	if date == "" {
-		date = "unknown"
-	}
-	return fmt.Sprintf("flumego agent %s (commit %s, built %s, %s %s)", b.Version, rev, date, b.GoVersion, b.Platform)
+	return fmt.Sprintf("flumego agent %s (commit %s, built %s, %s %s)", b.Version, b.Revision, b.Date, b.GoVersion, b.Platform)
 }

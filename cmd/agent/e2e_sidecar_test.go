@@ -116,7 +116,7 @@ func TestManifestsUseTheReleasedImage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		images := regexp.MustCompile(`image:\s*(\S*flumego\S*)`).FindAllStringSubmatch(string(b), -1)
+		images := regexp.MustCompile(`(?m)^\s*(?:-\s*)?image:\s*(\S*flumego\S*)`).FindAllStringSubmatch(string(b), -1)
 		if len(images) == 0 {
 			t.Errorf("%s runs no flumego image", m)
 		}
