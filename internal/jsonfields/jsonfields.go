@@ -8,8 +8,9 @@
 //   - numbers, true, false and null are their JSON text ("200", "1.5e3", "true", "null");
 //   - arrays are their JSON text, compacted ([1,"a"]), and so is an empty object ({});
 //   - an object at MaxDepth segments is kept as its compacted JSON text (Doc.Truncated);
-//   - duplicate names (a key repeated, or {"a":{"b":1},"a.b":2}) keep the last value, as
-//     encoding/json and Filebeat do.
+//   - a name given twice (a key repeated, or {"a":{"b":1},"a.b":2}) keeps its last value, as
+//     encoding/json and Filebeat do; two objects under one repeated key are merged name by name
+//     ({"a":{"x":1},"a":{"y":2}} gives a.x and a.y, where encoding/json keeps only the last).
 //
 // The whole document is checked before anything is applied: anything that is not exactly one
 // JSON object (an array, a bare string, trailing data after the object, a control character in
