@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/flumego/flumego/channel"
@@ -33,10 +32,16 @@ type tailFile struct {
 	gone     bool      // no glob path names it any more (renamed away or deleted)
 	deleted  bool      // gone, and its link count is 0
 	goneAt   time.Time
-	// A multiline event that is waiting for its next line: where it starts, how long it was,
-	// and since when it has not grown.
-	pendOff   int64
-	pendLen   int
+	target   string            // the file a symbolic link at path points to; "" for no link
+	meta     map[string]string // headers from the path (kubernetes_metadata)
+	// The record pipeline's (see pipeline.go): where reading goes on (pos may be before it,
+	// held back by pending content), the pending content as of the last commit, and the live
+	// state (nil until the file is read; rebuilt from saved after a failed delivery).
+	resume  int64
+	saved   []pend
+	pipe    *pipe
+	resumed bool // took its position from the position file
+	// pendSince is when the oldest open multiline group last grew.
 	pendSince time.Time
 }
 
@@ -45,12 +50,24 @@ func (tf *tailFile) position() position {
 	if tf.fp.n > 0 {
 		p.FP, p.FPLen = tf.fp.hex(), tf.fp.n
 	}
+	if len(tf.saved) > 0 {
+		p.Resume, p.Pending = tf.resume, tf.saved
+	}
 	return p
 }
 
-// restart reads the file again from offset 0 (it was truncated or replaced).
+// restart reads the file again from offset 0 (it was truncated or replaced). Content pending
+// in the record pipeline stays, as content no longer in the file: a container runtime goes on
+// with its partial line after a copytruncate.
 func (s *Source) restart(tf *tailFile) {
-	tf.pos, tf.skipping, tf.fp = 0, false, fingerprint{}
+	tf.pos, tf.resume, tf.skipping, tf.fp = 0, 0, false, fingerprint{}
+	saved := tf.saved[:0]
+	for _, u := range tf.saved {
+		if u.Kind != pendSkip {
+			saved = append(saved, u)
+		}
+	}
+	tf.saved, tf.pipe = carry(saved), nil
 	tf.pendSince = time.Time{}
 	s.journalPos(tf)
 }
@@ -64,20 +81,11 @@ type multiline struct {
 	timeout  time.Duration
 }
 
-// span is one event of the batch being built: the file's bytes [off, off+n); multi when it
-// joined several lines.
+// span is one event of the batch being built: the file's bytes [off, off+n).
 type span struct {
-	off   int64
-	n     int
-	multi bool
+	off int64
+	n   int
 }
-
-// How far scan goes at the end of the data.
-const (
-	scanComplete = iota // complete events only
-	scanPending         // also a multiline event waiting for its next line (timeout)
-	scanFinal           // everything, including a last line without "\n" (file released)
-)
 
 func (s *Source) pendingDue(tf *tailFile) bool {
 	return s.ml != nil && !tf.pendSince.IsZero() && s.now().Sub(tf.pendSince) >= s.ml.timeout
@@ -184,6 +192,10 @@ func (s *Source) checkContent(tf *tailFile, size int64) {
 func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error) {
 	now := s.now()
 	if tf.f == nil && !s.reopen(tf) {
+		if tf.gone && tf.group.records && len(tf.saved) > 0 {
+			// Gone while closed, with content pending: hand it over or deliver it.
+			return s.drainRecords(ctx, tf, now)
+		}
 		return false, nil
 	}
 	tf.dirty, tf.lastUse = false, now
@@ -203,7 +215,10 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 	}
 
 	if s.buf == nil {
-		s.buf = make([]byte, max(minReadBuffer, 2*(s.maxLine+2)))
+		s.buf = make([]byte, s.bufSize)
+	}
+	if tf.group.records {
+		return s.drainRecords(ctx, tf, now)
 	}
 	buf := s.buf
 	// buf[0:w] holds the file's bytes from base; buf[r:] is not delivered yet; buf[c:] is not
@@ -227,8 +242,7 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 		} else if c == r {
 			return nil
 		}
-		tf.pos, tf.skipping, r = base+int64(c), skip, c
-		tf.pendSince = time.Time{}
+		tf.pos, tf.resume, tf.skipping, r = base+int64(c), base+int64(c), skip, c
 		s.progress = true
 		s.journalPos(tf)
 		return nil
@@ -245,7 +259,7 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 	}
 
 	for {
-		c = s.split(tf, buf, base, c, w, &skip, scanComplete)
+		c = s.split(buf, base, c, w, &skip, false)
 		if len(s.spans) >= s.batch {
 			if err := commit(); err != nil {
 				return fail(err)
@@ -313,18 +327,12 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 		return more, nil
 	}
 
-	// At the end of the data: a multiline event waiting too long, or a released file's rest.
+	// At the end of the data of a released file: its last line, even without "\n".
 	final := tf.gone && now.Sub(tf.changed) >= s.cfg.RotateWait
-	if c < w && (final || s.ml != nil) {
-		mode := scanPending
-		if final {
-			mode = scanFinal
-		} else if !s.trackPending(tf, base+int64(c), w-c, now) {
-			return false, nil
-		}
+	if final {
 		for c < w {
 			prev := c
-			c = s.split(tf, buf, base, c, w, &skip, mode)
+			c = s.split(buf, base, c, w, &skip, true)
 			if err := commit(); err != nil {
 				return fail(err)
 			}
@@ -332,9 +340,6 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 				break
 			}
 		}
-		tf.pendSince = time.Time{}
-	}
-	if final {
 		s.rotations.Inc()
 		s.log.Info("released rotated file", "file", tf.path, "pos", tf.pos, "deleted", tf.deleted)
 		s.release(tf)
@@ -343,19 +348,10 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 	return false, nil
 }
 
-// trackPending notes the multiline event waiting at off (n bytes so far) and reports whether
-// it has waited its timeout.
-func (s *Source) trackPending(tf *tailFile, off int64, n int, now time.Time) bool {
-	if tf.pendSince.IsZero() || tf.pendOff != off || tf.pendLen != n {
-		tf.pendOff, tf.pendLen, tf.pendSince = off, n, now
-		return false
-	}
-	return now.Sub(tf.pendSince) >= s.ml.timeout
-}
-
 // split turns the bytes buf[c:w] (the file's from base+c) into events appended to s.spans, up
-// to batch_size, and returns where it stopped: at the start of the first incomplete event.
-func (s *Source) split(tf *tailFile, buf []byte, base int64, c, w int, skip *bool, mode int) int {
+// to batch_size, and returns where it stopped: at the start of the first incomplete line
+// (with final, a last line without "\n" is complete).
+func (s *Source) split(buf []byte, base int64, c, w int, skip *bool, final bool) int {
 	for len(s.spans) < s.batch && c < w {
 		if *skip {
 			i := bytes.IndexByte(buf[c:w], '\n')
@@ -366,15 +362,7 @@ func (s *Source) split(tf *tailFile, buf []byte, base int64, c, w int, skip *boo
 			*skip = false
 			continue
 		}
-		if s.ml != nil {
-			next, ok := s.group(tf, buf, base, c, w, skip, mode)
-			if !ok {
-				return c
-			}
-			c = next
-			continue
-		}
-		next, ok := s.line(buf, base, c, w, skip, mode == scanFinal)
+		next, ok := s.plainLine(buf, base, c, w, skip, final)
 		if !ok {
 			return c
 		}
@@ -383,8 +371,8 @@ func (s *Source) split(tf *tailFile, buf []byte, base int64, c, w int, skip *boo
 	return c
 }
 
-// line scans one line at c; ok is false when the line is not complete yet.
-func (s *Source) line(buf []byte, base int64, c, w int, skip *bool, final bool) (next int, ok bool) {
+// plainLine scans one line at c; ok is false when the line is not complete yet.
+func (s *Source) plainLine(buf []byte, base int64, c, w int, skip *bool, final bool) (next int, ok bool) {
 	lim := min(w, c+s.maxLine+2)
 	i := bytes.IndexByte(buf[c:lim], '\n')
 	if i < 0 {
@@ -418,56 +406,6 @@ func (s *Source) long(buf []byte, base int64, c, w int, skip *bool) int {
 	}
 	*skip = true
 	return w
-}
-
-// group scans one multiline event at c; ok is false when it is not complete yet.
-func (s *Source) group(tf *tailFile, buf []byte, base int64, c, w int, skip *bool, mode int) (next int, ok bool) {
-	ml := s.ml
-	lines, end, p := 0, c, c
-	complete := false
-	for {
-		lim := min(w, p+s.maxLine+2)
-		i := bytes.IndexByte(buf[p:lim], '\n')
-		if i < 0 {
-			switch {
-			case lim-p >= s.maxLine+2:
-				if lines == 0 {
-					return s.long(buf, base, c, w, skip), true
-				}
-				complete = true
-			case mode == scanFinal && p < w:
-				if lines == 0 || w-c <= s.maxLine {
-					end, p = w, w
-					lines++
-				}
-				complete = true
-			case mode == scanPending && lines > 0:
-				complete = true
-			}
-			break
-		}
-		n := trimCR(buf, p, i)
-		if lines == 0 && n > s.maxLine {
-			return s.long(buf, base, c, w, skip), true
-		}
-		matched := ml.re.Match(buf[p:p+n]) != ml.negate
-		if lines > 0 && ((!ml.before && !matched) || p+n-c > s.maxLine) {
-			complete = true // this line starts the next event
-			break
-		}
-		lines++
-		end, p = p+n, p+i+1
-		if (ml.before && !matched) || lines >= ml.maxLines {
-			complete = true
-			break
-		}
-	}
-	if !complete {
-		return c, false
-	}
-	s.add(buf, base, c, end-c)
-	s.spans[len(s.spans)-1].multi = lines > 1
-	return p, true
 }
 
 // trimCR is the length of the line buf[c:c+i] without one trailing "\r".
@@ -504,20 +442,7 @@ func (s *Source) build(tf *tailFile, buf []byte, base int64) []channel.Event {
 		slab = make([]byte, total)
 	}
 	events := make([]channel.Event, len(s.spans))
-	g := tf.group
-	extra := 0 // headers per event beyond the group's
-	if s.cfg.FileHeader {
-		extra++
-	}
-	if s.cfg.ByteOffsetHeader {
-		extra++
-	}
-	var readAt string
-	if s.cfg.ECSHeaders {
-		extra += 4
-		readAt = strconv.FormatInt(s.now().UnixMilli(), 10)
-	}
-	headers := len(g.headers) > 0 || extra > 0
+	hs := s.headerSet(tf)
 	o := 0
 	for i, sp := range s.spans {
 		k := int(sp.off - base)
@@ -531,33 +456,7 @@ func (s *Source) build(tf *tailFile, buf []byte, base int64) []channel.Event {
 		if !contiguous {
 			o += sp.n
 		}
-		if headers {
-			h := make(map[string]string, len(g.headers)+extra)
-			for k, v := range g.headers {
-				h[k] = v
-			}
-			if s.cfg.FileHeader {
-				h[s.cfg.FileHeaderKey] = tf.path
-			}
-			var off string
-			if s.cfg.ByteOffsetHeader || s.cfg.ECSHeaders {
-				off = strconv.FormatInt(sp.off, 10)
-			}
-			if s.cfg.ByteOffsetHeader {
-				h[byteOffsetKey] = off
-			}
-			if s.cfg.ECSHeaders {
-				h[HeaderFilePath] = tf.path
-				h[HeaderOffset] = off
-				if sp.multi {
-					h[HeaderFlags] = FlagMultiline
-				}
-				if _, ok := h[HeaderTimestamp]; !ok {
-					h[HeaderTimestamp] = readAt
-				}
-			}
-			events[i].Headers = h
-		}
+		events[i].Headers = hs.make(sp.off, "", -1, 1)
 	}
 	return events
 }

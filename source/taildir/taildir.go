@@ -86,7 +86,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -133,10 +132,21 @@ func NewFactory() source.Factory { return source.NewFactory("taildir", Defaults,
 
 // group is a compiled filegroup.
 type group struct {
-	name    string
-	pattern string // absolute
-	headers map[string]string
+	name        string
+	glob        glob
+	exclude     excludes
+	headers     map[string]string
+	ignoreOlder time.Duration
+	codec       codec
+	format      Format
+	kubernetes  bool
+	// records: the group's files go through the record pipeline (pipeline.go), not the plain
+	// line cutter.
+	records bool
 }
+
+// matches reports whether path is one of the group's files.
+func (g *group) matches(path string) bool { return g.glob.match(path) && !g.exclude.match(path) }
 
 // Source is a running taildir source. Run's goroutine owns every field but those under mu,
 // which the watcher's goroutine fills.
@@ -155,9 +165,19 @@ type Source struct {
 	files  map[fileID]*tailFile
 	byPath map[string]*tailFile
 	list   []*tailFile // discovery order, the order of every pass
-	open   int
-	buf    []byte
-	spans  []span
+	open    int
+	bufSize int
+	buf     []byte
+	spans   []span
+	// The record pipeline's scratch: a decoded line, an unescaped Docker message, the last
+	// timestamp formatted.
+	dec, scratch  []byte
+	lastMillis    int64
+	lastMillisStr string
+	// handoff holds, by path, a container log that was rotated away while content of it was
+	// pending: the next file at that path takes the content over (pipeline.go).
+	handoff map[string]*tailFile
+	byTarget map[string]*tailFile // files reached through a symbolic link, by the link's target
 
 	jr           *journal
 	closeOnce    sync.Once
@@ -179,6 +199,8 @@ type Source struct {
 	openFiles, tracked           *metrics.Counter
 	longLines, truncations       *metrics.Counter
 	abandoned, rotations, opened *metrics.Counter
+	formatErrors, partialFlushed *metrics.Counter
+	ignored                      *metrics.Counter
 }
 
 // New checks the configuration and reads the position file (writing it back, so that one that
@@ -197,6 +219,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		posPath: posPath, maxLine: int(cfg.MaxLineLength), batch: cfg.Batch,
 		files: map[fileID]*tailFile{}, byPath: map[string]*tailFile{}, watched: map[string]bool{},
+		handoff: map[string]*tailFile{}, byTarget: map[string]*tailFile{},
 		dirtyPaths: map[string]struct{}{}, wake: make(chan struct{}, 1), now: time.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -204,12 +227,20 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if s.m == nil {
 		s.m = metrics.NewRegistry("").Source(set.Name, "taildir")
 	}
+	s.bufSize = max(minReadBuffer, 2*(s.maxLine+2))
 	for _, g := range cfg.FileGroups {
-		p, err := filepath.Abs(g.Path)
-		if err != nil {
-			return nil, fmt.Errorf("taildir %s: filegroup %s: %w", set.Name, g.Name, err)
+		// Validate checked every part of it.
+		p, _ := filepath.Abs(g.Path)
+		gl, _ := compileGlob(p)
+		ex, _ := compileExcludes(g.Exclude)
+		cd, _ := lookupEncoding(g.Encoding)
+		cg := group{name: g.Name, glob: gl, exclude: ex, headers: g.Headers, ignoreOlder: g.IgnoreOlder,
+			codec: cd, format: g.Format, kubernetes: g.KubernetesMetadata,
+			records: !cd.plain() || cd.unit != 1 || g.Format != FormatPlain || cfg.Multiline != nil}
+		if cg.records {
+			s.bufSize = max(s.bufSize, 2*(s.recordLimit(&cg)+4))
 		}
-		s.groups = append(s.groups, group{name: g.Name, pattern: p, headers: g.Headers})
+		s.groups = append(s.groups, cg)
 	}
 	if cfg.Multiline != nil {
 		s.ml = &multiline{re: regexp.MustCompile(cfg.Multiline.Pattern), negate: cfg.Multiline.Negate,
@@ -223,6 +254,9 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	s.truncations = c.Counter("FileTruncatedCount")
 	s.rotations = c.Counter("FileReleasedCount")
 	s.abandoned = c.Counter("AbandonedByteCount")
+	s.formatErrors = c.Counter("FormatErrorCount")
+	s.partialFlushed = c.Counter("PartialFlushedCount")
+	s.ignored = c.Counter("FileIgnoredCount")
 	if err := s.loadPositions(); err != nil {
 		return nil, fmt.Errorf("taildir %s: %w", set.Name, err)
 	}
@@ -413,9 +447,13 @@ func (s *Source) markDirty(paths map[string]struct{}) (unknown bool) {
 			tf.dirty = true
 			continue
 		}
+		if tf := s.byTarget[p]; tf != nil {
+			tf.dirty = true
+			continue
+		}
 		if !unknown {
-			for _, g := range s.groups {
-				if ok, _ := filepath.Match(g.pattern, p); ok {
+			for gi := range s.groups {
+				if s.groups[gi].matches(p) {
 					unknown = true
 					break
 				}
@@ -430,64 +468,38 @@ func (s *Source) markDirty(paths map[string]struct{}) (unknown bool) {
 func (s *Source) scan(w *fsnotify.Watcher, startup bool) {
 	now := s.now()
 	seen := make(map[fileID]bool, len(s.files))
+	dirs := map[string]bool{}
 	for gi := range s.groups {
 		g := &s.groups[gi]
-		matches, _ := filepath.Glob(g.pattern)
-		for _, p := range matches {
-			fi, err := os.Stat(p)
+		g.glob.walk(func(p string) {
+			if g.exclude.match(p) {
+				return
+			}
+			fi, err := os.Stat(p) // a symbolic link is known by the file it points to
 			if err != nil || !fi.Mode().IsRegular() {
-				continue
+				return
 			}
 			id, _, ok := idOf(fi)
 			if !ok || seen[id] {
-				continue
+				return
 			}
 			seen[id] = true
 			if tf := s.files[id]; tf != nil {
-				if tf.path != p {
-					s.log.Info("file renamed", "file", tf.path, "to", p)
-					if s.byPath[tf.path] == tf {
-						delete(s.byPath, tf.path)
-					}
-					tf.path = p
-					s.byPath[p] = tf
-					s.posDirty = true
-				}
-				if tf.gone {
-					tf.gone, tf.goneAt = false, time.Time{}
-				}
-				if fi.Size() != tf.size || !fi.ModTime().Equal(tf.mtime) {
-					tf.dirty = true
-				}
-				continue
+				s.seenAgain(tf, p, fi)
+				return
 			}
-			tf := &tailFile{id: id, path: p, group: g, dirty: true, changed: now, lastUse: now}
-			switch {
-			case startup && s.resume(tf, fi):
-			case startup && s.cfg.SkipToEnd:
-				tf.pos = fi.Size()
-				s.log.Info("skipping to the end of file", "file", p, "pos", tf.pos)
-			default:
-				if !startup {
-					s.log.Info("new file", "file", p)
-				}
-			}
-			s.files[id] = tf
-			if old := s.byPath[p]; old != nil && old != tf {
-				// The path's previous file was renamed or deleted: that is seen below.
-				delete(s.byPath, p)
-			}
-			s.byPath[p] = tf
-			s.list = append(s.list, tf)
-			s.posDirty = true
-			s.openNew(tf)
-		}
+			s.track(g, id, p, fi, now, startup)
+		}, func(d string) { dirs[d] = true })
+	}
+	if startup {
+		s.adoptOrphans()
 	}
 	for _, tf := range slices.Clone(s.list) {
 		if seen[tf.id] || tf.gone {
 			continue
 		}
-		if tf.f == nil {
+		pending := tf.group.records && len(tf.saved) > 0
+		if tf.f == nil && !pending {
 			// Not held open: what it may still hold cannot be reached any more.
 			s.log.Info("file gone", "file", tf.path)
 			s.release(tf)
@@ -498,11 +510,104 @@ func (s *Source) scan(w *fsnotify.Watcher, startup bool) {
 		if s.byPath[tf.path] == tf {
 			delete(s.byPath, tf.path)
 		}
+		if tf.group.format != FormatPlain {
+			s.handoff[tf.path] = tf
+		}
 		s.log.Info("file renamed away or deleted; reading it to its end", "file", tf.path)
 	}
 	s.tracked.Set(int64(len(s.list)))
 	if w != nil {
-		s.watchDirs(w)
+		for _, tf := range s.list {
+			if tf.target != "" {
+				dirs[filepath.Dir(tf.target)] = true
+			}
+		}
+		s.watchDirs(w, dirs)
+	}
+}
+
+// seenAgain updates a tracked file found by a scan: its path may have changed (a rename that
+// kept it matched), and it may have grown.
+func (s *Source) seenAgain(tf *tailFile, p string, fi os.FileInfo) {
+	if tf.path != p {
+		s.log.Info("file renamed", "file", tf.path, "to", p)
+		if s.byPath[tf.path] == tf {
+			delete(s.byPath, tf.path)
+		}
+		tf.path = p
+		s.byPath[p] = tf
+		s.posDirty = true
+	}
+	if tf.gone {
+		tf.gone, tf.goneAt = false, time.Time{}
+	}
+	if fi.Size() != tf.size || !fi.ModTime().Equal(tf.mtime) {
+		tf.dirty = true
+	}
+}
+
+// track starts tracking a file found at path p. At start-up it takes its saved position; a
+// file without one starts at 0, at its end with skip_to_end (start-up only) or when it has
+// not been modified for ignore_older, in which case it is not opened either.
+func (s *Source) track(g *group, id fileID, p string, fi os.FileInfo, now time.Time, startup bool) {
+	tf := &tailFile{id: id, path: p, group: g, dirty: true, changed: now, lastUse: now}
+	if lfi, err := os.Lstat(p); err == nil && lfi.Mode()&os.ModeSymlink != 0 {
+		if t, err := filepath.EvalSymlinks(p); err == nil {
+			tf.target = t
+			s.byTarget[t] = tf
+		}
+	}
+	if g.kubernetes {
+		tf.meta = kubernetesNames(p, tf.target)
+	}
+	old := g.ignoreOlder > 0 && now.Sub(fi.ModTime()) > g.ignoreOlder
+	resumed := startup && s.resume(tf, fi)
+	switch {
+	case resumed:
+	case old:
+		tf.pos, tf.resume = fi.Size(), fi.Size()
+		tf.size, tf.mtime = fi.Size(), fi.ModTime()
+		s.ignored.Inc()
+		s.log.Debug("file older than ignore_older; ignored until it is written again", "file", p, "modified", fi.ModTime())
+	case startup && s.cfg.SkipToEnd:
+		tf.pos, tf.resume = fi.Size(), fi.Size()
+		s.log.Info("skipping to the end of file", "file", p, "pos", tf.pos)
+	default:
+		if !startup {
+			s.log.Info("new file", "file", p)
+		}
+	}
+	s.files[id] = tf
+	if prev := s.byPath[p]; prev != nil && prev != tf {
+		// The path's previous file was renamed or deleted: that is seen by the scan.
+		delete(s.byPath, p)
+	}
+	s.byPath[p] = tf
+	s.list = append(s.list, tf)
+	s.posDirty = true
+	if old {
+		tf.dirty = false
+		return
+	}
+	s.openNew(tf)
+}
+
+// adoptOrphans gives the pending content of a container log that was rotated away while the
+// agent was down (its entry matches no file found) to the file now at its path, when that one
+// has no saved position of its own: the runtime went on with its partial line there.
+func (s *Source) adoptOrphans() {
+	for _, ps := range s.loaded {
+		for _, p := range ps {
+			tf := s.byPath[p.File]
+			if p.used || len(p.Pending) == 0 || tf == nil || tf.group.format == FormatPlain || tf.resumed || len(tf.saved) > 0 {
+				continue
+			}
+			saved := carry(slices.Clone(p.Pending))
+			saved = slices.DeleteFunc(saved, func(u pend) bool { return u.Kind == pendSkip })
+			tf.saved = saved
+			tf.pos = hold(tf.saved, tf.resume)
+			s.log.Info("carrying the open lines of a rotated container log into its successor", "file", tf.path, "units", len(saved))
+		}
 	}
 }
 
@@ -532,47 +637,43 @@ func (s *Source) openNew(tf *tailFile) {
 // resume gives a file found at start-up its saved position, when the position file has an
 // entry for it; it reports whether it found one.
 func (s *Source) resume(tf *tailFile, fi os.FileInfo) bool {
-	for _, p := range s.loaded[tf.id.ino] {
+	ps := s.loaded[tf.id.ino]
+	for i := range ps {
+		p := &ps[i]
 		if p.Dev != 0 && p.Dev != tf.id.dev && p.FPLen == 0 {
 			continue
 		}
+		p.used = true
 		if p.FPLen > 0 {
 			fp, err := fingerprintOf(tf.path, p.FPLen)
 			if err != nil || fp.n != p.FPLen || fp.hex() != p.FP {
 				s.log.Info("position file entry is for an earlier file with the same inode; reading from the start",
 					"file", tf.path, "inode", p.Inode)
+				p.used = false // its pending content may belong to this file's start (adoptOrphans)
 				return true
 			}
 		}
-		if p.Pos > fi.Size() {
+		if max(p.Pos, p.Resume) > fi.Size() {
 			s.truncations.Inc()
 			s.log.Warn("file is shorter than its saved position (truncated while stopped); reading from the start",
 				"file", tf.path, "pos", p.Pos, "size", fi.Size())
+			tf.saved = carry(slices.DeleteFunc(slices.Clone(p.Pending), func(u pend) bool { return u.Kind == pendSkip }))
+			tf.resumed = true
 			return true
 		}
-		tf.pos = p.Pos
+		tf.pos, tf.resume, tf.resumed = p.Pos, p.Pos, true
+		if len(p.Pending) > 0 {
+			tf.resume, tf.saved = p.Resume, p.Pending
+		}
 		s.log.Info("resuming file", "file", tf.path, "pos", tf.pos)
 		return true
 	}
 	return false
 }
 
-// watchDirs watches the directories the globs can match files in.
-func (s *Source) watchDirs(w *fsnotify.Watcher) {
-	want := map[string]bool{}
-	for _, g := range s.groups {
-		d := filepath.Dir(g.pattern)
-		if !strings.ContainsAny(d, `*?[\`) {
-			want[d] = true
-			continue
-		}
-		ds, _ := filepath.Glob(d)
-		for _, x := range ds {
-			if fi, err := os.Stat(x); err == nil && fi.IsDir() {
-				want[x] = true
-			}
-		}
-	}
+// watchDirs watches the directories in which files can appear or change: those the globs
+// can match files in, and those of the files reached through symbolic links.
+func (s *Source) watchDirs(w *fsnotify.Watcher, want map[string]bool) {
 	for d := range want {
 		if !s.watched[d] {
 			if err := w.Add(d); err != nil {
@@ -785,6 +886,12 @@ func (s *Source) release(tf *tailFile) {
 	delete(s.files, tf.id)
 	if s.byPath[tf.path] == tf {
 		delete(s.byPath, tf.path)
+	}
+	if s.handoff[tf.path] == tf {
+		delete(s.handoff, tf.path)
+	}
+	if tf.target != "" && s.byTarget[tf.target] == tf {
+		delete(s.byTarget, tf.target)
 	}
 	if i := slices.Index(s.list, tf); i >= 0 {
 		s.list = slices.Delete(s.list, i, i+1)
