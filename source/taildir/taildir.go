@@ -162,9 +162,9 @@ type Source struct {
 	maxLine int
 	batch   int
 
-	files  map[fileID]*tailFile
-	byPath map[string]*tailFile
-	list   []*tailFile // discovery order, the order of every pass
+	files   map[fileID]*tailFile
+	byPath  map[string]*tailFile
+	list    []*tailFile // discovery order, the order of every pass
 	open    int
 	bufSize int
 	buf     []byte
@@ -176,7 +176,7 @@ type Source struct {
 	lastMillisStr string
 	// handoff holds, by path, a container log that was rotated away while content of it was
 	// pending: the next file at that path takes the content over (pipeline.go).
-	handoff map[string]*tailFile
+	handoff  map[string]*tailFile
 	byTarget map[string]*tailFile // files reached through a symbolic link, by the link's target
 
 	jr           *journal
