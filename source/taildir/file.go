@@ -22,7 +22,9 @@ type tailFile struct {
 	// as the tail of a truncated long line).
 	pos      int64
 	skipping bool // pos is inside a long line whose rest is being discarded ("truncate")
-	fp       fingerprint
+	fp       fingerprint // of the first fpSize bytes
+	xfp      fingerprint // of the first xfpSize bytes, grown as the file grows
+	btime    int64       // birth time (ns since the epoch) where the file system keeps one, else 0
 	size     int64 // at the last look
 	mtime    time.Time
 	changed  time.Time // when size or mtime last changed
@@ -50,6 +52,10 @@ func (tf *tailFile) position() position {
 	if tf.fp.n > 0 {
 		p.FP, p.FPLen = tf.fp.hex(), tf.fp.n
 	}
+	if tf.xfp.n > tf.fp.n {
+		p.XFP, p.XFPLen = tf.xfp.hex(), tf.xfp.n
+	}
+	p.BTime = tf.btime
 	if len(tf.saved) > 0 {
 		p.Resume, p.Pending = tf.resume, tf.saved
 	}
@@ -60,7 +66,7 @@ func (tf *tailFile) position() position {
 // in the record pipeline stays, as content no longer in the file: a container runtime goes on
 // with its partial line after a copytruncate.
 func (s *Source) restart(tf *tailFile) {
-	tf.pos, tf.resume, tf.skipping, tf.fp = 0, 0, false, fingerprint{}
+	tf.pos, tf.resume, tf.skipping, tf.fp, tf.xfp = 0, 0, false, fingerprint{}, fingerprint{}
 	saved := tf.saved[:0]
 	for _, u := range tf.saved {
 		if u.Kind != pendSkip {
@@ -121,11 +127,9 @@ func (s *Source) reopen(tf *tailFile) bool {
 		s.requestRescan()
 		return false
 	}
-	if tf.fp.n > 0 {
-		if fp, err := fingerprintAt(f, tf.fp.n); err != nil || fp != tf.fp {
-			s.log.Info("file replaced by a new one with the same inode; reading it from the start", "file", tf.path)
-			s.restart(tf)
-		}
+	if !s.stillSame(tf, f) {
+		s.log.Info("file replaced by a new one with the same inode; reading it from the start", "file", tf.path)
+		s.restart(tf)
 	}
 	tf.f = f
 	s.open++
@@ -181,6 +185,12 @@ func (s *Source) checkContent(tf *tailFile, size int64) {
 	if tf.fp.n < fpSize && size > int64(tf.fp.n) {
 		if fp, err := fingerprintAt(tf.f, fpSize); err == nil {
 			tf.fp = fp
+			s.posDirty = true
+		}
+	}
+	if tf.xfp.n < xfpSize && size > int64(tf.xfp.n) {
+		if fp, err := tf.xfp.extend(tf.f, int(min(size, xfpSize))); err == nil {
+			tf.xfp = fp
 			s.posDirty = true
 		}
 	}

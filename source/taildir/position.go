@@ -23,6 +23,13 @@ type position struct {
 	// FP is the fingerprint: the hex CRC-64 of the file's first FPLen bytes.
 	FP    string `json:"fp,omitempty"`
 	FPLen int    `json:"fplen,omitempty"`
+	// XFP is the extended fingerprint: the hex CRC-64 of the first XFPLen bytes (up to 64 KiB),
+	// when the file is longer than FPLen.
+	XFP    string `json:"xfp,omitempty"`
+	XFPLen int    `json:"xfplen,omitempty"`
+	// BTime is the file's birth time in nanoseconds since the epoch, where the file system
+	// records one (statx); 0 when unknown.
+	BTime int64 `json:"btime,omitempty"`
 	// Resume and Pending are the record pipeline's (container formats, encodings, multiline):
 	// where reading goes on, and the content read before it and not delivered yet, which pos
 	// (the first record of that content) is held back for. Without them, reading goes on at pos.
@@ -50,6 +57,16 @@ func appendPosition(b []byte, p position) []byte {
 		b = append(b, p.FP...)
 		b = append(b, `","fplen":`...)
 		b = strconv.AppendInt(b, int64(p.FPLen), 10)
+	}
+	if p.XFPLen > 0 {
+		b = append(b, `,"xfp":"`...)
+		b = append(b, p.XFP...)
+		b = append(b, `","xfplen":`...)
+		b = strconv.AppendInt(b, int64(p.XFPLen), 10)
+	}
+	if p.BTime != 0 {
+		b = append(b, `,"btime":`...)
+		b = strconv.AppendInt(b, p.BTime, 10)
 	}
 	if len(p.Pending) > 0 {
 		b = append(b, `,"resume":`...)

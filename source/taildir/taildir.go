@@ -79,8 +79,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc64"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -98,8 +96,11 @@ import (
 )
 
 const (
-	// fpSize is how many first bytes of a file make its fingerprint.
-	fpSize = 1024
+	// fpSize is how many first bytes of a file make its fingerprint, checked whenever it
+	// changes; xfpSize bounds its extended fingerprint, checked when it is found again after a
+	// restart or reopened.
+	fpSize  = 1024
+	xfpSize = 64 << 10
 	// minReadBuffer is the smallest read buffer: large reads make few system calls.
 	minReadBuffer = 1 << 20
 	// drainSlice bounds the bytes read from one file before the source looks at its other
@@ -124,8 +125,6 @@ const (
 	// FlagMultiline is the value of HeaderFlags for a joined event.
 	FlagMultiline = "multiline"
 )
-
-var crcTable = crc64.MakeTable(crc64.ECMA)
 
 // NewFactory returns the factory of the taildir source.
 func NewFactory() source.Factory { return source.NewFactory("taildir", Defaults, New) }
@@ -550,7 +549,7 @@ func (s *Source) seenAgain(tf *tailFile, p string, fi os.FileInfo) {
 // file without one starts at 0, at its end with skip_to_end (start-up only) or when it has
 // not been modified for ignore_older, in which case it is not opened either.
 func (s *Source) track(g *group, id fileID, p string, fi os.FileInfo, now time.Time, startup bool) {
-	tf := &tailFile{id: id, path: p, group: g, dirty: true, changed: now, lastUse: now}
+	tf := &tailFile{id: id, path: p, group: g, dirty: true, changed: now, lastUse: now, btime: birthTime(p)}
 	if lfi, err := os.Lstat(p); err == nil && lfi.Mode()&os.ModeSymlink != 0 {
 		if t, err := filepath.EvalSymlinks(p); err == nil {
 			tf.target = t
@@ -644,14 +643,11 @@ func (s *Source) resume(tf *tailFile, fi os.FileInfo) bool {
 			continue
 		}
 		p.used = true
-		if p.FPLen > 0 {
-			fp, err := fingerprintOf(tf.path, p.FPLen)
-			if err != nil || fp.n != p.FPLen || fp.hex() != p.FP {
-				s.log.Info("position file entry is for an earlier file with the same inode; reading from the start",
-					"file", tf.path, "inode", p.Inode)
-				p.used = false // its pending content may belong to this file's start (adoptOrphans)
-				return true
-			}
+		if !s.sameFile(tf, p) {
+			s.log.Info("position file entry is for an earlier file with the same inode; reading from the start",
+				"file", tf.path, "inode", p.Inode)
+			p.used = false // its pending content may belong to this file's start (adoptOrphans)
+			return true
 		}
 		if max(p.Pos, p.Resume) > fi.Size() {
 			s.truncations.Inc()
@@ -912,31 +908,4 @@ func (s *Source) closeFile(tf *tailFile) {
 		s.open--
 		s.openFiles.Set(int64(s.open))
 	}
-}
-
-// fingerprint identifies a file's content by its first n bytes.
-type fingerprint struct {
-	n   int
-	sum uint64
-}
-
-func (f fingerprint) hex() string { return fmt.Sprintf("%016x", f.sum) }
-
-// fingerprintAt reads the fingerprint of the first min(n, fpSize) bytes of r.
-func fingerprintAt(r io.ReaderAt, n int) (fingerprint, error) {
-	var b [fpSize]byte
-	k, err := r.ReadAt(b[:min(n, fpSize)], 0)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fingerprint{}, err
-	}
-	return fingerprint{n: k, sum: crc64.Checksum(b[:k], crcTable)}, nil
-}
-
-func fingerprintOf(path string, n int) (fingerprint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return fingerprint{}, err
-	}
-	defer f.Close()
-	return fingerprintAt(f, n)
 }
