@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,9 +11,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/flumego/flumego/internal/kafkatest"
 )
 
 // The taildir source's file selection, metadata and container formats end to end.
+
+const daemonSetManifest = "kubernetes/daemonset.yaml"
 
 func TestTaildirECSHeaders(t *testing.T) {
 	dir := t.TempDir()
@@ -51,4 +59,178 @@ func TestTaildirECSHeaders(t *testing.T) {
 	if code := p.stop(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("exit code %d", code)
 	}
+}
+
+// container is one container of the node the container-log test fakes: kubelet's link in
+// containers/, the file it leads to, and the names the agent should find.
+type container struct {
+	pod, namespace, name, id, uid string
+	link                          string // containers/<pod>_<namespace>_<name>-<id>.log
+	file                          string // the runtime's file
+}
+
+// newContainer lays out a container's log as kubelet does: /var/log/pods/<ns>_<pod>_<uid>/<name>/0.log,
+// and a link to it in /var/log/containers. With docker, 0.log is itself a link to Docker's
+// /var/lib/docker/containers/<id>/<id>-json.log.
+func newContainer(t *testing.T, root, pod, namespace, name, uid string, docker bool) *container {
+	t.Helper()
+	c := &container{pod: pod, namespace: namespace, name: name, uid: uid,
+		id: fmt.Sprintf("%064x", len(pod)*7919+len(name))}
+	podLog := filepath.Join(root, "pods", namespace+"_"+pod+"_"+uid, name, "0.log")
+	c.link = filepath.Join(root, "containers", pod+"_"+namespace+"_"+name+"-"+c.id+".log")
+	for _, d := range []string{filepath.Dir(podLog), filepath.Dir(c.link)} {
+		os.MkdirAll(d, 0o755)
+	}
+	c.file = podLog
+	if docker {
+		c.file = filepath.Join(root, "docker", c.id, c.id+"-json.log")
+		os.MkdirAll(filepath.Dir(c.file), 0o755)
+		os.WriteFile(c.file, nil, 0o644)
+		if err := os.Symlink(c.file, podLog); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		os.WriteFile(c.file, nil, 0o644)
+	}
+	if err := os.Symlink(podLog, c.link); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// streamOf is the stream line i goes to: even lines stdout, odd ones stderr.
+func streamOf(i int) string { return [2]string{"stdout", "stderr"}[i%2] }
+
+// criRecords writes a line as CRI records of at most chunk bytes each: P records, then F.
+func criRecords(chunk int) func(b []byte, i int, line []byte) ([]byte, int) {
+	return func(b []byte, i int, line []byte) ([]byte, int) {
+		last := 0
+		for len(line) > 0 {
+			part := line[:min(chunk, len(line))]
+			line = line[len(part):]
+			tag := " P "
+			if len(line) == 0 {
+				tag = " F "
+			}
+			last = len(b)
+			b = append(b, time.Now().UTC().Format(time.RFC3339Nano)...)
+			b = append(b, ' ')
+			b = append(b, streamOf(i)...)
+			b = append(append(append(b, tag...), part...), '\n')
+		}
+		return b, last
+	}
+}
+
+// dockerRecords writes a line as json-file records of at most chunk bytes of log each; only
+// the last one's log ends with "\n".
+func dockerRecords(chunk int) func(b []byte, i int, line []byte) ([]byte, int) {
+	return func(b []byte, i int, line []byte) ([]byte, int) {
+		last := 0
+		for len(line) > 0 {
+			part := string(line[:min(chunk, len(line))])
+			line = line[len(part):]
+			if len(line) == 0 {
+				part += "\n"
+			}
+			last = len(b)
+			b = fmt.Appendf(b, `{"log":%q,"stream":%q,"time":%q}`+"\n", part, streamOf(i), time.Now().UTC().Format(time.RFC3339Nano))
+		}
+		return b, last
+	}
+}
+
+// TestTaildirContainerLogsOnANode runs the DaemonSet's own config on a fake node: a CRI and a
+// Docker container log every line in 4-byte parts, both streams, each write ending inside a
+// line; the CRI log is rotated by kubelet (rename and create), the Docker one by copytruncate,
+// and the agent is killed (-9) while lines are half read. Every line arrives in Kafka whole,
+// with its container's names and stream; a kill may repeat the batch in flight, nothing more.
+func TestTaildirContainerLogsOnANode(t *testing.T) {
+	b, err := os.ReadFile(example(daemonSetManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := validateHCL(t, configMapFile(t, string(b), "agent.hcl"))
+	cluster := kafkatest.Start(t, 1, kfake.SeedTopics(1, "k8s-logs"))
+	dir := t.TempDir()
+	root := filepath.Join(dir, "node")
+	web := newContainer(t, root, "web-7d9f", "shop", "web", "1111-aaaa", false)
+	api := newContainer(t, root, "api-5c", "shop", "api", "2222-bbbb", true)
+	env := map[string]string{
+		"FLUMEGO_CONTAINER_LOGS": filepath.Join(root, "containers", "*.log"),
+		"FLUMEGO_POSITION_FILE":  filepath.Join(dir, "state", "taildir.json"),
+		"FLUMEGO_CHANNEL_DIR":    filepath.Join(dir, "state", "channel"),
+		"FLUMEGO_MIN_SPACE":      "0",
+		"KAFKA_BROKERS":          cluster.ListenAddrs()[0],
+		"NODE_NAME":              "node-1",
+	}
+	cw, dw := newLogWriter(t, web.file, "web-"), newLogWriter(t, api.file, "api-")
+	cw.encode, dw.encode = criRecords(4), dockerRecords(4)
+	cw.holdLast, dw.holdLast = true, true
+	both := func(d time.Duration) {
+		for end := time.Now().Add(d); time.Now().Before(end); {
+			cw.write(5)
+			dw.write(5)
+			time.Sleep(time.Millisecond)
+		}
+	}
+	p := startAgent(t, cfg, env)
+	both(300 * time.Millisecond)
+
+	// kubelet rotates the CRI log: rename, create; the runtime goes on in the new file, with
+	// the end of the line it was writing.
+	os.Rename(web.file, web.file+".20261201-100000")
+	cw.reopen()
+	// The Docker log is copied and truncated once the agent has read it: a truncation destroys
+	// what was not read yet, as for any tailer.
+	waitFor(t, 30*time.Second, "the agent to catch up", func() bool {
+		return kafkatest.Count(t, cluster, "k8s-logs") >= int64(cw.next+dw.next-2) // each writer holds its last line
+	})
+	data, _ := os.ReadFile(api.file)
+	os.WriteFile(api.file+".1", data, 0o644)
+	os.Truncate(api.file, 0)
+	both(300 * time.Millisecond)
+
+	// kill -9 while lines are half read, then a restart.
+	for k := 0; k < 3; k++ {
+		go both(100 * time.Millisecond)
+		time.Sleep(time.Duration(50+rand.IntN(100)) * time.Millisecond)
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.done
+		p = startAgent(t, cfg, env)
+	}
+	both(200 * time.Millisecond)
+	cw.finish()
+	dw.finish()
+
+	want := append(cw.lines(), dw.lines()...)
+	recs := readAll(t, cluster.ListenAddrs(), "k8s-logs", want, 90*time.Second)
+	p.stop(t, syscall.SIGTERM)
+	got := recordValues(recs)
+	dups := duplicates(t, want, got) // fails on a missing or a half line
+	if bound := 3 * (500 + 1000); dups > bound {
+		t.Errorf("%d duplicates after 3 kills, more than the in-flight bound %d", dups, bound)
+	}
+	for _, r := range recs {
+		h := map[string]string{}
+		for _, kv := range r.Headers {
+			h[kv.Key] = string(kv.Value)
+		}
+		c := web
+		if strings.HasPrefix(string(r.Value), "api-") {
+			c = api
+		}
+		i, _ := strconv.Atoi(string(r.Value[len(c.name)+1:]))
+		wantH := map[string]string{"k8s.pod.name": c.pod, "k8s.namespace.name": c.namespace, "k8s.container.name": c.name,
+			"container.id": c.id, "k8s.pod.uid": c.uid, "stream": streamOf(i), "log.file.path": c.link, "node": "node-1"}
+		for k, v := range wantH {
+			if h[k] != v {
+				t.Fatalf("record %q: header %s = %q, want %q (headers %v)", r.Value, k, h[k], v, h)
+			}
+		}
+		if ts, err := strconv.ParseInt(h["timestamp"], 10, 64); err != nil || time.Since(time.UnixMilli(ts)) > time.Minute {
+			t.Fatalf("record %q: timestamp %q is not the runtime's", r.Value, h["timestamp"])
+		}
+	}
+	t.Logf("%d lines in %d-byte parts through a rename, a copytruncate and 3 kills: all whole, %d duplicates", len(want), 4, dups)
 }

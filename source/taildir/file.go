@@ -21,11 +21,11 @@ type tailFile struct {
 	// pos is the delivered offset: every byte before it is in the channels (or was discarded
 	// as the tail of a truncated long line).
 	pos      int64
-	skipping bool // pos is inside a long line whose rest is being discarded ("truncate")
+	skipping bool        // pos is inside a long line whose rest is being discarded ("truncate")
 	fp       fingerprint // of the first fpSize bytes
 	xfp      fingerprint // of the first xfpSize bytes, grown as the file grows
 	btime    int64       // birth time (ns since the epoch) where the file system keeps one, else 0
-	size     int64 // at the last look
+	size     int64       // at the last look
 	mtime    time.Time
 	changed  time.Time // when size or mtime last changed
 	lastUse  time.Time // when last read, for choosing which open file to close

@@ -550,14 +550,13 @@ func (s *Source) seenAgain(tf *tailFile, p string, fi os.FileInfo) {
 // not been modified for ignore_older, in which case it is not opened either.
 func (s *Source) track(g *group, id fileID, p string, fi os.FileInfo, now time.Time, startup bool) {
 	tf := &tailFile{id: id, path: p, group: g, dirty: true, changed: now, lastUse: now, btime: birthTime(p)}
-	if lfi, err := os.Lstat(p); err == nil && lfi.Mode()&os.ModeSymlink != 0 {
-		if t, err := filepath.EvalSymlinks(p); err == nil {
-			tf.target = t
-			s.byTarget[t] = tf
-		}
+	chain := linkChain(p)
+	if len(chain) > 1 {
+		tf.target = chain[len(chain)-1]
+		s.byTarget[tf.target] = tf
 	}
 	if g.kubernetes {
-		tf.meta = kubernetesNames(p, tf.target)
+		tf.meta = kubernetesNames(chain...)
 	}
 	old := g.ignoreOlder > 0 && now.Sub(fi.ModTime()) > g.ignoreOlder
 	resumed := startup && s.resume(tf, fi)
@@ -589,6 +588,28 @@ func (s *Source) track(g *group, id fileID, p string, fi os.FileInfo, now time.T
 		return
 	}
 	s.openNew(tf)
+}
+
+// linkChain is p and, when p is a symbolic link, every path the link leads through to the file
+// (kubelet's /var/log/containers link → /var/log/pods/... → Docker's file); at most 8 links.
+func linkChain(p string) []string {
+	chain := []string{p}
+	for range 8 {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			break
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(p), t)
+		}
+		p = filepath.Clean(t)
+		chain = append(chain, p)
+	}
+	return chain
 }
 
 // adoptOrphans gives the pending content of a container log that was rotated away while the
