@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"regexp"
 	"strconv"
 	"strings"
@@ -233,4 +234,90 @@ func TestTaildirContainerLogsOnANode(t *testing.T) {
 		}
 	}
 	t.Logf("%d lines in %d-byte parts through a rename, a copytruncate and 3 kills: all whole, %d duplicates", len(want), 4, dups)
+}
+
+// TestTaildirFileSelectionAndEncoding: "**" at several depths, exclude by name, ignore_older
+// and a UTF-16LE file, through examples/taildir-selection.hcl.
+func TestTaildirFileSelectionAndEncoding(t *testing.T) {
+	dir := t.TempDir()
+	apps, legacy, out := filepath.Join(dir, "apps"), filepath.Join(dir, "legacy"), filepath.Join(dir, "out")
+	write := func(path string, lines ...string) {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		f.WriteString(strings.Join(lines, "\n") + "\n")
+	}
+	write(filepath.Join(apps, "top.log"), "top 1")
+	write(filepath.Join(apps, "a", "b", "c", "deep.log"), "deep 1")
+	write(filepath.Join(apps, "a", "deep.log.1"), "rotated, excluded")
+	write(filepath.Join(apps, "a", "deep.log.2.gz"), "compressed, excluded")
+	old := filepath.Join(apps, "a", "old.log")
+	write(old, "old, ignored")
+	twoDays := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(old, twoDays, twoDays)
+	// UTF-16LE with a byte order mark; "é" and "€", and U+0A0A whose halves are both 0x0A.
+	utf16 := []byte{0xFF, 0xFE}
+	for _, r := range "caf\u00e9 \u20ac\r\n\u0a0a ok\n" {
+		utf16 = append(utf16, byte(r), byte(r>>8))
+	}
+	os.MkdirAll(legacy, 0o755)
+	os.WriteFile(filepath.Join(legacy, "app.log"), utf16, 0o644)
+
+	p := startAgent(t, example("taildir-selection.hcl"), map[string]string{
+		"FLUMEGO_TAIL_PATH":     filepath.Join(apps, "**", "*.log*"),
+		"FLUMEGO_LEGACY_PATH":   filepath.Join(legacy, "*.log"),
+		"FLUMEGO_POSITION_FILE": filepath.Join(dir, "taildir.json"),
+		"FLUMEGO_OUT":           out,
+	})
+	want := []string{"top 1", "deep 1", "caf\u00e9 \u20ac", "\u0a0a ok"}
+	waitFor(t, 20*time.Second, "the first lines", func() bool { return countLines(t, out) >= len(want) })
+	// New directories at any depth, and the ignored file written again (read from where it was
+	// when ignored).
+	write(filepath.Join(apps, "x", "y", "z", "w", "new.log"), "new deep")
+	write(old, "old, written again")
+	want = append(want, "new deep", "old, written again")
+	waitFor(t, 20*time.Second, "the later lines", func() bool { return countLines(t, out) >= len(want) })
+	time.Sleep(200 * time.Millisecond) // an excluded or duplicated line would show up now
+	p.stop(t, syscall.SIGTERM)
+	assertExactlyOnce(t, want, dirLines(t, out))
+}
+
+// TestTaildirReplacedFileWithTheSameBanner: while the agent is down a file is deleted and
+// another takes its inode, starting with the same banner (its first KiB identical). The new
+// file is read from its start.
+func TestTaildirReplacedFileWithTheSameBanner(t *testing.T) {
+	dir := t.TempDir()
+	env := taildirEnv(dir, nil)
+	out := filepath.Join(dir, "out")
+	log := filepath.Join(dir, "logs", "app.log")
+	banner := strings.Repeat("# checkout service log, format 3, fields: time level msg\n", 24) // 1,368 bytes
+	os.WriteFile(log, []byte(banner), 0o644)
+	w := newLogWriter(t, log, "old")
+	w.write(5000)
+	bannerLines := strings.Split(strings.TrimSuffix(banner, "\n"), "\n")
+	p := startAgent(t, example("taildir-file.hcl"), env)
+	waitFor(t, 30*time.Second, "the old file delivered", func() bool { return countLines(t, out) >= 5000+len(bannerLines) })
+	p.stop(t, syscall.SIGTERM)
+	w.close()
+
+	ino := inodeOf(t, log)
+	os.Remove(log)
+	reused := createWithInode(t, log, ino)
+	os.WriteFile(log, []byte(banner), 0o644)
+	nw := newLogWriter(t, log, "new")
+	nw.write(5000)
+	nw.close()
+	p = startAgent(t, example("taildir-file.hcl"), env)
+	total := 2 * (5000 + len(bannerLines))
+	waitFor(t, 30*time.Second, "the new file delivered", func() bool { return countLines(t, out) >= total })
+	time.Sleep(200 * time.Millisecond)
+	p.stop(t, syscall.SIGTERM)
+	got := dirLines(t, out)
+	assertExactlyOnce(t, append(w.lines(), nw.lines()...), slices.DeleteFunc(got, func(l string) bool { return strings.HasPrefix(l, "#") }))
+	if !reused {
+		t.Log("the file system did not recycle the inode; the case ran as a plain new file")
+	}
 }

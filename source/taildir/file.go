@@ -14,10 +14,11 @@ import (
 
 // tailFile is one tracked file. Run's goroutine alone uses it.
 type tailFile struct {
-	id    fileID
-	path  string // where it was last seen
-	group *group
-	f     *os.File // nil while closed
+	id     fileID
+	path   string // where it was last seen
+	group  *group
+	f      *os.File // nil while closed
+	openAt int      // its index in Source.open while open
 	// pos is the delivered offset: every byte before it is in the channels (or was discarded
 	// as the tail of a truncated long line).
 	pos      int64
@@ -131,10 +132,7 @@ func (s *Source) reopen(tf *tailFile) bool {
 		s.log.Info("file replaced by a new one with the same inode; reading it from the start", "file", tf.path)
 		s.restart(tf)
 	}
-	tf.f = f
-	s.open++
-	s.openFiles.Set(int64(s.open))
-	s.opened.Inc()
+	s.setOpen(tf, f)
 	return true
 }
 
@@ -147,12 +145,12 @@ func (s *Source) requestRescan() {
 // acquireSlot makes room for one more open file under max_open_files, closing the least
 // recently read file that has been read to its end; it reports whether there is room.
 func (s *Source) acquireSlot(tf *tailFile) bool {
-	if s.cfg.MaxOpenFiles == 0 || s.open < s.cfg.MaxOpenFiles {
+	if s.cfg.MaxOpenFiles == 0 || len(s.open) < s.cfg.MaxOpenFiles {
 		return true
 	}
 	var victim *tailFile
-	for _, o := range s.list {
-		if o.f == nil || o == tf || o.gone || o.dirty || !o.atEOF {
+	for _, o := range s.open {
+		if o == tf || o.gone || o.dirty || !o.atEOF {
 			continue
 		}
 		if victim == nil || o.lastUse.Before(victim.lastUse) {

@@ -164,7 +164,7 @@ type Source struct {
 	files   map[fileID]*tailFile
 	byPath  map[string]*tailFile
 	list    []*tailFile // discovery order, the order of every pass
-	open    int
+	open    []*tailFile // the files held open
 	bufSize int
 	buf     []byte
 	spans   []span
@@ -325,8 +325,8 @@ func (s *Source) Run(ctx context.Context) error {
 		}
 		wg.Wait()
 		s.savePositions()
-		for _, tf := range s.list {
-			s.closeFile(tf)
+		for len(s.open) > 0 {
+			s.closeFile(s.open[0])
 		}
 		s.Close(context.Background())
 	}()
@@ -387,11 +387,9 @@ func (s *Source) Run(ctx context.Context) error {
 			s.mu.Lock()
 			s.rescanReq = true
 			s.mu.Unlock()
-			for _, tf := range s.list {
+			for _, tf := range s.open {
 				// Closed files are looked at by the scan, which stats them.
-				if tf.f != nil {
-					tf.dirty = true
-				}
+				tf.dirty = true
 			}
 		case <-timer.C:
 		}
@@ -634,7 +632,7 @@ func (s *Source) adoptOrphans() {
 // openNew opens a newly found file at once when there is a free slot, so that the source holds
 // it before it can be rotated away.
 func (s *Source) openNew(tf *tailFile) {
-	if s.cfg.MaxOpenFiles > 0 && s.open >= s.cfg.MaxOpenFiles {
+	if s.cfg.MaxOpenFiles > 0 && len(s.open) >= s.cfg.MaxOpenFiles {
 		return
 	}
 	f, err := os.Open(tf.path)
@@ -648,10 +646,7 @@ func (s *Source) openNew(tf *tailFile) {
 		f.Close()
 		return
 	}
-	tf.f = f
-	s.open++
-	s.openFiles.Set(int64(s.open))
-	s.opened.Inc()
+	s.setOpen(tf, f)
 }
 
 // resume gives a file found at start-up its saved position, when the position file has an
@@ -741,9 +736,8 @@ func (s *Source) pass(ctx context.Context) (more bool, err error) {
 // file when it is due.
 func (s *Source) housekeep() {
 	now := s.now()
-	for _, tf := range slices.Clone(s.list) {
+	for _, tf := range slices.Clone(s.open) {
 		switch {
-		case tf.f == nil:
 		case tf.gone && tf.deleted && now.Sub(tf.goneAt) >= s.cfg.IdleTimeout:
 			s.abandon(tf, now)
 		case !tf.gone && tf.atEOF && !tf.dirty && now.Sub(tf.changed) >= s.cfg.IdleTimeout:
@@ -780,10 +774,7 @@ func (s *Source) nextDeadline() time.Time {
 	if s.posDirty {
 		at(s.lastPosWrite.Add(s.cfg.WritePosInterval))
 	}
-	for _, tf := range s.list {
-		if tf.f == nil {
-			continue
-		}
+	for _, tf := range s.open {
 		switch {
 		case tf.gone:
 			at(tf.changed.Add(s.cfg.RotateWait))
@@ -803,8 +794,8 @@ func (s *Source) nextDeadline() time.Time {
 // hardDeadline is the earliest time a deleted file must be released, or zero.
 func (s *Source) hardDeadline() time.Time {
 	var next time.Time
-	for _, tf := range s.list {
-		if tf.f != nil && tf.gone && tf.deleted {
+	for _, tf := range s.open {
+		if tf.gone && tf.deleted {
 			t := tf.goneAt.Add(s.cfg.IdleTimeout)
 			if next.IsZero() || t.Before(next) {
 				next = t
@@ -922,11 +913,23 @@ func (s *Source) release(tf *tailFile) {
 	}
 }
 
+// setOpen records that tf is open on f.
+func (s *Source) setOpen(tf *tailFile, f *os.File) {
+	tf.f = f
+	tf.openAt = len(s.open)
+	s.open = append(s.open, tf)
+	s.openFiles.Set(int64(len(s.open)))
+	s.opened.Inc()
+}
+
 func (s *Source) closeFile(tf *tailFile) {
-	if tf.f != nil {
-		tf.f.Close()
-		tf.f = nil
-		s.open--
-		s.openFiles.Set(int64(s.open))
+	if tf.f == nil {
+		return
 	}
+	tf.f.Close()
+	tf.f = nil
+	last := s.open[len(s.open)-1]
+	s.open[tf.openAt], last.openAt = last, tf.openAt
+	s.open = s.open[:len(s.open)-1]
+	s.openFiles.Set(int64(len(s.open)))
 }
