@@ -188,11 +188,13 @@ func (s *Source) drainRecords(ctx context.Context, tf *tailFile, now time.Time) 
 			}
 			batches++
 			rest := p.ready[n:]
+			// The next slab is sized like this one, so that it does not grow by copying.
+			s.slabHint = max(s.slabHint, len(p.slab))
 			if len(rest) == 0 {
-				p.ready, p.slab = p.ready[:0], nil
+				p.ready, p.slab = p.ready[:0], make([]byte, 0, s.slabHint)
 			} else {
 				// The delivered events own the slab now: the rest move to a new one.
-				slab := make([]byte, 0, len(p.slab)-rest[0].start)
+				slab := make([]byte, 0, s.slabHint)
 				for i := range rest {
 					slab = append(slab, p.slab[rest[i].start:rest[i].start+rest[i].n]...)
 					rest[i].start = len(slab) - rest[i].n

@@ -1,22 +1,36 @@
 // Package taildir is Flume's TAILDIR source (type "taildir"): it follows the files matched by
 // globs, turns each line into an event, and remembers in a position file how far each file has
 // been delivered, so that a restarted agent carries on where it stopped, through any rotation.
+// It also reads container runtimes' logs (CRI, Docker json-file) as Filebeat's container
+// input and Fluent Bit's tail do.
 //
 // # Discovery
 //
 // Each filegroup's path is a glob (filepath.Match syntax) in the file name and in directories
-// ("/var/log/*/app-*.log"). New and changed files are noticed through inotify (fsnotify) on the
-// directories the globs can match; every poll_interval the globs are matched again and every
-// file is checked for growth, for file systems whose notifications do not arrive (NFS, some FUSE
-// mounts) and for directories created after start-up. A file matched by several groups belongs
-// to the first.
+// ("/var/log/*/app-*.log"); a "**" segment matches any number of directories, zero included
+// ("/var/log/**/*.log"), without following symbolic links to directories (the other segments
+// follow them). "**" inside a segment ("a**") or as the last segment is rejected by Validate,
+// as is any pattern filepath.Match rejects. exclude leaves files out: a glob without "/" is
+// matched against the base name ("*.gz"), one with "/" against the absolute path. A matched
+// symbolic link is followed: the file is known by its target (kubelet's /var/log/containers
+// links), its path stays the link's, and the target's directory is watched too. New and
+// changed files are noticed through inotify (fsnotify) on the directories the globs can match;
+// every poll_interval the globs are matched again and every file is checked for growth, for
+// file systems whose notifications do not arrive (NFS, some FUSE mounts) and for directories
+// created after start-up. A file matched by several groups belongs to the first.
+//
+// ignore_older: a file found (at start-up or later) unmodified for that long, with no saved
+// position, is tracked at its end and not opened: once written again it is read from there,
+// as Filebeat does. A file with a saved position keeps it: it is not opened while it stays
+// unmodified, and is read from its saved position once written again. A file being tailed is
+// not affected (idle_timeout closes it).
 //
 // # Identity and rotation
 //
-// A file is known by its device and inode and by a fingerprint, the CRC-64 of its first bytes
-// (up to 1 KiB), so a recycled inode (a file deleted and another created, which ext4 does at
-// once) is a new file, read from its start. The fingerprint is checked whenever a file is
-// reopened and whenever it changed size, so:
+// A file is known by its device and inode, its birth time where the file system records one,
+// and fingerprints of its first bytes (see identity.go), so a recycled inode (a file deleted
+// and another created, which ext4 does at once) is a new file, read from its start. The first
+// KiB is checked whenever a file changed size, everything whenever it is reopened, so:
 //   - rename rotation (logrotate's create): the renamed file is read to its end, kept open while
 //     its writer may still append (rotate_wait after it stopped growing), then released; the new
 //     file is read from its start. If the new name still matches a glob nothing changes but the
@@ -46,14 +60,31 @@
 // (with "\n") as Filebeat does: with match "after", each line matching pattern (or not, with
 // negate) is appended to the line before it; with "before", to the line after it. An event holds
 // at most max_lines lines and max_line_length bytes; an event still open when no line came for
-// timeout is delivered as it is. Bodies are bytes as read (no charset decoding). Headers: the
-// group's headers, "byteoffset" (the offset of the event's first byte) with byte_offset_header,
-// and the file's path under file_header_key with file_header. With ecs_headers, what a
-// Filebeat-compatible serializer needs: "log.file.path" (absolute), "log.offset" (the offset of
-// the event's first byte, for a joined event its first line's), "log.flags" = "multiline" for
-// an event that joined several lines, and "timestamp" (epoch ms when the batch was read) unless
-// the event has one already. With none of these and no group headers, events have no header
-// map: the options cost nothing when off.
+// timeout is delivered as it is.
+//
+// encoding decodes bodies to UTF-8 (see encoding.go; UTF-8, the default, keeps the bytes as
+// read); offsets stay byte offsets in the file, and max_line_length counts the file's bytes.
+// For UTF-16 a line ends at the code unit U+000A.
+//
+// format "cri", "docker" or "auto" parses a container runtime's records (pipeline.go,
+// format.go): the body is the log line, the runtime's stream and time become the headers
+// "stream" and "timestamp" (epoch ms); partial records ("P" in CRI, a log without a final "\n"
+// in Docker) are joined with the next records of the same stream, across a rotation of the
+// file (rename and create, or copytruncate). A joined line reaching max_line_length is cut
+// there as a long line; a line whose end never comes is delivered as it is when its file is
+// released with no file after it (PartialFlushedCount). A record not in the format is
+// delivered whole as the body, without stream or timestamp (FormatErrorCount). Multiline
+// applies after the joining, per stream. kubernetes_metadata adds k8s.pod.name,
+// k8s.namespace.name, k8s.container.name, container.id and k8s.pod.uid, read from kubelet's file
+// names along the link chain (kubernetes.go); nothing is asked of the API server.
+//
+// Headers: the group's headers, "byteoffset" (the offset of the event's first byte) with
+// byte_offset_header, and the file's path under file_header_key with file_header. With
+// ecs_headers, what a Filebeat-compatible serializer needs: "log.file.path" (absolute),
+// "log.offset" (the offset of the event's first byte, for a joined event its first line's),
+// "log.flags" = "multiline" for an event that joined several lines, and "timestamp" (epoch ms
+// when the batch was read) unless the event has one already. With none of these, no group
+// headers and no format, events have no header map: the options cost nothing when off.
 //
 // # Delivery and positions
 //
@@ -62,17 +93,20 @@
 // the processor's Deliver, which waits while a channel is full: reading stops, nothing is
 // dropped. Only when Deliver returns nil does the file's position move past the batch.
 // Positions are kept in Flume's JSON format, [{"inode":N,"pos":N,"file":"/path"}], with
-// flumego's fields "dev", "fp" and "fplen" added; a Flume TAILDIR position file is read as it
-// is (entries are matched by inode, and by fingerprint when there is one). The file is
-// rewritten atomically (temporary file, fsync, rename, directory fsync) every
-// write_pos_interval when positions moved, and at stop; between two writes each committed
-// batch appends its position to <position_file>.journal (no fsync), so after kill -9 only the
-// batch in flight is delivered again (see journal). Apache Flume's own reader rejects unknown
-// fields: to go back to Flume, strip them with `jq '[.[] | {inode, pos, file}]'`.
+// flumego's fields "dev", "fp", "fplen", "xfp", "xfplen" and "btime" added, and for files with
+// content read but not delivered (an open partial line or multiline group) "resume" (where
+// reading goes on) and "pending" (that content); "pos" is then the first record of it, so a
+// reader that knows only "pos" re-reads it. A Flume TAILDIR position file is read as it is
+// (entries are matched by inode, and by fingerprint when there is one). The file is rewritten
+// atomically (temporary file, fsync, rename, directory fsync) every write_pos_interval when
+// positions moved, and at stop; between two writes each committed batch appends its position
+// to <position_file>.journal (no fsync), so after kill -9 only the batch in flight is
+// delivered again (see journal). Apache Flume's own reader rejects unknown fields: to go back
+// to Flume, strip them with `jq '[.[] | {inode, pos, file}]'`.
 //
 // position_file defaults to <data_dir>/taildir-<source name>.json; an agent without data_dir
 // must set it. Files found at start-up that have no position start at offset 0, or at their end
-// with skip_to_end; files created later always start at 0.
+// with skip_to_end; files created later start at 0 (at their end under ignore_older).
 package taildir
 
 import (
@@ -173,6 +207,7 @@ type Source struct {
 	dec, scratch  []byte
 	lastMillis    int64
 	lastMillisStr string
+	slabHint      int // the largest batch slab yet
 	// handoff holds, by path, a container log that was rotated away while content of it was
 	// pending: the next file at that path takes the content over (pipeline.go).
 	handoff  map[string]*tailFile
