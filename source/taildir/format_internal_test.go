@@ -3,8 +3,8 @@ package taildir
 import (
 	"encoding/json"
 	"testing"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 )
 
 func TestParseTimeMatchesTimeParse(t *testing.T) {

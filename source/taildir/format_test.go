@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flumego/flumego/internal/sourcetest"
 	"github.com/flumego/flumego/source/taildir"
 )
 
@@ -299,3 +300,28 @@ func TestUTF16LinesAreWholeAfterARestart(t *testing.T) {
 	r2.stop()
 	sameLines(t, []string{"two"}, r2.rec.Bodies())
 }
+
+func TestFullChannelWithContainerLogsDropsNothing(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "0.log")
+	var want []string
+	var recs strings.Builder
+	for i := 0; i < 500; i++ {
+		l := fmt.Sprintf("line %04d", i)
+		want = append(want, l)
+		recs.WriteString(cri(streamName(i), "P", l[:5]) + cri(streamName(i), "F", l[5:]))
+	}
+	rec := &sourcetest.Processor{Refusing: true}
+	c := formatConfig(dir, taildir.FormatCRI)
+	c.Batch = 7
+	r := runWith(t, c, rec)
+	appendRaw(t, log, recs.String())
+	time.Sleep(200 * time.Millisecond)
+	rec.SetRefusing(false)
+	waitLines(t, r, 500)
+	time.Sleep(50 * time.Millisecond)
+	r.stop()
+	exactlyOnce(t, want, rec.Bodies())
+}
+
+func streamName(i int) string { return [2]string{"stdout", "stderr"}[i%2] }

@@ -187,6 +187,7 @@ func (s *Source) drainRecords(ctx context.Context, tf *tailFile, now time.Time) 
 				return err
 			}
 			batches++
+			p.changed = true // the pending events went: the saved state must say so
 			rest := p.ready[n:]
 			// The next slab is sized like this one, so that it does not grow by copying.
 			s.slabHint = max(s.slabHint, len(p.slab))

@@ -641,3 +641,22 @@ func TestReplacedFileWithTheSameBannerIsANewFile(t *testing.T) {
 		t.Log("the file system did not recycle the inode; the case ran as a plain new file")
 	}
 }
+
+func TestMultilineEventDeliveredByTimeoutIsNotDeliveredAgainAfterARestart(t *testing.T) {
+	dir := t.TempDir()
+	c := testConfig(dir, "*.log")
+	c.Multiline = &taildir.Multiline{Pattern: `^\s`, Match: "after", Timeout: 50 * time.Millisecond}
+	c.Validate()
+	log := filepath.Join(dir, "app.log")
+	writeFile(t, log, "a\n b\n")
+	r := run(t, c)
+	waitLines(t, r, 1)
+	r.stop()
+	appendLines(t, log, []string{"c", "d"})
+	r2 := run(t, c)
+	waitLines(t, r2, 2)
+	time.Sleep(100 * time.Millisecond)
+	r2.stop()
+	sameLines(t, []string{"a\n b"}, r.rec.Bodies())
+	sameLines(t, []string{"c", "d"}, r2.rec.Bodies())
+}
