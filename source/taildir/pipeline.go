@@ -288,28 +288,39 @@ func (s *Source) drainRecords(ctx context.Context, tf *tailFile, now time.Time) 
 	}
 
 	final := tf.gone && (tf.f == nil || now.Sub(tf.changed) >= s.cfg.RotateWait)
-	if final && c < w {
+	for final && c < w {
+		// The released file's last records, its last line without "\n" included.
+		prev := c
 		c = s.records(tf, p, buf, base, c, w, true, now)
+		if err := commit(true); err != nil {
+			return fail(err)
+		}
+		if c == prev {
+			break
+		}
 	}
 	tf.pendSince = time.Time{}
-	for _, st := range p.streams {
-		if !st.inGroup {
-			continue
-		}
-		if final || now.Sub(st.since) >= s.ml.timeout {
-			s.flushGroup(p, st)
-		} else if tf.pendSince.IsZero() || st.since.Before(tf.pendSince) {
-			tf.pendSince = st.since
-		}
-	}
-	if final && !s.handOver(tf, p) {
+	switch {
+	case final && s.handOver(tf, p):
+	case final:
 		for _, st := range p.streams {
 			if st.inPart {
 				// The rest of the line never came: deliver what there is.
 				s.partialFlushed.Inc()
 				s.line(p, st, st.part.Off, st.part.TS, st.part.Data, now)
 				st.inPart = false
+			}
+			s.flushGroup(p, st)
+		}
+	default:
+		for _, st := range p.streams {
+			if !st.inGroup {
+				continue
+			}
+			if now.Sub(st.since) >= s.ml.timeout {
 				s.flushGroup(p, st)
+			} else if tf.pendSince.IsZero() || st.since.Before(tf.pendSince) {
+				tf.pendSince = st.since
 			}
 		}
 	}
