@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flumego/flumego/internal/exampletest"
 	"github.com/flumego/flumego/source/taildir"
 )
 
@@ -120,4 +121,21 @@ func TestSymbolicLinksAreKnownByTheirTarget(t *testing.T) {
 			t.Errorf("header %s = %q, want %q (headers %v)", k, h[k], v, h)
 		}
 	}
+}
+
+func TestValidateNamesTheAttributesPosition(t *testing.T) {
+	_, got := exampletest.DecodeSnippet(t, taildir.NewFactory(), `source "taildir" "r1"`, `position_file = "/tmp/p.json"
+filegroup "g" {
+  path     = "/var/log/**x/*.log"
+  exclude  = ["/var/log/**"]
+  encoding = "utf-16"
+  format   = "journal"
+}
+`)
+	exampletest.MatchDiagnostics(t, got, []string{
+		`3: filegroup.g.path: bad glob "/var/log/**x/*.log": "**" must be a whole path segment`,
+		`4: filegroup.g.exclude: bad exclude pattern "/var/log/**": "**" cannot be the last segment`,
+		`5: filegroup.g.encoding: say the byte order`,
+		`6: filegroup.g.format: must be "cri", "docker" or "auto"`,
+	})
 }
