@@ -321,3 +321,34 @@ func TestTaildirReplacedFileWithTheSameBanner(t *testing.T) {
 		t.Log("the file system did not recycle the inode; the case ran as a plain new file")
 	}
 }
+
+// TestDaemonSetManifest checks what can be checked without a cluster: the config is valid and
+// every path it uses is mounted, the logs read-only, the state on a hostPath; no API access;
+// every node; resources bounded.
+func TestDaemonSetManifest(t *testing.T) {
+	b, err := os.ReadFile(example(daemonSetManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := string(b)
+	hcl := configMapFile(t, manifest, "agent.hcl")
+	validateHCL(t, hcl)
+	assertPathsMounted(t, manifest, hcl)
+	for _, mount := range []string{"/var/log/containers", "/var/log/pods", "/var/lib/docker/containers"} {
+		if !regexp.MustCompile(`mountPath: ` + regexp.QuoteMeta(mount) + `\s+readOnly: true`).MatchString(manifest) {
+			t.Errorf("%s is not mounted read-only at its own path (kubelet's links must resolve)", mount)
+		}
+		if !strings.Contains(manifest, "path: "+mount+"\n") {
+			t.Errorf("%s is not a hostPath", mount)
+		}
+	}
+	for _, want := range []string{"kind: DaemonSet", "automountServiceAccountToken: false", "tolerations:\n        - operator: Exists",
+		"path: /var/lib/flumego\n", "requests:", "limits:", `format              = "auto"`, "kubernetes_metadata = true"} {
+		if !strings.Contains(manifest, want) {
+			t.Errorf("the manifest lacks %q", want)
+		}
+	}
+	if strings.Contains(manifest, "serviceAccountName") {
+		t.Error("the node agent needs no ServiceAccount")
+	}
+}
