@@ -421,7 +421,8 @@ func (s *Source) record(tf *tailFile, p *pipe, rec []byte, off int64, now time.T
 		}
 	}
 	st := p.stream(e.stream)
-	if !st.inPart && !e.partial && len(e.msg) <= s.maxLine {
+	// A plain line was bounded in file bytes already (decoding may make it longer).
+	if !st.inPart && !e.partial && (g.format == FormatPlain || len(e.msg) <= s.maxLine) {
 		s.line(p, st, off, e.ts, e.msg, now)
 		return
 	}
