@@ -6,6 +6,7 @@ import (
 	"hash/crc64"
 	"io"
 	"os"
+	"strconv"
 )
 
 // A file is known by its device and inode. A deleted file's inode is handed to the next file
@@ -54,6 +55,15 @@ func (f fingerprint) extend(r io.ReaderAt, n int) (fingerprint, error) {
 		}
 	}
 	return f, nil
+}
+
+// parseFingerprint reads a fingerprint saved in the position file; a bad one is none.
+func parseFingerprint(hex string, n int) fingerprint {
+	sum, err := strconv.ParseUint(hex, 16, 64)
+	if err != nil || n <= 0 {
+		return fingerprint{}
+	}
+	return fingerprint{n: n, sum: sum}
 }
 
 func fingerprintOf(path string, n int) (fingerprint, error) {

@@ -139,3 +139,30 @@ filegroup "g" {
 		`6: filegroup.g.format: must be "cri", "docker" or "auto"`,
 	})
 }
+
+func TestIgnoreOlderKeepsASavedPosition(t *testing.T) {
+	dir := t.TempDir()
+	c := testConfig(dir, "*.log")
+	c.FileGroups[0].IgnoreOlder = time.Hour
+	log := filepath.Join(dir, "app.log")
+	appendLines(t, log, []string{"a"})
+	r := run(t, c)
+	waitLines(t, r, 1)
+	r.stop()
+	// Written while the agent is down, then left alone for a day.
+	appendLines(t, log, []string{"b"})
+	yesterday := time.Now().Add(-24 * time.Hour)
+	os.Chtimes(log, yesterday, yesterday)
+	r2 := run(t, c)
+	waitFor(t, "the old file to be looked at", func() bool { return len(readPositionFile(t, c.PositionFile)) == 1 })
+	time.Sleep(100 * time.Millisecond)
+	if n, open := r2.rec.Count(), r2.counter("OpenFileCount"); n != 0 || open != 0 {
+		t.Fatalf("%d events, %d files open for a file older than ignore_older", n, open)
+	}
+	appendLines(t, log, []string{"c"})
+	waitLines(t, r2, 2)
+	time.Sleep(50 * time.Millisecond)
+	r2.stop()
+	// Read from its saved position: nothing after it is skipped.
+	sameLines(t, []string{"b", "c"}, r2.rec.Bodies())
+}

@@ -597,7 +597,6 @@ func (s *Source) track(g *group, id fileID, p string, fi os.FileInfo, now time.T
 	case resumed:
 	case old:
 		tf.pos, tf.resume = fi.Size(), fi.Size()
-		tf.size, tf.mtime = fi.Size(), fi.ModTime()
 		s.ignored.Inc()
 		s.log.Debug("file older than ignore_older; ignored until it is written again", "file", p, "modified", fi.ModTime())
 	case startup && s.cfg.SkipToEnd:
@@ -617,7 +616,8 @@ func (s *Source) track(g *group, id fileID, p string, fi os.FileInfo, now time.T
 	s.list = append(s.list, tf)
 	s.posDirty = true
 	if old {
-		tf.dirty = false
+		// Looked at again only once its size or time changes.
+		tf.dirty, tf.size, tf.mtime = false, fi.Size(), fi.ModTime()
 		return
 	}
 	s.openNew(tf)
@@ -709,6 +709,7 @@ func (s *Source) resume(tf *tailFile, fi os.FileInfo) bool {
 			return true
 		}
 		tf.pos, tf.resume, tf.resumed = p.Pos, p.Pos, true
+		tf.fp, tf.xfp = parseFingerprint(p.FP, p.FPLen), parseFingerprint(p.XFP, p.XFPLen)
 		if len(p.Pending) > 0 {
 			tf.resume, tf.saved = p.Resume, p.Pending
 		}
