@@ -277,7 +277,7 @@ func (s *jsonSer) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
 	tsHeader := false // the timestamp header became timestamp_key
 	if s.tsKey != "" {
 		t := d.newNode("", kTime, "")
-		ms, ok := headerMillis(ev.Headers)
+		ms, ok := TimestampMillis(ev.Headers)
 		if ok {
 			tsHeader = true
 		} else {
