@@ -62,6 +62,10 @@ type Config struct {
 	// FileHeader adds the file's path as the header FileHeaderKey.
 	FileHeader    bool   `hcl:"file_header,optional"`
 	FileHeaderKey string `hcl:"file_header_key,optional"`
+	// ECSHeaders adds the headers a Filebeat-compatible serializer needs: log.file.path,
+	// log.offset, log.flags ("multiline" for joined lines) and timestamp (the read time in epoch
+	// ms, unless the event has one already).
+	ECSHeaders bool `hcl:"ecs_headers,optional"`
 	// MaxLineLength is the most bytes of one event body; see LineOverflow.
 	MaxLineLength schema.Size `hcl:"max_line_length,optional"`
 	// LineOverflow is what happens to longer lines: "split" or "truncate".
@@ -101,11 +105,13 @@ type Multiline struct {
 	Timeout time.Duration `hcl:"timeout,optional"`
 }
 
-// Defaults returns Flume's defaults (batch_size 100, idle_timeout 120s, write_pos_interval 3s,
-// file_header_key "file") and flumego's for what Flume lacks (see the package doc).
+// Defaults returns Flume's defaults (idle_timeout 120s, write_pos_interval 3s, file_header_key
+// "file"), flumego's for what Flume lacks (see the package doc), and batch_size 1000 (Flume's
+// 100): a batch never holds more than the read buffer (1MiB, or twice max_line_length), so
+// the larger count costs no memory with long lines.
 func Defaults() *Config {
 	return &Config{
-		Batch:            100,
+		Batch:            1000,
 		IdleTimeout:      120 * time.Second,
 		WritePosInterval: 3 * time.Second,
 		FileHeaderKey:    "file",

@@ -64,10 +64,12 @@ type multiline struct {
 	timeout  time.Duration
 }
 
-// span is one event of the batch being built: the file's bytes [off, off+n).
+// span is one event of the batch being built: the file's bytes [off, off+n); multi when it
+// joined several lines.
 type span struct {
-	off int64
-	n   int
+	off   int64
+	n     int
+	multi bool
 }
 
 // How far scan goes at the end of the data.
@@ -464,6 +466,7 @@ func (s *Source) group(tf *tailFile, buf []byte, base int64, c, w int, skip *boo
 		return c, false
 	}
 	s.add(buf, base, c, end-c)
+	s.spans[len(s.spans)-1].multi = lines > 1
 	return p, true
 }
 
@@ -502,7 +505,19 @@ func (s *Source) build(tf *tailFile, buf []byte, base int64) []channel.Event {
 	}
 	events := make([]channel.Event, len(s.spans))
 	g := tf.group
-	headers := len(g.headers) > 0 || s.cfg.FileHeader || s.cfg.ByteOffsetHeader
+	extra := 0 // headers per event beyond the group's
+	if s.cfg.FileHeader {
+		extra++
+	}
+	if s.cfg.ByteOffsetHeader {
+		extra++
+	}
+	var readAt string
+	if s.cfg.ECSHeaders {
+		extra += 4
+		readAt = strconv.FormatInt(s.now().UnixMilli(), 10)
+	}
+	headers := len(g.headers) > 0 || extra > 0
 	o := 0
 	for i, sp := range s.spans {
 		k := int(sp.off - base)
@@ -517,15 +532,29 @@ func (s *Source) build(tf *tailFile, buf []byte, base int64) []channel.Event {
 			o += sp.n
 		}
 		if headers {
-			h := make(map[string]string, len(g.headers)+2)
+			h := make(map[string]string, len(g.headers)+extra)
 			for k, v := range g.headers {
 				h[k] = v
 			}
 			if s.cfg.FileHeader {
 				h[s.cfg.FileHeaderKey] = tf.path
 			}
+			var off string
+			if s.cfg.ByteOffsetHeader || s.cfg.ECSHeaders {
+				off = strconv.FormatInt(sp.off, 10)
+			}
 			if s.cfg.ByteOffsetHeader {
-				h[byteOffsetKey] = strconv.FormatInt(sp.off, 10)
+				h[byteOffsetKey] = off
+			}
+			if s.cfg.ECSHeaders {
+				h[HeaderFilePath] = tf.path
+				h[HeaderOffset] = off
+				if sp.multi {
+					h[HeaderFlags] = FlagMultiline
+				}
+				if _, ok := h[HeaderTimestamp]; !ok {
+					h[HeaderTimestamp] = readAt
+				}
 			}
 			events[i].Headers = h
 		}

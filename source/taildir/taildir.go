@@ -48,7 +48,12 @@
 // at most max_lines lines and max_line_length bytes; an event still open when no line came for
 // timeout is delivered as it is. Bodies are bytes as read (no charset decoding). Headers: the
 // group's headers, "byteoffset" (the offset of the event's first byte) with byte_offset_header,
-// and the file's path under file_header_key with file_header.
+// and the file's path under file_header_key with file_header. With ecs_headers, what a
+// Filebeat-compatible serializer needs: "log.file.path" (absolute), "log.offset" (the offset of
+// the event's first byte, for a joined event its first line's), "log.flags" = "multiline" for
+// an event that joined several lines, and "timestamp" (epoch ms when the batch was read) unless
+// the event has one already. With none of these and no group headers, events have no header
+// map: the options cost nothing when off.
 //
 // # Delivery and positions
 //
@@ -103,6 +108,22 @@ const (
 	drainSlice = 32 << 20
 	// byteOffsetKey is Flume's header for byte_offset_header.
 	byteOffsetKey = "byteoffset"
+)
+
+// The headers of ecs_headers, named as Filebeat's fields, which a Filebeat-compatible
+// serializer maps them to.
+const (
+	// HeaderFilePath is the file's absolute path, as matched by the glob.
+	HeaderFilePath = "log.file.path"
+	// HeaderOffset is the decimal byte offset in the file of the event's first byte.
+	HeaderOffset = "log.offset"
+	// HeaderFlags is FlagMultiline for an event that joined several lines, absent otherwise.
+	HeaderFlags = "log.flags"
+	// HeaderTimestamp is the event's time in epoch milliseconds: the time it was read, unless
+	// the event already carries one (a filegroup header or a container runtime's time).
+	HeaderTimestamp = "timestamp"
+	// FlagMultiline is the value of HeaderFlags for a joined event.
+	FlagMultiline = "multiline"
 )
 
 var crcTable = crc64.MakeTable(crc64.ECMA)

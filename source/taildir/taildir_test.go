@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -551,5 +551,63 @@ func TestAnUnwritablePositionFileFailsAtStartUp(t *testing.T) {
 	c.PositionFile = filepath.Join(dir, "plain", "taildir.json") // under a regular file
 	if _, err := taildir.New(c, source.Settings{Name: "r1", Processor: &sourcetest.Processor{}}); err == nil || !strings.Contains(err.Error(), "position file") {
 		t.Fatalf("New = %v, want a position file error", err)
+	}
+}
+
+func TestECSHeaders(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "app.log")
+	c := testConfig(dir, "*.log")
+	c.ECSHeaders = true
+	c.Multiline = &taildir.Multiline{Pattern: `^\s`, Match: "after", Timeout: 100 * time.Millisecond}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, log, "first\nboom\n  at a\n  at b\nlast\n")
+	before := time.Now().UnixMilli()
+	r := run(t, c)
+	waitLines(t, r, 3)
+	r.stop()
+	after := time.Now().UnixMilli()
+	evs := r.rec.Events()
+	for i, want := range []struct {
+		body, offset, flags string
+	}{{"first", "0", ""}, {"boom\n  at a\n  at b", "6", "multiline"}, {"last", "25", ""}} {
+		h := evs[i].Headers
+		if string(evs[i].Body) != want.body || h["log.file.path"] != log || h["log.offset"] != want.offset || h["log.flags"] != want.flags {
+			t.Errorf("event %d = %q %v, want %q at offset %s, flags %q", i, evs[i].Body, h, want.body, want.offset, want.flags)
+		}
+		if _, ok := h["log.flags"]; ok != (want.flags != "") {
+			t.Errorf("event %d: log.flags present = %v", i, ok)
+		}
+		ts, err := strconv.ParseInt(h["timestamp"], 10, 64)
+		if err != nil || ts < before || ts > after {
+			t.Errorf("event %d: timestamp %q is not the read time (between %d and %d)", i, h["timestamp"], before, after)
+		}
+	}
+}
+
+func TestECSHeadersKeepAnEventsOwnTimestamp(t *testing.T) {
+	dir := t.TempDir()
+	c := testConfig(dir, "*.log")
+	c.ECSHeaders = true
+	c.FileGroups[0].Headers = map[string]string{"timestamp": "1700000000000"}
+	writeFile(t, filepath.Join(dir, "app.log"), "one\n")
+	r := run(t, c)
+	waitLines(t, r, 1)
+	r.stop()
+	if h := r.rec.Events()[0].Headers; h["timestamp"] != "1700000000000" || h["log.offset"] != "0" {
+		t.Errorf("headers = %v, want the group's timestamp kept", h)
+	}
+}
+
+func TestNoHeadersByDefault(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "app.log"), "one\n")
+	r := run(t, testConfig(dir, "*.log"))
+	waitLines(t, r, 1)
+	r.stop()
+	if h := r.rec.Events()[0].Headers; h != nil {
+		t.Errorf("headers = %v, want none", h)
 	}
 }
