@@ -68,7 +68,7 @@ type Config struct {
 	// (text, json, format or avro_event); the body as is when there is none.
 	Serializer serializer.Config `hcl:"serializer,block,optional"`
 	TLS        *kafkaclient.TLS  `hcl:"tls,block"`
-	SASL                *kafkaclient.SASL `hcl:"sasl,block"`
+	SASL       *kafkaclient.SASL `hcl:"sasl,block"`
 	// Producer holds rarer Kafka producer properties, by their Kafka names (see producerKeys).
 	Producer map[string]string `hcl:"producer,optional"`
 }

@@ -74,12 +74,12 @@ type Sink struct {
 	sendTimer, rollbacks, dropped, truncated, badPartition *metrics.Counter
 
 	// reused by every Write
-	recs  []kgo.Record
-	ptrs  []*kgo.Record
-	vals  []byte
-	hdrs  []kgo.RecordHeader
-	index map[*kgo.Record]int
-	bad   []int // events of the batch the serializer could not encode
+	recs   []kgo.Record
+	ptrs   []*kgo.Record
+	vals   []byte
+	hdrs   []kgo.RecordHeader
+	index  map[*kgo.Record]int
+	bad    []int // events of the batch the serializer could not encode
 	badErr error
 }
 
