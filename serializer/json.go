@@ -92,6 +92,9 @@ type JSONConfig struct {
 	BodyHeader string `hcl:"body_header,optional"`
 	// OverwriteKeys lets the names of a body merged at the root win over the agent's.
 	OverwriteKeys bool `hcl:"overwrite_keys,optional"`
+	// AddErrorKey adds error.message and error.type ("json") to the document of an event whose
+	// body should have been JSON and was not, as Filebeat's json.add_error_key.
+	AddErrorKey bool `hcl:"add_error_key,optional"`
 	// MaxDepth bounds the nesting of a JSON body (and of json-typed headers).
 	MaxDepth int `hcl:"max_depth,optional"`
 	// AppendNewline ends each document with '\n' in files (one document a line); a record (a
@@ -150,6 +153,9 @@ func (c *JSONConfig) Validate() error {
 	if c.BodyUnderRoot && c.Body != BodyJSON && c.BodyHeader == "" {
 		bad("body_under_root", `merges a JSON body: set body = "json", or body_header to choose it per event`)
 	}
+	if c.AddErrorKey && c.Body != BodyJSON && c.BodyHeader == "" {
+		bad("add_error_key", `reports bodies that are not JSON: set body = "json", or body_header to choose it per event`)
+	}
 	if c.OverwriteKeys && !c.BodyUnderRoot {
 		bad("overwrite_keys", "applies to a body merged at the root: set body_under_root = true")
 	}
@@ -183,7 +189,7 @@ type jsonSer struct {
 	headersKey, tsKey, body string
 	bodyKey, bodyHeader     string
 	bodyJSON, underRoot     bool
-	overwrite, nl           bool
+	overwrite, nl, errorKey bool
 	maxDepth                int
 	types                   map[string]string
 	include, exclude        []string
@@ -203,7 +209,7 @@ func newJSON(cfg *JSONConfig, set Settings) (Serializer, error) {
 	s := &jsonSer{
 		nest: true, bodyKey: "message", body: cfg.Body, bodyJSON: cfg.Body == BodyJSON,
 		underRoot: cfg.BodyUnderRoot, bodyHeader: cfg.BodyHeader, overwrite: cfg.OverwriteKeys,
-		nl: cfg.AppendNewline, maxDepth: cfg.MaxDepth, types: map[string]string{},
+		nl: cfg.AppendNewline, errorKey: cfg.AddErrorKey, maxDepth: cfg.MaxDepth, types: map[string]string{},
 		include: cfg.IncludeHeaders, exclude: cfg.ExcludeHeaders, selected: map[string]bool{},
 		front: none, back: none,
 	}
@@ -263,12 +269,17 @@ func (s *jsonSer) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
 			}
 		}
 	}
-	merged := none // a JSON object body to merge into the root
+	merged := none   // a JSON object body to merge into the root
+	notJSON := false // a body that should have been JSON was not
 	if asJSON && s.underRoot {
-		if r, ok := d.parseJSON(body, s.maxDepth); ok && d.nodes[r].kind == kObject {
+		r, ok := d.parseJSON(body, s.maxDepth)
+		switch {
+		case !ok:
+			notJSON = true
+		case d.nodes[r].kind != kObject:
+			notJSON, d.parseAt = true, -1
+		default:
 			merged = r
-		} else {
-			s.notJSON.Inc()
 		}
 	}
 	if merged != none && s.overwrite {
@@ -302,13 +313,20 @@ func (s *jsonSer) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
 			if r, ok := d.parseJSON(body, s.maxDepth); ok {
 				b = r
 			} else {
-				s.notJSON.Inc()
+				notJSON = true
 			}
 		}
 		if b == none {
 			b = d.newNode("", kString, body)
 		}
 		d.put(0, s.bodyKey, s.nest, b)
+	}
+	if notJSON {
+		s.notJSON.Inc()
+		if s.errorKey {
+			d.put(0, "error.message", true, d.newNode("", kString, s.parseError()))
+			d.put(0, "error.type", true, d.newNode("", kString, "json"))
+		}
 	}
 	s.putHeaders(ev.Headers, tsHeader)
 	if s.back != none {
@@ -325,6 +343,18 @@ func (s *jsonSer) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
 		s.duplicates.Add(d.duplicates)
 	}
 	return dst, nil
+}
+
+// parseError says why the body was not the JSON it should have been: the last parseJSON of the
+// document failed, or (parseAt 0, merging) it was not an object.
+func (s *jsonSer) parseError() string {
+	switch {
+	case s.doc.parseAt < 0:
+		return "Error decoding JSON: not an object, which body_under_root merges"
+	case s.doc.tooDeep:
+		return "Error decoding JSON: nested deeper than max_depth " + strconv.Itoa(s.maxDepth)
+	}
+	return "Error decoding JSON: invalid JSON at byte " + strconv.Itoa(s.doc.parseAt)
 }
 
 // putHeaders adds the event's headers in name order, so that documents are stable and clashes

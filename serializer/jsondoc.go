@@ -43,6 +43,9 @@ type doc struct {
 
 	// what merging met, for the serializer's counters
 	conflicts, duplicates int64
+	// where the last failed parseJSON stopped, and whether for depth
+	parseAt int
+	tooDeep bool
 }
 
 func (d *doc) reset() {
