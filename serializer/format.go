@@ -112,6 +112,10 @@ func TimestampMillis(h map[string]string) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
+	return parseMillis(v)
+}
+
+func parseMillis(v string) (int64, bool) {
 	ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	return ms, err == nil
 }

@@ -95,9 +95,29 @@ func TestJSONDocuments(t *testing.T) {
 			if got != want {
 				t.Errorf("got  %s\nwant %s", got, want)
 			}
-			for _, name := range []string{"SerializerKeyConflictCount", "SerializerTypeFallbackCount", "SerializerBodyNotJSONCount", "SerializerDuplicateKeyCount"} {
+			names := []string{"SerializerKeyConflictCount", "SerializerTypeFallbackCount", "SerializerBodyNotJSONCount", "SerializerDuplicateKeyCount"}
+			for _, name := range names {
 				if n := counter(m, name); n != tt.counters[name] {
 					t.Errorf("%s = %d, want %d", name, n, tt.counters[name])
+				}
+			}
+			// The same document and counts a second time (from the compiled document of the
+			// header names, where there is one), and built as a tree.
+			ev := eventOf(tt.headers, []byte(tt.body)).e
+			js := s.(*jsonSer)
+			again, _ := js.AppendRecord(nil, &ev)
+			tree := js.build(nil, &ev, nil)
+			for _, doc := range []string{string(again), string(tree)} {
+				if strings.Contains(want, "NOW") {
+					doc = doc[:6] + "NOW" + doc[6+24:]
+				}
+				if doc != want {
+					t.Errorf("written again: %s\nwant %s", doc, want)
+				}
+			}
+			for _, name := range names {
+				if n := counter(m, name); n != 2*tt.counters[name] {
+					t.Errorf("%s = %d after two, want %d", name, n, 2*tt.counters[name])
 				}
 			}
 		})
