@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,6 +159,26 @@ func TestFilebeatGoldenDocuments(t *testing.T) {
 		if n := p.metric(t, `flumego_sink_serializer_`+c+`_total{agent="a1",component="file",type="file_roll"}`); n != 0 {
 			t.Errorf("serializer counter %s = %v, want 0", c, n)
 		}
+	}
+	resp, err := http.Get("http://" + p.metrics + "/status.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var status struct {
+		Components []struct {
+			Name   string
+			Values map[string]int64
+		}
+	}
+	err = json.NewDecoder(resp.Body).Decode(&status)
+	resp.Body.Close()
+	shown := false
+	for _, c := range status.Components {
+		_, ok := c.Values["SerializerBodyNotJSONCount"]
+		shown = shown || c.Name == "kafka" && ok
+	}
+	if err != nil || !shown {
+		t.Errorf("/status.json does not show the kafka sink's serializer counters (%v)", err)
 	}
 
 	kcat := kafkatest.Kcat(t)

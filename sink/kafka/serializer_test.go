@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/kafkatest"
 	"github.com/flumego/flumego/serializer"
+	"github.com/flumego/flumego/serializer/serializertest"
 	"github.com/flumego/flumego/sink"
 )
 
@@ -53,29 +53,13 @@ func TestSerializerMakesTheValueAndTheTimestampHeaderTheRecordTime(t *testing.T)
 	}
 }
 
-// failing is a serializer that cannot encode a body reading "poison".
-type failing struct{ serializer.Serializer }
-
-func (f failing) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
-	if string(ev.Body) == "poison" {
-		return dst, &serializer.EncodeError{Err: errors.New("cannot encode poison")}
-	}
-	return f.Serializer.AppendRecord(dst, ev)
-}
-
 func TestAnEventTheSerializerCannotEncodeIsAPermanentFailureOfThatEventOnly(t *testing.T) {
 	_, brokers := cluster(t, 1, "logs")
-	text, err := serializer.New(serializer.Config{}, serializer.Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := serializer.NewFactory("failing", func() *struct{} { return &struct{}{} },
-		func(*struct{}, serializer.Settings) (serializer.Serializer, error) { return failing{text}, nil })
 	s, _ := newSink(t, brokers, func(c *Config) {
 		c.Topic = "logs"
-		c.Serializer = serializer.Config{Type: "failing", Factory: f, Spec: &struct{}{}}
+		c.Serializer = serializertest.Failing("poison")
 	})
-	err = s.Write(context.Background(), []channel.Event{{Body: []byte("a")}, {Body: []byte("poison")}, {Body: []byte("c")}})
+	err := s.Write(context.Background(), []channel.Event{{Body: []byte("a")}, {Body: []byte("poison")}, {Body: []byte("c")}})
 	pe, ok := sink.AsPermanent(err)
 	if !ok || len(pe.Events) != 1 || pe.Events[0] != 1 || !serializer.IsEncodeError(err) {
 		t.Fatalf("Write = %v, want a permanent failure of event 1, the serializer's", err)
