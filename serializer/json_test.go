@@ -2,6 +2,7 @@ package serializer
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,5 +230,59 @@ func TestJSONConfigDiagnostics(t *testing.T) {
 	for _, tt := range tests {
 		_, got := decodeSnippet(t, JSON, tt.body)
 		matchDiagnostics(t, got, tt.want)
+	}
+}
+
+// TestLargeAndHostileBodies writes 1 MiB bodies that would take a quadratic merge or dedupe, or
+// a recursion without bound, minutes or a crash: each is written in linear time as a valid
+// document.
+func TestLargeAndHostileBodies(t *testing.T) {
+	many := func(n int, key func(i int) string) string {
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%q:%d", key(i), i)
+		}
+		b.WriteByte('}')
+		return b.String()
+	}
+	tests := []struct {
+		name, body string
+		check      func(t *testing.T, doc map[string]any)
+	}{
+		{"100k names merged", many(100_000, func(i int) string { return fmt.Sprintf("k%d", i) }), func(t *testing.T, doc map[string]any) {
+			if len(doc) < 100_000 || doc["k99999"] != 99999.0 {
+				t.Errorf("%d names", len(doc))
+			}
+		}},
+		{"100k duplicates", many(100_000, func(i int) string { return fmt.Sprintf("k%d", i%10) }), func(t *testing.T, doc map[string]any) {
+			if doc["k9"] != 99999.0 {
+				t.Errorf("k9 = %v, want the last value", doc["k9"])
+			}
+		}},
+		{"nested a million deep", strings.Repeat("[", 1<<20) + strings.Repeat("]", 1<<20), func(t *testing.T, doc map[string]any) {
+			if m, _ := doc["message"].(string); len(m) != 2<<20 {
+				t.Errorf("message of %d bytes, want the body as a string", len(m))
+			}
+		}},
+		{"a 1 MiB string", `{"s":"` + strings.Repeat("é\\n\\u00e9", 1<<17) + `"}`, func(t *testing.T, doc map[string]any) {
+			if s, _ := doc["s"].(string); len(s) != 5<<17 {
+				t.Errorf("s of %d bytes", len(s))
+			}
+		}},
+	}
+	s, _ := build(t, JSON, "body = \"json\"\nbody_under_root = true")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := record(t, s, map[string]string{"host": "h"}, tt.body)
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatalf("invalid JSON: %v", err)
+			}
+			tt.check(t, doc)
+		})
 	}
 }
