@@ -157,7 +157,7 @@ func TestSnapshotFromFlumeJSONReadsWhatFlumeJSONWrites(t *testing.T) {
 	// Flume's shape carries neither the agent, the health nor the component types.
 	want.Agent, want.Health = "", ""
 	for i := range want.Components {
-		want.Components[i].Type = ""
+		want.Components[i].Type, want.Components[i].Health = "", nil
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("SnapshotFromFlumeJSON(FlumeJSON(reg)):\n got  %+v\n want %+v", got, want)
@@ -176,7 +176,7 @@ func serve(h http.Handler, path string) *httptest.ResponseRecorder {
 func TestStatusJSON(t *testing.T) {
 	reg := NewRegistry("a1")
 	reg.Channel("c1", "memory").ChannelSize.Set(3)
-	rec := serve(Handler(reg, func() error { return errors.New("sink k1: down") }), "/status.json")
+	rec := serve(Handler(reg, Probes{Health: func() error { return errors.New("sink k1: down") }}), "/status.json")
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("GET /status.json = %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}
@@ -199,7 +199,7 @@ func TestStatusPage(t *testing.T) {
 		ch := reg.Channel("c1", "memory")
 		ch.ChannelCapacity.Set(1000)
 		sk := reg.Sink("<k1>", "kafka")
-		h := Handler(reg, nil)
+		h := Handler(reg, Probes{})
 
 		start := time.Now()
 		rec := serve(h, "/status")
