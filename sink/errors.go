@@ -3,6 +3,7 @@ package sink
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/flumego/flumego/channel"
 )
@@ -58,6 +59,63 @@ func AsPermanent(err error) (*PermanentError, bool) {
 func IsPermanent(err error) bool {
 	_, ok := AsPermanent(err)
 	return ok
+}
+
+// Refusals collects, during one Write, the events a sink refuses for good, grouped by error
+// text, and makes the error that reports them: one PermanentError per distinct error, joined.
+// The zero value is ready to use; Reset empties it for the next Write, keeping its memory.
+type Refusals struct {
+	errs   []error
+	events [][]int
+	byText map[string]int
+	n      int
+}
+
+// Add records that the event at index i of the batch was refused for good because of err.
+func (r *Refusals) Add(err error, i int) {
+	text := err.Error()
+	k, ok := r.byText[text]
+	if !ok {
+		if r.byText == nil {
+			r.byText = map[string]int{}
+		}
+		k = len(r.errs)
+		r.byText[text] = k
+		r.errs = append(r.errs, err)
+		if k < len(r.events) {
+			r.events[k] = r.events[k][:0]
+		} else {
+			r.events = append(r.events, nil)
+		}
+	}
+	r.events[k] = append(r.events[k], i)
+	r.n++
+}
+
+// Len is the number of events refused.
+func (r *Refusals) Len() int { return r.n }
+
+// Err returns the error reporting every event refused, nil when none was.
+func (r *Refusals) Err() error {
+	if r.n == 0 {
+		return nil
+	}
+	parts := make([]error, len(r.errs))
+	for k, err := range r.errs {
+		parts[k] = Permanent(err, slices.Clone(r.events[k])...)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return errors.Join(parts...)
+}
+
+// Reset forgets the refusals, for the next Write.
+func (r *Refusals) Reset() {
+	clear(r.errs)
+	r.errs = r.errs[:0]
+	clear(r.byText)
+	r.n = 0
 }
 
 // OnPermanentError is what a sink's runner does with the events the sink refused for good.
