@@ -242,7 +242,7 @@ func TestEventsWithoutATopic(t *testing.T) {
 		got := refusedEvents(t, s.Write(context.Background(), events()))
 		want := map[string][]int{
 			`no topic: topic template "%{log_topic}" resolved to empty for the event (headers log_topic missing) and fallback_topic is not set`: {1},
-			`invalid topic name "bad topic!" from topic template "%{log_topic}": Kafka takes 1 to 249 of a-z, A-Z, 0-9, '.', '_' and '-'`: {2},
+			`invalid topic name "bad topic!" from topic template "%{log_topic}": Kafka takes 1 to 249 of a-z, A-Z, 0-9, '.', '_' and '-'`:       {2},
 		}
 		if !maps.EqualFunc(got, want, slices.Equal) {
 			t.Errorf("refused %v\nwant %v", got, want)
