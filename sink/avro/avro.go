@@ -22,6 +22,10 @@
 // Write was committed does the Write fail, as with one call in flight; and when the agent stops
 // during the retries, the take rolls back and the committed calls come again (at-least-once).
 //
+// Nothing this sink meets is refused for good (sink.Permanent): FAILED means the next hop's
+// channel is full, an error answer or a broken connection say nothing about the events, and
+// all heal by sending again.
+//
 // When the runner's context ends during a Write (the agent stops), no further call is sent but
 // the answers to those sent are awaited for up to a second, so a batch the next hop committed
 // is committed here as well, not delivered twice.
