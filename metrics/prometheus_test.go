@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -49,6 +50,7 @@ func testRegistry() *Registry {
 	sk.EventWriteFail.Add(1)
 	sk.ChannelReadFail.Add(2)
 	sk.Counter("RollbackCount").Add(7)
+	reg.ConfigLoaded(true, time.Unix(1_700_000_000, 0))
 	return reg
 }
 
