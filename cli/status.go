@@ -191,7 +191,7 @@ func writeStatus(w io.Writer, addr string, st metrics.Status) {
 	fmt.Fprintf(w, "agent %s at %s: health %s; events/s over %v\n\n", agent, addr, health, st.Interval.Round(time.Millisecond))
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAME\tTYPE\tHEALTH\tFILL\tIN/S\tOUT/S\tFAILURES\t")
+	fmt.Fprintln(tw, "KIND\tNAME\tTYPE\tHEALTH\tFILL\tIN/S\tOUT/S\tFAILURES\tSET ASIDE\t")
 	for _, r := range st.Rows {
 		typ := r.Type
 		if typ == "" {
@@ -201,8 +201,8 @@ func writeStatus(w io.Writer, addr string, st metrics.Status) {
 		if r.Attention != "" {
 			mark = "<== " + r.Attention
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Kind, r.Name, typ, r.HealthWord(), r.FormatFill(),
-			metrics.FormatRate(r.In), metrics.FormatRate(r.Out), r.FormatFailures(), mark)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Kind, r.Name, typ, r.HealthWord(), r.FormatFill(),
+			metrics.FormatRate(r.In), metrics.FormatRate(r.Out), r.FormatFailures(), r.FormatSetAside(), mark)
 	}
 	_ = tw.Flush()
 	for line := range strings.Lines(table.String()) {

@@ -138,6 +138,9 @@ type Row struct {
 	// "Fail" or "Error": ChannelWriteFail, EventWriteFail, ConnectionFailedCount,
 	// EventPutErrorCount ...); NewFailures those counted during the interval.
 	Failures, NewFailures int64
+	// SetAside is, for a sink, the events it refused for good that were dead-lettered or
+	// dropped (EventDeadLetterCount + EventDroppedCount); -1 for other kinds.
+	SetAside int64
 	// Health is the component's health (nil when the snapshot does not say): whether it is
 	// degraded, its failure streak and its last error.
 	Health *HealthState
@@ -175,7 +178,7 @@ func Compare(prev, cur Snapshot) Status {
 			}
 			return float64(d) / secs
 		}
-		r := Row{Kind: c.Kind, Name: c.Name, Type: c.Type, Fill: -1, In: math.NaN(), Out: math.NaN(), Health: c.Health}
+		r := Row{Kind: c.Kind, Name: c.Name, Type: c.Type, Fill: -1, In: math.NaN(), Out: math.NaN(), Health: c.Health, SetAside: -1}
 		r.Failures = failures(c.Values)
 		if seen {
 			r.NewFailures = max(0, r.Failures-failures(p.Values))
@@ -202,6 +205,7 @@ func Compare(prev, cur Snapshot) Status {
 			}
 		case KindSink:
 			r.In, r.Out = rate("EventDrainAttemptCount"), rate("EventDrainSuccessCount")
+			r.SetAside = c.Values["EventDeadLetterCount"] + c.Values["EventDroppedCount"]
 			if seen {
 				dropped := c.Values["EventDroppedCount"] - p.Values["EventDroppedCount"]
 				dead := c.Values["EventDeadLetterCount"] - p.Values["EventDeadLetterCount"]
@@ -300,6 +304,14 @@ func (r Row) HealthWord() string {
 		return "failing"
 	}
 	return "ok"
+}
+
+// FormatSetAside prints a sink's events set aside, or "-" for other kinds.
+func (r Row) FormatSetAside() string {
+	if r.SetAside < 0 {
+		return "-"
+	}
+	return strconv.FormatInt(r.SetAside, 10)
 }
 
 // FormatFailures prints the failure total and, when some are new, how many ("15 (+3)").

@@ -268,7 +268,10 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 		if err == nil {
 			err = errors.Join(s.pendAns...)
 		}
-		err = fmt.Errorf("append batch of %d events to %s: %d of %d calls not committed: %w", len(events), s.addr, len(s.pending), len(s.calls), err)
+		if len(s.calls) > 1 {
+			err = fmt.Errorf("%d of %d calls not committed: %w", len(s.pending), len(s.calls), err)
+		}
+		err = fmt.Errorf("append batch of %d events to %s: %w", len(events), s.addr, err)
 		if committed == 0 || ctx.Err() != nil {
 			return err
 		}
