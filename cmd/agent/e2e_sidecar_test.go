@@ -63,7 +63,7 @@ func TestSidecarConfigMapHoldsAValidAgent(t *testing.T) {
 	hcl := configMapFile(t, manifest, "flume.hcl")
 	validateHCL(t, hcl)
 
-	// The manifest runs that file, probes the port it serves /healthz on, and mounts a volume
+	// The manifest runs that file, probes the port it serves /livez on, and mounts a volume
 	// under every path the config reads or writes.
 	if !strings.Contains(manifest, `args: ["-f", "/etc/flumego/flume.hcl"`) || !regexp.MustCompile(`(?m)mountPath: /etc/flumego$`).MatchString(manifest) {
 		t.Error("the agent container does not run -f /etc/flumego/flume.hcl from the ConfigMap's mount")
@@ -73,9 +73,11 @@ func TestSidecarConfigMapHoldsAValidAgent(t *testing.T) {
 	if listen == nil || port == nil || listen[1] != port[1] {
 		t.Errorf("metrics listen port %v and containerPort %v differ", listen, port)
 	}
+	// /livez, not /healthz: a degraded destination must not restart the agent, nor make the
+	// application's pod unready.
 	for _, probe := range []string{"livenessProbe", "readinessProbe"} {
-		if !regexp.MustCompile(probe + `:\s+httpGet:\s+path: /healthz\s+port: metrics`).MatchString(manifest) {
-			t.Errorf("%s does not GET /healthz on the metrics port", probe)
+		if !regexp.MustCompile(probe + `:\s+httpGet:\s+path: /livez\s+port: metrics`).MatchString(manifest) {
+			t.Errorf("%s does not GET /livez on the metrics port", probe)
 		}
 	}
 	assertPathsMounted(t, manifest, hcl)

@@ -25,6 +25,12 @@
 // removed or moved, the batch went to an unlinked file and the Write fails. The directory is
 // created (with parents) when the sink starts, never afterwards: if it disappears, Writes fail
 // until it is back.
+//
+// Nothing this sink meets is refused for good (sink.Permanent): every event goes to the same
+// file in the same directory, so a full disk, a missing directory or a permission taken away
+// stop all events alike and heal alike once an operator acts. Setting them aside would only
+// move the whole flow into the dead-letter channel (or drop it); they are retried instead, and
+// the sink's health reports them.
 package fileroll
 
 import (

@@ -57,6 +57,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/flumego/flumego/channel"
@@ -104,6 +105,8 @@ type Sink struct {
 	touched  []*bucket
 	key      []byte
 	warnedTS bool
+	refused  sink.Refusals    // this Write's events whose file cannot be created
+	badKeys  map[string]error // this Write's buckets whose file cannot be created, and why
 
 	mineMu sync.Mutex
 	mine   map[string]bool // in-use names this run created: recovery leaves them alone
@@ -261,18 +264,33 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 	s.seq++
 	now := time.Now()
 	touched := s.touched[:0]
+	s.refused.Reset()
+	clear(s.badKeys)
 	var err error
-	var bad []int // events the serializer cannot encode
-	var badErr error
 	for i := range events {
 		ev := &events[i]
 		if !s.bucketKey(ev, now) {
 			continue
 		}
+		if why, bad := s.badKeys[string(s.key)]; bad {
+			s.refused.Add(why, i)
+			continue
+		}
 		b := s.buckets[string(s.key)]
 		if b == nil {
 			if b, err = s.open(ctx, string(s.key), now); err != nil {
-				break
+				if !refusedPath(err) {
+					break
+				}
+				// This bucket's file cannot be created, now or on a retry (permission denied,
+				// an invalid name): its events are refused for good, the others go on.
+				if s.badKeys == nil {
+					s.badKeys = map[string]error{}
+				}
+				s.badKeys[string(s.key)] = err
+				s.refused.Add(err, i)
+				err = nil
+				continue
 			}
 		}
 		if !b.inBatch {
@@ -281,7 +299,8 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 		}
 		b.lastUse = s.seq
 		if err = b.append(ev); serializer.IsEncodeError(err) {
-			bad, badErr, err = append(bad, i), err, nil
+			s.refused.Add(err, i)
+			err = nil
 			continue
 		}
 		if err != nil {
@@ -313,10 +332,27 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 	}
 	clear(touched)
 	s.touched = touched[:0]
-	if err == nil && bad != nil {
-		return sink.Permanent(badErr, bad...)
+	if err != nil {
+		return err
 	}
-	return err
+	return s.refused.Err()
+}
+
+// refusedPath reports whether creating a bucket's file failed in a way retrying cannot heal:
+// the file system refuses the path itself (permission denied, a file where a directory should
+// be, a name too long or invalid; on webhdfs://, a 400 or 403 answer that is not one of
+// Hadoop's transient exceptions). An outage never is: a namenode down, restarting, in safe
+// mode or on standby, a timeout, a quota reached, or an error this does not know.
+func refusedPath(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var re *webhdfs.RemoteError
+	if errors.As(err, &re) {
+		return re.Permanent()
+	}
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrInvalid) ||
+		errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ENAMETOOLONG)
 }
 
 // bucketKey expands the templates for ev into s.key, or reports false when the event is

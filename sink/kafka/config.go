@@ -30,6 +30,10 @@ type Config struct {
 	// Topic is where events go; "%{name}" is replaced by the event's header name ("" when the
 	// event has no such header).
 	Topic string `hcl:"topic,optional"`
+	// FallbackTopic receives the events for which Topic resolves to empty (a template whose
+	// headers the event lacks). Without it such an event is refused for good: the runner sets
+	// it aside by on_permanent_error.
+	FallbackTopic string `hcl:"fallback_topic,optional"`
 	// AllowTopicOverride lets an event's TopicHeader header choose its topic.
 	AllowTopicOverride bool   `hcl:"allow_topic_override,optional"`
 	TopicHeader        string `hcl:"topic_header,optional"`
@@ -55,8 +59,10 @@ type Config struct {
 	// does not fit is handled by Oversize.
 	MaxMessageBytes schema.Size `hcl:"max_message_bytes,optional"`
 	// Oversize is what happens to an event larger than MaxMessageBytes, or one the broker
-	// refuses as too large when sent alone: "drop" (counted in EventDroppedCount, logged once
-	// per batch) or "truncate" (the body is cut until it fits, counted in EventTruncatedCount).
+	// refuses as too large when sent alone: "drop" (the event is refused for good, so the
+	// runner sets it aside by on_permanent_error: dropped and counted in EventDroppedCount, or
+	// put into the dead_letter_channel) or "truncate" (the body is cut until it fits, counted in
+	// EventTruncatedCount).
 	Oversize string `hcl:"oversize,optional"`
 	// HeadersAsRecordHeaders sends the event's headers as Kafka record headers.
 	HeadersAsRecordHeaders bool `hcl:"headers_as_record_headers,optional"`
@@ -199,6 +205,15 @@ func (c *Config) Validate() error {
 	errs := kafkaclient.Validate(c.Brokers, c.TLS, c.SASL)
 	if c.Topic == "" {
 		errs = append(errs, schema.Errorf("topic", "must not be empty"))
+	} else if !strings.Contains(c.Topic, "%{") {
+		if err := validTopic(c.Topic, "topic"); err != nil {
+			errs = append(errs, schema.Errorf("topic", "%v", err))
+		}
+	}
+	if c.FallbackTopic != "" {
+		if err := validTopic(c.FallbackTopic, "fallback_topic"); err != nil {
+			errs = append(errs, schema.Errorf("fallback_topic", "%v", err))
+		}
 	}
 	if c.UseFlumeEventFormat && c.Serializer.Type != "" && c.Serializer.Type != serializer.AvroEvent {
 		errs = append(errs, schema.Errorf("use_flume_event_format", `means serializer "avro_event", but the serializer block is %q: keep one of them`, c.Serializer.Type))
