@@ -41,22 +41,32 @@ func InPlace(path string, f *os.File) error {
 	return nil
 }
 
-// WriteFile replaces the file at path with data atomically and durably: written to a
-// temporary file beside it, synced, renamed over path, and the directory synced. A crash
-// leaves either the old file or the new one, never a part of either.
-func WriteFile(path string, data []byte, perm os.FileMode) error {
+// ReplaceFile writes data to path atomically and durably: into a temporary file beside it,
+// fsynced, renamed over path, and the directory fsynced. A crash at any point leaves either the
+// old contents or the new, never a mix or an empty file. Positions and cursors are written so.
+func ReplaceFile(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	_, err = tmp.Write(data)
-	err = errors.Join(err, tmp.Chmod(perm))
-	if err == nil {
-		err = Data(tmp)
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
 	}
-	if err = errors.Join(err, tmp.Close()); err != nil {
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

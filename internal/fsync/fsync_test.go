@@ -56,24 +56,26 @@ func TestInPlace(t *testing.T) {
 	}
 }
 
-func TestWriteFile(t *testing.T) {
+func TestReplaceFile(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "a")
-	for _, content := range []string{"first", "second, longer"} {
-		if err := WriteFile(path, []byte(content), 0o600); err != nil {
+	path := filepath.Join(dir, "sub", "cursor")
+	for _, want := range []string{"first", "second, longer", "3"} {
+		if err := ReplaceFile(path, []byte(want), 0o640); err != nil {
 			t.Fatal(err)
 		}
-		if b, err := os.ReadFile(path); err != nil || string(b) != content {
-			t.Fatalf("read back %q, %v; want %q", b, err, content)
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != want {
+			t.Fatalf("after ReplaceFile(%q): %q, %v", want, got, err)
 		}
 	}
-	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, %v; want 0600", st.Mode(), err)
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, %v; want 0640", st.Mode(), err)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("%d files in the dir, want only the one written (no temporary left)", len(entries))
+	left, _ := os.ReadDir(filepath.Dir(path))
+	if len(left) != 1 {
+		t.Errorf("temporary files left beside it: %v", left)
 	}
-	if err := WriteFile(filepath.Join(dir, "missing", "b"), nil, 0o600); err == nil {
-		t.Error("WriteFile into a missing directory succeeded")
+	if err := ReplaceFile(filepath.Join(path, "under-a-file"), nil, 0o644); err == nil {
+		t.Error("ReplaceFile under a regular file succeeded")
 	}
 }
