@@ -195,4 +195,3 @@ func (b *broker) count() int64 {
 	}
 	return n
 }
-

@@ -82,7 +82,7 @@ func (c *fileChannel) open() (opened, error) {
 		return st, err
 	}
 	if marker == "" {
-		if err := fsync.WriteFile(c.markerPath(), []byte(st.id+"\n"), 0o600); err != nil {
+		if err := fsync.ReplaceFile(c.markerPath(), []byte(st.id+"\n"), 0o600); err != nil {
 			_ = db.Close()
 			return st, c.errorf("write %s: %w", c.markerPath(), err)
 		}
