@@ -48,7 +48,7 @@ func newPutOp(events []channel.Event, pool *sync.Pool, cache bool) *commitOp {
 
 // dropEvery is how often the committer drops the pages of the mapping that its writes made
 // resident (every access maps its neighbours too, so they add up; see dropPages).
-const dropEvery = time.Second
+const dropEvery = 250 * time.Millisecond
 
 // The most one group commit gathers, so one bbolt transaction stays a reasonable size.
 const (
