@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/flumego/flumego/config/flume"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/metrics"
 )
@@ -25,9 +26,10 @@ type Factory interface {
 	Create(cfg any, set Settings) (Channel, error)
 }
 
-// NewFactory returns the factory of a channel type from its config defaults and constructor.
-func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Channel, error)) Factory {
-	return schema.Typed[C, Settings, Channel]{Name: typ, Defaults: defaults, New: create}
+// NewFactory returns the factory of a channel type from its config defaults and constructor, and the
+// Flume types it converts from (its flume.go), for `agent convert`.
+func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Channel, error), fl ...*flume.Mapping) Factory {
+	return schema.Typed[C, Settings, Channel]{Name: typ, Defaults: defaults, New: create, Flume: fl}
 }
 
 // TxCapacity is implemented by channel configs, so the config stage can check that no sink's

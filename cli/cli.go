@@ -68,7 +68,7 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 	case "status":
 		return runStatus(args, stdout, stderr, set.Components)
 	case "convert":
-		return runConvert(args, stdout, stderr)
+		return runConvert(args, stdout, stderr, set.Components)
 	case "run", "validate":
 	case "help":
 		fmt.Fprint(stdout, usage)

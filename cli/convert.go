@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/config/convert"
 )
 
@@ -19,7 +20,7 @@ const convertUsage = `usage:
 // configuration to stdout and, on stderr, one line per setting it could not carry over (or
 // carried over changed). Exit 0 when converted, even with such notes; 2 when the file cannot
 // be read or parsed, or names no agent (or not the one -n asks for).
-func runConvert(args []string, stdout, stderr io.Writer) int {
+func runConvert(args []string, stdout, stderr io.Writer, comps config.Components) int {
 	fs := flag.NewFlagSet("agent convert", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("n", "", "convert only this agent (default: every agent of the file)")
@@ -60,15 +61,17 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "agent convert: %v\n", err)
 		return exitConfig
 	}
-	res, err := convert.Convert(src, convert.Options{Agent: *name, Source: filepath.Base(path)})
+	res, err := convert.Convert(src, convert.Options{Agent: *name, Source: filepath.Base(path), Components: comps})
+	if res != nil {
+		if _, werr := stdout.Write(res.HCL); werr != nil {
+			fmt.Fprintf(stderr, "agent convert: write: %v\n", werr)
+			return exitRuntime
+		}
+		res.Report(stderr, path)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "agent convert: %s: %v\n", path, err)
 		return exitConfig
 	}
-	if _, err := stdout.Write(res.HCL); err != nil {
-		fmt.Fprintf(stderr, "agent convert: write: %v\n", err)
-		return exitRuntime
-	}
-	res.Report(stderr, path)
 	return exitOK
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flumego/flumego/components"
 	"github.com/flumego/flumego/config/convert"
 )
 
@@ -29,7 +30,7 @@ func TestGoldenFlumeConfigs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := convert.Convert(src, convert.Options{Source: filepath.Base(conf)})
+			res, err := convert.Convert(src, convert.Options{Source: filepath.Base(conf), Components: components.Builtin()})
 			if err != nil {
 				t.Fatalf("convert: %v", err)
 			}
@@ -49,7 +50,7 @@ func TestGoldenReportsSayWhatWasNotCarriedOver(t *testing.T) {
 		{"netcat-interceptor-multiplexing.conf", "a1.sources.r1.interceptors.i1.type: not carried over", "flumego cannot run Java code"},
 	} {
 		src, _ := os.ReadFile(filepath.Join("testdata", tc.conf))
-		res, err := convert.Convert(src, convert.Options{})
+		res, err := convert.Convert(src, convert.Options{Components: components.Builtin()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,11 +81,11 @@ func golden(t *testing.T, path string, got []byte) {
 
 func TestInputThatNamesNoAgentIsAnError(t *testing.T) {
 	for _, src := range []string{"", "# only a comment\n", "foo = bar\nx.y = z\n"} {
-		if _, err := convert.Convert([]byte(src), convert.Options{}); !errors.Is(err, convert.ErrNoAgent) {
+		if _, err := convert.Convert([]byte(src), convert.Options{Components: components.Builtin()}); !errors.Is(err, convert.ErrNoAgent) {
 			t.Errorf("%q: want ErrNoAgent, got %v", src, err)
 		}
 	}
-	if _, err := convert.Convert([]byte("a1.sources = r\\u12\n"), convert.Options{}); err == nil {
+	if _, err := convert.Convert([]byte("a1.sources = r\\u12\n"), convert.Options{Components: components.Builtin()}); err == nil {
 		t.Error("a malformed \\u escape should fail, as in Java")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/flumego/flumego/components"
 	"github.com/flumego/flumego/config/convert"
 )
 
@@ -23,7 +24,7 @@ func FuzzConvert(f *testing.F) {
 	f.Add([]byte("a1.sources = r1\na1.sources.r1.type = TAILDIR\na1.sources.r1.filegroups = f\na1.sources.r1.filegroups.f = /x/[\na1.sources.r1.channels = c\n"))
 	f.Add([]byte("a1.sinks = k\na1.sinks.k.type = hdfs\na1.sinks.k.hdfs.path = /%[x\na1.sinks.k.hdfs.filePrefix = %{${env:X}\"\\\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		res, err := convert.Convert(src, convert.Options{})
+		res, err := convert.Convert(src, convert.Options{Components: components.Builtin()})
 		if err != nil {
 			return
 		}

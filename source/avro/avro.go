@@ -132,7 +132,7 @@ func (c *Config) Warnings() []error {
 }
 
 // NewFactory returns the factory of the avro source.
-func NewFactory() source.Factory { return source.NewFactory("avro", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("avro", Defaults, New, flumeAvro) }
 
 // Source is a running avro source.
 type Source struct {

@@ -129,7 +129,7 @@ const (
 var crcTable = crc64.MakeTable(crc64.ECMA)
 
 // NewFactory returns the factory of the taildir source.
-func NewFactory() source.Factory { return source.NewFactory("taildir", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("taildir", Defaults, New, flumeTaildir) }
 
 // group is a compiled filegroup.
 type group struct {
