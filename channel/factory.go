@@ -37,3 +37,9 @@ func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings)
 type TxCapacity interface {
 	TransactionCapacity() int
 }
+
+// Outlet is implemented by channel configs whose events leave the agent without a sink (a Kafka
+// channel's topic is read by other consumers), so that no sink draining it is no mistake.
+type Outlet interface {
+	Outlet() bool
+}

@@ -133,7 +133,10 @@ func Load(filename string, src []byte, name string, comps Components) (*Agent, m
 	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	files := map[string]*hcl.File{filename: file}
 	if diags.HasErrors() {
-		return nil, files, diags
+		if d := flumePropertiesHint(filename, src); d != nil {
+			return nil, files, hcl.Diagnostics{d}
+		}
+		return nil, files, hintEscapes(diags)
 	}
 	root, d := file.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "agent", LabelNames: []string{"name"}}}})
 	diags = append(diags, d...)
@@ -157,6 +160,9 @@ func Load(filename string, src []byte, name string, comps Components) (*Agent, m
 	}
 	switch {
 	case len(root.Blocks) == 0:
+		if d := flumePropertiesHint(filename, src); d != nil {
+			return nil, files, hcl.Diagnostics{d}
+		}
 		return nil, files, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
 			Summary: fmt.Sprintf("%s: no agent block: write `agent \"a1\" { ... }`", filename)})
 	case name == "" && len(names) > 1:
@@ -457,10 +463,29 @@ func crossCheck(a *Agent, names map[string]map[string]hcl.Range, chanRefs []ref)
 	for _, r := range chanRefs {
 		used[r.name] = true
 	}
+	filledBy, drained := map[string][]string{}, map[string]bool{}
+	for _, s := range a.Sources {
+		for _, c := range s.Channels {
+			filledBy[c] = append(filledBy[c], s.Name)
+		}
+	}
+	for _, s := range a.Sinks {
+		drained[s.Channel] = true
+	}
+	if len(a.Sources)+len(a.Sinks) == 0 {
+		r := a.DefRange
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: &r,
+			Summary: fmt.Sprintf("agent %q has no sources and no sinks: it runs nothing", a.Name)})
+	}
 	txCap := map[string]int{}
 	for _, c := range a.Channels {
 		if tc, ok := c.Config.(channel.TxCapacity); ok {
 			txCap[c.Name] = tc.TransactionCapacity()
+		}
+		if o, ok := c.Config.(channel.Outlet); len(filledBy[c.Name]) > 0 && !drained[c.Name] && !(ok && o.Outlet()) {
+			r := c.DefRange
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: &r,
+				Summary: fmt.Sprintf("channel %q %q is filled by source %s and drained by no sink: once it is full, its sources wait or refuse their clients", c.Type, c.Name, strings.Join(quoteAll(filledBy[c.Name]), ", "))})
 		}
 		if !used[c.Name] {
 			r := c.DefRange

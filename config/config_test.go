@@ -255,3 +255,49 @@ func TestSyntaxErrorStopsEarlyWithPosition(t *testing.T) {
 		t.Errorf("got:\n%s", out)
 	}
 }
+
+func TestChannelThatSourcesFillAndNoSinkDrainsIsWarnedAbout(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  source "netcat" "r1" {
+    channels = ["c1", "c2"]
+    port     = 1
+  }
+  channel "memory" "c1" {}
+  channel "memory" "c2" {}
+  sink "logger" "k1" { channel = "c2" }
+}`, "")
+	if !strings.Contains(out, `flume.hcl:6:3: warning: channel "memory" "c1" is filled by source "r1" and drained by no sink`) {
+		t.Errorf("got:\n%s", out)
+	}
+	if strings.Contains(out, `"c2" is filled`) {
+		t.Errorf("a drained channel is warned about:\n%s", out)
+	}
+}
+
+func TestAgentThatRunsNothingIsWarnedAbout(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  channel "memory" "c1" {}
+}`, "")
+	if !strings.Contains(out, `flume.hcl:1:1: warning: agent "a1" has no sources and no sinks: it runs nothing`) {
+		t.Errorf("got:\n%s", out)
+	}
+}
+
+func TestFlumePropertiesFileGetsTheConvertHint(t *testing.T) {
+	_, out := load(t, "# Flume\na1.sources = r1\na1.channels = c1\na1.sources.r1.type = netcat\n", "")
+	if !strings.Contains(out, "error: flume.hcl is an Apache Flume properties file (a1.sources = ...), not flumego HCL: convert it with `agent convert flume.hcl > flume.hcl`") {
+		t.Errorf("got:\n%s", out)
+	}
+	if strings.Contains(out, "Argument or block definition required") {
+		t.Errorf("HCL's parse error is shown too:\n%s", out)
+	}
+}
+
+func TestFlumeHeaderEscapeInAStringSaysHowToWriteIt(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  channel "memory" "c1" { capacity = "%{host}" }
+}`, "")
+	if !strings.Contains(out, "flume.hcl:2:") || !strings.Contains(out, "Flume's header escape %{NAME} is written %%{NAME}") {
+		t.Errorf("got:\n%s", out)
+	}
+}

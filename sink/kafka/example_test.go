@@ -39,7 +39,8 @@ func TestExample(t *testing.T) {
 	}
 	k2 := cfgs["k2"]
 	if k2.Idempotent == nil || !*k2.Idempotent || k2.DefaultPartitionID == nil || *k2.DefaultPartitionID != 0 ||
-		k2.SASL == nil || k2.SASL.Mechanism != "SCRAM-SHA-512" || k2.TLS == nil || k2.Producer["client.id"] != "flumego-edge" {
+		k2.SASL == nil || k2.SASL.Mechanism != "SCRAM-SHA-512" || k2.TLS == nil || k2.Producer["client.id"] != "flumego-edge" ||
+		k2.HeadersAsRecordHeaders || k2.RecordHeaders["host"] != "origin-host" {
 		t.Errorf("k2 decoded as %+v", k2)
 	}
 	for name, cfg := range cfgs {
@@ -70,6 +71,7 @@ func TestConfigErrorsPointAtTheAttribute(t *testing.T) {
 		{"broker without port", `brokers = ["kafka1"]`, `"kafka1" is not host:port`},
 		{"sasl mechanism", `brokers = ["k:9092"]` + "\n" + `sasl {` + "\n" + `mechanism = "GSSAPI"` + "\n" + `username = "u"` + "\n" + `password = "p"` + "\n" + `}`, `sasl.mechanism: unknown mechanism "GSSAPI"`},
 		{"unknown attribute", `brokers = ["k:9092"]` + "\n" + `topics = "x"`, `Unsupported argument`},
+		{"record_headers with every header", `brokers = ["k:9092"]` + "\n" + `record_headers = { a = "b" }`, `record_headers: sends only the headers it maps: set headers_as_record_headers = false`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/avrorpc"
+)
+
+// TestFlumeAppendCountersOnTheAvroSource keeps dashboards carried over from Flume working: a
+// single append call counts in Flume's AppendReceivedCount and AppendAcceptedCount, next to
+// the batch counters.
+func TestFlumeAppendCountersOnTheAvroSource(t *testing.T) {
+	port := freePort(t)
+	out := filepath.Join(t.TempDir(), "out")
+	p := startAgent(t, example("avro-collector.hcl"), map[string]string{"FLUMEGO_AVRO_PORT": fmt.Sprint(port), "FLUMEGO_OUT": out})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := avrorpc.Dial(ctx, avrorpc.ClientConfig{Addr: fmt.Sprintf("127.0.0.1:%d", port), RequestTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 3 {
+		if err := c.Append(ctx, channel.Event{Body: fmt.Appendf(nil, "single %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.AppendBatch(ctx, []channel.Event{{Body: []byte("batched 0")}, {Body: []byte("batched 1")}}, 2, 1); err != nil {
+		t.Fatal(err)
+	}
+	series := func(name string) string {
+		return fmt.Sprintf(`flumego_source_%s_total{agent="collector",component="r1",type="avro"}`, name)
+	}
+	waitFor(t, 20*time.Second, "the append counters", func() bool {
+		return p.metric(t, series("append_received")) == 3 && p.metric(t, series("append_accepted")) == 3 &&
+			p.metric(t, series("event_accepted")) == 5
+	})
+	waitFor(t, 20*time.Second, "the collector to write the events", func() bool { return len(dirLines(t, out)) == 5 })
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}
+
+// TestFlumeFilesGivenToTheAgentSayHowToConvertThem: a Flume properties file, or a Flume header
+// escape left in an HCL string, is answered with what to do rather than HCL's parse error.
+func TestFlumeFilesGivenToTheAgentSayHowToConvertThem(t *testing.T) {
+	dir := t.TempDir()
+	props := filepath.Join(dir, "flume.properties")
+	hcl := filepath.Join(dir, "escape.hcl")
+	if err := os.WriteFile(props, []byte("a1.sources = r1\na1.channels = c1\na1.sources.r1.type = netcat\na1.sources.r1.channels = c1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hcl, []byte("agent \"a1\" {\n  source \"seq\" \"r1\" { channels = [\"c1\"] }\n  channel \"memory\" \"c1\" {}\n  sink \"file_roll\" \"k1\" {\n    channel   = \"c1\"\n    directory = \"/tmp/%{host}\"\n  }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ args, want []string }{
+		{[]string{"-f", props}, []string{"is an Apache Flume properties file", "agent convert " + props + " > flume.hcl"}},
+		{[]string{"validate", "-f", props}, []string{"agent convert " + props}},
+		{[]string{"validate", "-f", hcl}, []string{"escape.hcl:6:", "Flume's header escape %{NAME} is written %%{NAME}"}},
+	} {
+		_, stderr, code := runAgent(t, dir, tc.args...)
+		if code != 2 {
+			t.Errorf("agent %v: exit %d, want 2\n%s", tc.args, code, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("agent %v: stderr lacks %q:\n%s", tc.args, w, stderr)
+			}
+		}
+	}
+}
