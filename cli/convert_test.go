@@ -5,13 +5,15 @@ package cli
 
 import (
 	"bytes"
-	"github.com/flumego/flumego/components"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/flumego/flumego/components"
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/config/convert"
 )
@@ -357,5 +359,27 @@ func TestSeveralAgentsAndChoosingOne(t *testing.T) {
 	}
 	if _, err := convert.Convert([]byte(src), convert.Options{Agent: "a3", Components: components.Builtin()}); err == nil || !strings.Contains(err.Error(), "a1, a2") {
 		t.Fatalf("want an error naming the agents, got %v", err)
+	}
+}
+
+// TestConvertedFlowsWarnWhereFlumeRanDegraded: where the Flume flow itself was degraded — a
+// channel whose only sink cannot be converted, a selector that routes nothing — the converted
+// file validates and `agent validate` says so.
+func TestConvertedFlowsWarnWhereFlumeRanDegraded(t *testing.T) {
+	for conf, want := range map[string]string{
+		"notes.conf":                 `channel "file" "c2" is filled by source "r1" and drained by no sink`,
+		"multiplexing-no-route.conf": "neither mapping nor default is set: every event is dropped",
+	} {
+		src, err := os.ReadFile(filepath.Join("..", "config", "convert", "testdata", conf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := convert.Convert(src, convert.Options{Components: components.Builtin()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := strings.Join(validate(t, res), "\n"); !strings.Contains(w, want) {
+			t.Errorf("%s: warnings lack %q:\n%s", conf, want, w)
+		}
 	}
 }

@@ -121,6 +121,11 @@ func finishSpillable(c *flume.Conv) {
 		over = 100_000_000
 	}
 	c.Set("capacity", flume.Int(mem+over))
+	if tx, ok := c.Block.Attr("transaction_capacity").Val.(flume.Int); ok && int64(tx) > mem+over {
+		c.Set("transaction_capacity", flume.Int(mem+over))
+		c.Block.Attr("transaction_capacity").Comment = ""
+		c.CompNote(true, "transaction_capacity %d is above the channel's capacity %d, which flumego refuses (a transaction could never fit): lowered to %d", tx, mem+over, mem+over)
+	}
 	if over == 0 {
 		c.CompNote(true, "Flume's SPILLABLEMEMORY channel with overflowCapacity 0 keeps memoryCapacity %d events in memory, as this memory channel does", mem)
 		return

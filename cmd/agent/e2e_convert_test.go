@@ -39,17 +39,27 @@ func runAgent(t *testing.T, dir string, args ...string) (string, string, int) {
 	}
 }
 
-// TestConvertEveryFieldConfigurationThenValidate is the migration check of issue 8: each
-// Flume configuration from the field converts through the real binary (stdout and stderr equal
-// to the golden HCL and report), and `agent validate` accepts the result.
+// TestConvertEveryFieldConfigurationThenValidate is the migration check: each Flume
+// configuration of the converter's testdata (from the field, and one per class of file that
+// used to convert wrong) converts through the real binary (stdout and stderr equal to the golden
+// HCL and report), and `agent validate` accepts the result.
 func TestConvertEveryFieldConfigurationThenValidate(t *testing.T) {
 	dir, err := filepath.Abs(convertTestdata)
 	if err != nil {
 		t.Fatal(err)
 	}
 	confs, _ := filepath.Glob(filepath.Join(dir, "*.conf"))
-	if len(confs) < 11 {
-		t.Fatalf("want the 11 field configurations in %s, found %d", dir, len(confs))
+	if len(confs) < 23 {
+		t.Fatalf("want the 23 Flume configurations in %s, found %d", dir, len(confs))
+	}
+	// The converted files read these with env("NAME").
+	env, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Fields(string(env)) {
+		k, v, _ := strings.Cut(l, "=")
+		t.Setenv(k, v)
 	}
 	for _, conf := range confs {
 		name := filepath.Base(conf)
