@@ -19,33 +19,45 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden .hcl and .report files in testdata")
 
 // TestGoldenFlumeConfigs converts every Flume configuration in testdata — the ones from the
-// field and one per class of file that used to convert wrong: the HCL and the report must match
-// their golden files, and each converted agent must load, with the agent's own components, as
-// `agent validate` loads it (through the binary too: cmd/agent,
-// TestConvertEveryFieldConfigurationThenValidate).
+// field and one per class of file that used to convert wrong (validated through the binary too:
+// cmd/agent, TestConvertEveryFieldConfigurationThenValidate).
 func TestGoldenFlumeConfigs(t *testing.T) {
-	setTestdataEnv(t)
-	confs, _ := filepath.Glob("testdata/*.conf")
-	if len(confs) < 23 {
-		t.Fatalf("want the 23 Flume configurations in testdata, found %d", len(confs))
+	goldenDir(t, "testdata", "*.conf", 23, convert.Convert)
+}
+
+// TestGoldenFilebeatConfigs converts every Filebeat configuration in testdata/filebeat: the
+// shared filebeat.yml (run end to end by cmd/agent) and one per group of settings of
+// Filebeat's reference.
+func TestGoldenFilebeatConfigs(t *testing.T) {
+	goldenDir(t, "testdata/filebeat", "*.yml", 8, convert.ConvertFilebeat)
+}
+
+// goldenDir converts the files of dir matching pattern (at least want of them) and compares
+// the HCL and the report with their golden files; each converted agent must load, with the
+// agent's own components, as `agent validate` loads it.
+func goldenDir(t *testing.T, dir, pattern string, want int, conv func([]byte, convert.Options) (*convert.Result, error)) {
+	setTestdataEnv(t, dir)
+	files, _ := filepath.Glob(filepath.Join(dir, pattern))
+	if len(files) < want {
+		t.Fatalf("want %d configurations in %s, found %d", want, dir, len(files))
 	}
-	for _, conf := range confs {
-		name := strings.TrimSuffix(filepath.Base(conf), ".conf")
-		t.Run(name, func(t *testing.T) {
-			src, err := os.ReadFile(conf)
+	for _, file := range files {
+		base := strings.TrimSuffix(file, filepath.Ext(file))
+		t.Run(filepath.Base(base), func(t *testing.T) {
+			src, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := convert.Convert(src, convert.Options{Source: filepath.Base(conf), Components: components.Builtin()})
+			res, err := conv(src, convert.Options{Source: filepath.Base(file), Components: components.Builtin()})
 			if err != nil && !errors.Is(err, convert.ErrNothingToRun) {
 				t.Fatalf("convert: %v", err)
 			}
 			var report bytes.Buffer
-			res.Report(&report, filepath.Base(conf))
-			golden(t, strings.TrimSuffix(conf, ".conf")+".hcl", res.HCL)
-			golden(t, strings.TrimSuffix(conf, ".conf")+".report", report.Bytes())
+			res.Report(&report, filepath.Base(file))
+			golden(t, base+".hcl", res.HCL)
+			golden(t, base+".report", report.Bytes())
 			for _, a := range res.Agents {
-				if _, _, diags := config.Load(name+".hcl", res.HCL, a, components.Builtin()); diags.HasErrors() {
+				if _, _, diags := config.Load(filepath.Base(base)+".hcl", res.HCL, a, components.Builtin()); diags.HasErrors() {
 					t.Errorf("agent %q does not validate: %v\n%s", a, diags, res.HCL)
 				}
 			}
@@ -53,10 +65,10 @@ func TestGoldenFlumeConfigs(t *testing.T) {
 	}
 }
 
-// setTestdataEnv sets the environment variables testdata/env lists, which the converted
-// files read with env("NAME").
-func setTestdataEnv(t *testing.T) {
-	b, err := os.ReadFile("testdata/env")
+// setTestdataEnv sets the environment variables dir/env lists, which the converted files read
+// with env("NAME").
+func setTestdataEnv(t *testing.T, dir string) {
+	b, err := os.ReadFile(filepath.Join(dir, "env"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,6 +80,9 @@ func (a *agentConv) has(typ string) bool {
 
 func (a *agentConv) customInterceptor(x *flume.Conv, s *outSource, ic *comp, t Property) {
 	why := fmt.Sprintf("%q is not a Flume built-in interceptor but a Java class, and flumego cannot run Java code", t.Value)
+	if strings.HasPrefix(t.Value, "org.apache.flume.") || !strings.Contains(t.Value, ".") {
+		why = fmt.Sprintf("Flume's interceptor %q has no flumego equivalent", t.Value)
+	}
 	var skeletons []flume.Node
 	if a.has("script") {
 		why += ": write its logic in the script interceptor skeleton written at the source, as comments (its settings are its params)"

@@ -46,6 +46,9 @@ type Note struct {
 	Changed bool
 	// Reason says why, and what to do.
 	Reason string
+	// Origin names the format of the converted file in comments: "flume" when empty,
+	// "filebeat".
+	Origin string
 }
 
 func (n Note) what() string {
@@ -59,10 +62,14 @@ func (n Note) String() string { return fmt.Sprintf("%s: %s: %s", n.Key, n.what()
 
 // Comment is the note as written into the HCL, beside what it is about.
 func (n Note) Comment() string {
-	if n.Line > 0 {
-		return fmt.Sprintf("flume: %s (line %d): %s: %s", n.Key, n.Line, n.what(), n.Reason)
+	origin := n.Origin
+	if origin == "" {
+		origin = "flume"
 	}
-	return fmt.Sprintf("flume: %s: %s: %s", n.Key, n.what(), n.Reason)
+	if n.Line > 0 {
+		return fmt.Sprintf("%s: %s (line %d): %s: %s", origin, n.Key, n.Line, n.what(), n.Reason)
+	}
+	return fmt.Sprintf("%s: %s: %s: %s", origin, n.Key, n.what(), n.Reason)
 }
 
 // Kind is how a Flume value is read.

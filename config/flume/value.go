@@ -20,6 +20,17 @@ type Value interface{ HCL() string }
 type Piece struct {
 	Lit string
 	Env string // set for an environment reference
+	// Default, when HasDefault, is the value used while Env is not set (Filebeat's
+	// ${NAME:default}).
+	Default    string
+	HasDefault bool
+}
+
+func (p Piece) call() string {
+	if p.HasDefault {
+		return fmt.Sprintf("env(%q, %q)", p.Env, p.Default)
+	}
+	return fmt.Sprintf("env(%q)", p.Env)
 }
 
 // Template is a Flume string value with its environment references found.
@@ -47,13 +58,13 @@ func (t Template) Literal() string {
 // HCL writes the template as a quoted string, or as env("X") when it is only a reference.
 func (t Template) HCL() string {
 	if len(t) == 1 && t[0].Env != "" {
-		return fmt.Sprintf("env(%q)", t[0].Env)
+		return t[0].call()
 	}
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, p := range t {
 		if p.Env != "" {
-			fmt.Fprintf(&b, "${env(%q)}", p.Env)
+			fmt.Fprintf(&b, "${%s}", p.call())
 			continue
 		}
 		b.WriteString(EscapeHCL(p.Lit))
@@ -198,6 +209,19 @@ func (v *Object) Set(k string, val Value) {
 
 // Len is the number of keys.
 func (v *Object) Len() int { return len(v.keys) }
+
+// Keys returns the keys in order.
+func (v *Object) Keys() []string { return v.keys }
+
+// Get returns the value of a key, nil when it has none.
+func (v *Object) Get(k string) Value {
+	for i, have := range v.keys {
+		if have == k {
+			return v.vals[i]
+		}
+	}
+	return nil
+}
 
 // HCL writes the object on one line.
 func (v *Object) HCL() string {

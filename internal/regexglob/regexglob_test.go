@@ -1,8 +1,8 @@
-package taildir
+package regexglob
 
 import "testing"
 
-func TestFlumeFileNameRegexBecomesTheNearestWiderGlob(t *testing.T) {
+func TestRegexBecomesTheNearestWiderGlob(t *testing.T) {
 	for _, tc := range []struct {
 		re, glob        string
 		exact, anyChars bool
@@ -22,9 +22,9 @@ func TestFlumeFileNameRegexBecomesTheNearestWiderGlob(t *testing.T) {
 		{"apps?\\.log", "app*.log", false, false},
 		{"x\\s+y", "x*y", false, false},
 	} {
-		glob, exact, anyChar := regexToGlob(tc.re)
+		glob, exact, anyChar := FromRegex(tc.re)
 		if glob != tc.glob || exact != tc.exact || anyChar != tc.anyChars {
-			t.Errorf("regexToGlob(%q) = %q, %v, %v; want %q, %v, %v", tc.re, glob, exact, anyChar, tc.glob, tc.exact, tc.anyChars)
+			t.Errorf("FromRegex(%q) = %q, %v, %v; want %q, %v, %v", tc.re, glob, exact, anyChar, tc.glob, tc.exact, tc.anyChars)
 		}
 	}
 }
