@@ -224,18 +224,18 @@ func (c *fbConv) kafkaOutput(o *ynode) {
 		b.Set("producer", producer)
 	}
 	for k, why := range map[string]string{
-		"version":             "flumego's Kafka client negotiates the protocol version with each broker",
-		"max_retries":         "flumego retries a failed batch with back-off until the brokers take it: events wait in the channel and are not dropped after a number of tries",
-		"backoff":             "flumego backs off on its own (capped exponential back-off)",
+		"version":              "flumego's Kafka client negotiates the protocol version with each broker",
+		"max_retries":          "flumego retries a failed batch with back-off until the brokers take it: events wait in the channel and are not dropped after a number of tries",
+		"backoff":              "flumego backs off on its own (capped exponential back-off)",
 		"bulk_flush_frequency": "flumego's sink sends what it took at once (linger sets a wait)",
-		"broker_timeout":      "no flumego equivalent",
-		"channel_buffer_size": "no flumego equivalent",
-		"keep_alive":          "no flumego equivalent",
-		"metadata":            "flumego's client refreshes metadata on its own (producer metadata.max.age.ms)",
-		"worker":              "one producer per sink",
-		"headers":             "flumego sends no static record headers",
-		"kerberos":            "Kerberos (GSSAPI) is not supported by flumego",
-		"partition":           "flumego partitions by key (murmur2, as Kafka's Java client) and spreads keyless records batch by batch",
+		"broker_timeout":       "no flumego equivalent",
+		"channel_buffer_size":  "no flumego equivalent",
+		"keep_alive":           "no flumego equivalent",
+		"metadata":             "flumego's client refreshes metadata on its own (producer metadata.max.age.ms)",
+		"worker":               "one producer per sink",
+		"headers":              "flumego sends no static record headers",
+		"kerberos":             "Kerberos (GSSAPI) is not supported by flumego",
+		"partition":            "flumego partitions by key (murmur2, as Kafka's Java client) and spreads keyless records batch by batch",
 	} {
 		if y := o.get(k); y != nil {
 			c.drop(b, y, "%s", why)
