@@ -10,14 +10,8 @@ import (
 var flumeFileRoll = &flume.Mapping{
 	Flume:   "file_roll sink",
 	Aliases: []string{"file_roll", "org.apache.flume.sink.RollingFileSink"},
-	Settings: []flume.Setting{
+	Settings: append([]flume.Setting{
 		flume.Map("directory", flume.AsString, "sink.directory"), flume.Map("roll_interval", flume.AsSeconds, "sink.rollInterval"),
-		flume.Func(func(c *flume.Conv, p flume.Property) {
-			if v, _ := c.Literal(p); !strings.EqualFold(v, "text") {
-				c.Drop(p, "serializer %q: flumego's file_roll writes text only (use the hdfs sink with file:// for avro_event)", p.Value)
-			}
-		}, "sink.serializer"),
-		flume.Map("append_newline", flume.AsBool, "sink.serializer.appendNewline"),
 		flume.Map("batch_size", flume.AsInt, "sink.batchSize"),
 		flume.Func(func(c *flume.Conv, p flume.Property) {
 			if v, _ := c.Literal(p); !strings.EqualFold(v, "default") {
@@ -25,7 +19,8 @@ var flumeFileRoll = &flume.Mapping{
 			}
 		}, "sink.pathManager"),
 		flume.Map("extension", flume.AsString, "sink.pathManager.extension"), flume.Map("prefix", flume.AsString, "sink.pathManager.prefix"),
-	},
+	}, flume.SerializerSettings("sink.serializer")...),
 	Prefixes: []flume.Prefix{flume.DropPrefix("sink.serializer.", "a setting of a serializer flumego's file_roll does not have")},
 	Defaults: []flume.Default{{Attr: "batch_size", Value: flume.Int(100)}},
+	Finish:   flume.FinishSerializer,
 }

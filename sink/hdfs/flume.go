@@ -14,7 +14,7 @@ import (
 var flumeHDFS = &flume.Mapping{
 	Flume:   "hdfs sink",
 	Aliases: []string{"hdfs", "org.apache.flume.sink.hdfs.HDFSEventSink"},
-	Settings: []flume.Setting{
+	Settings: append([]flume.Setting{
 		flume.Func(path, "hdfs.path"),
 		flume.Func(escaped("file_prefix"), "hdfs.filePrefix"), flume.Func(escaped("file_suffix"), "hdfs.fileSuffix"),
 		flume.Map("in_use_prefix", flume.AsString, "hdfs.inUsePrefix"), flume.Map("in_use_suffix", flume.AsString, "hdfs.inUseSuffix"),
@@ -39,11 +39,7 @@ var flumeHDFS = &flume.Mapping{
 			c.Set("user", c.Tmpl(p))
 			c.Note(p, true, "flumego writes as this HDFS user with simple authentication (no Kerberos impersonation)")
 		}, "hdfs.proxyUser"),
-		flume.Func(serializerType, "serializer"),
-		flume.Map("append_newline", flume.AsBool, "serializer.appendNewline"),
-		flume.Func(flume.LowerOneOf("compression_codec", map[string]string{"null": "null", "deflate": "deflate", "snappy": "snappy"}), "serializer.compressionCodec"),
-		flume.Map("sync_interval_bytes", flume.AsBytes, "serializer.syncIntervalBytes"),
-	},
+	}, flume.SerializerSettings("serializer")...),
 	Prefixes: []flume.Prefix{flume.DropPrefix("serializer.", "a setting of a serializer flumego does not have (text, avro_event)")},
 	Dropped: map[string]string{
 		"hdfs.writeFormat":           "used by SequenceFile only, which flumego does not write",
@@ -95,17 +91,6 @@ func timeZone(c *flume.Conv, p flume.Property) {
 		return
 	}
 	c.Set("time_zone", flume.String(v))
-}
-
-func serializerType(c *flume.Conv, p flume.Property) {
-	switch v, _ := c.Literal(p); strings.ToLower(v) {
-	case "text":
-		c.Set("serializer", flume.String("text"))
-	case "avro_event", "org.apache.flume.serialization.avroeventserializer$builder":
-		c.Set("serializer", flume.String("avro_event"))
-	default:
-		c.Drop(p, "serializer %q has no flumego equivalent (text, avro_event): text is written", p.Value)
-	}
 }
 
 // escaped writes an HDFS escape template (file_prefix, file_suffix) after checking its escapes.
@@ -223,4 +208,5 @@ func finishHDFS(c *flume.Conv) {
 			c.Drop(p, "flumego marks files being written with in_use_prefix or in_use_suffix (they must not both be empty): the suffix stays .tmp")
 		}
 	}
+	flume.FinishSerializer(c)
 }

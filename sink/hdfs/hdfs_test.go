@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/sink"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -85,6 +87,26 @@ time_zone   = "UTC"`, nil)
 	want := []string{"2024/-07.N..log", "__/__/etc/2024/a_b-07.N.x.log", "web/2024/h1-07.N.access.log", "web/2024/h1-07.N.error.log"}
 	if !slices.Equal(got, want) {
 		t.Errorf("files %q, want %q", got, want)
+	}
+}
+
+// TestAPathThatCannotBeCreatedRefusesOnlyItsEvents: a header sends some events under a name
+// that is a file, not a directory; those are refused for good, the others are written.
+func TestAPathThatCannotBeCreatedRefusesOnlyItsEvents(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "blocked"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newTestSink(t, dir, "%{app}", "", nil)
+	ctx := context.Background()
+	err := s.Write(ctx, []channel.Event{ev("1", 0, "app", "web"), ev("2", 0, "app", "blocked"), ev("3", 0, "app", "web")})
+	pe, ok := sink.AsPermanent(err)
+	if !ok || !slices.Equal(pe.Events, []int{1}) {
+		t.Fatalf("Write = %v, want event 1 refused for good", err)
+	}
+	s.Close(ctx)
+	if got := tree(t, dir); len(got) != 2 || !strings.HasPrefix(got[1], "web/") {
+		t.Errorf("files %v, want the web events' file beside the blocking one", got)
 	}
 }
 

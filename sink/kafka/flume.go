@@ -8,7 +8,8 @@ import (
 
 // flumeKafka converts Flume's Kafka sink, old property names included. Flume 1.9 and 1.10 send
 // no record headers and 1.11 only those mapped with header.NAME = KAFKA_NAME, so a converted
-// sink sends no event header unless mapped (record_headers).
+// sink sends no event header unless mapped (record_headers). flumego's sink stamps a record with
+// the event's timestamp header, as Flume 1.11 does with timestampHeader = timestamp.
 var flumeKafka = &flume.Mapping{
 	Flume:   "Kafka sink",
 	Aliases: []string{"kafka", "org.apache.flume.sink.kafka.KafkaSink"},
@@ -23,7 +24,9 @@ var flumeKafka = &flume.Mapping{
 		flume.Map("allow_topic_override", flume.AsBool, "allowTopicOverride"),
 		flume.Map("topic_header", flume.AsString, "topicHeader"),
 		flume.Func(func(c *flume.Conv, p flume.Property) {
-			c.Drop(p, "flumego's Kafka sink sets no record timestamp from a header: records carry the time they are produced")
+			if v, _ := c.Literal(p); v != "timestamp" {
+				c.Drop(p, "flumego's Kafka sink takes a record's timestamp from the event's timestamp header (epoch milliseconds), not from %q: copy that header into timestamp first, or records carry the time they are produced", v)
+			}
 		}, "timestampHeader"),
 	},
 	Prefixes: []flume.Prefix{
