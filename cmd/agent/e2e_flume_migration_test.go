@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -75,5 +76,78 @@ func TestFlumeFilesGivenToTheAgentSayHowToConvertThem(t *testing.T) {
 				t.Errorf("agent %v: stderr lacks %q:\n%s", tc.args, w, stderr)
 			}
 		}
+	}
+}
+
+// TestConvertedFilebeatConfigurationWritesFilebeatsDocuments is the Filebeat migration end to
+// end: the shared filebeat.yml (its /data paths moved into a temporary directory) converts
+// through `agent convert`, validates, runs, and writes the documents Filebeat 7.17.29 wrote for
+// the same files, one for one.
+func TestConvertedFilebeatConfigurationWritesFilebeatsDocuments(t *testing.T) {
+	goldenLines, err := os.ReadFile(filepath.Join(goldenDir, "events-7.17.29.ndjson"))
+	if err != nil {
+		t.Skipf("no golden Filebeat output beside the repository: %v", err)
+	}
+	yml, err := os.ReadFile(filepath.Join(goldenDir, "filebeat.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"app.log", "java.log", "json.log"} {
+		b, err := os.ReadFile(filepath.Join(goldenDir, "in", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf := filepath.Join(dir, "filebeat.yml")
+	if err := os.WriteFile(conf, bytes.ReplaceAll(yml, []byte("/data/"), []byte(dir+"/")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	converted, report, code := runAgent(t, dir, "convert", conf)
+	if code != 0 {
+		t.Fatalf("agent convert: exit %d\n%s", code, report)
+	}
+	hclFile := filepath.Join(dir, "flumego.hcl")
+	if err := os.WriteFile(hclFile, []byte(converted), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, verr, code := runAgent(t, dir, "validate", "-f", hclFile); code != 0 {
+		t.Fatalf("agent validate: exit %d\n%s%s\n%s", code, out, verr, converted)
+	}
+	var golden []string
+	for _, line := range bytes.Split(bytes.TrimSpace(goldenLines), []byte("\n")) {
+		golden = append(golden, normalized(t, line, "/data/in", "vm", map[string]map[string]bool{}))
+	}
+	p := startAgent(t, hclFile, nil)
+	out := filepath.Join(dir, "out")
+	var lines [][]byte
+	waitFor(t, 30*time.Second, "Filebeat's number of documents", func() bool {
+		lines = nil
+		files, _ := filepath.Glob(filepath.Join(out, "*"))
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			for _, l := range bytes.Split(b, []byte("\n")) {
+				if len(l) > 0 {
+					lines = append(lines, l)
+				}
+			}
+		}
+		return len(lines) >= len(golden)
+	})
+	hostname, _ := os.Hostname()
+	var docs []string
+	for _, l := range lines {
+		docs = append(docs, normalized(t, l, in, hostname, map[string]map[string]bool{}))
+	}
+	matchGolden(t, "converted filebeat.yml", docs, golden)
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("exit code %d", code)
 	}
 }

@@ -554,12 +554,66 @@ func (c *fbConv) journaldInput(i int, in *ynode) {
 	c.sources = append(c.sources, x.b)
 }
 
-// journaldSettings reports the journald input's own settings: the journald source is built by
-// another team, and what it takes is written by hand until its settings are known here.
+// journaldSettings converts the journald input's settings onto the journald source's.
 func (c *fbConv) journaldSettings(x *fbInput) {
-	for _, k := range x.y.keys {
-		if y := x.y.m[k]; !y.used && k != "processors" {
-			c.drop(x.b, y, "set the journald source's own settings by hand (see its reference in the README)")
+	in, b := x.y, x.b
+	set := func(y *ynode, attr string, v flume.Value) {
+		if !probe(c.comps.Sources, "journald", attr+" = "+v.HCL()) {
+			c.drop(b, y, "this agent's journald source has no %s setting", attr)
+			return
+		}
+		b.Set(attr, v)
+	}
+	set(&ynode{path: in.path, line: in.line}, "current_boot_only", flume.Bool(false))
+	if a := b.Attr("current_boot_only"); a != nil {
+		a.Comment = "Filebeat reads every boot's entries"
+	}
+	if p := in.get("paths"); p != nil {
+		paths := p.strs()
+		var files []string
+		for _, path := range paths {
+			if strings.HasSuffix(path, ".journal") || strings.ContainsAny(path, "*?[") {
+				files = append(files, path)
+			} else if b.Attr("directory") == nil {
+				set(p, "directory", flume.String(path))
+			} else {
+				c.drop(b, p, "the journald source reads one directory: %s is left out", path)
+			}
+		}
+		if len(files) > 0 {
+			set(p, "files", flume.Strings(files))
+		}
+	}
+	seek := in.get("seek").str()
+	fallback := in.get("cursor_seek_fallback").str()
+	switch {
+	case seek == "tail":
+		set(in.get("seek"), "since_now", flume.Bool(true))
+		c.note(b, in.get("seek"), true, "the journald source starts at the end the first time only, then resumes from its cursor (Filebeat's tail starts at the end on every start)")
+	case seek == "head":
+		c.note(b, in.get("seek"), true, "the journald source reads from the beginning the first time only, then resumes from its cursor (Filebeat's head starts over on every start)")
+	case fallback == "tail":
+		set(in.get("cursor_seek_fallback"), "since_now", flume.Bool(true))
+	}
+	var matches []string
+	for _, k := range []string{"include_matches", "include_matches.match"} {
+		if y := in.get(k); y != nil && (len(y.list) > 0 || y.kind == 0 || y.str() != "") {
+			matches = append(matches, y.strs()...)
+		}
+	}
+	if len(matches) > 0 {
+		set(in.get("include_matches"), "matches", flume.Strings(matches))
+	}
+	if y := in.get("units"); y != nil {
+		set(y, "units", flume.Strings(y.strs()))
+	}
+	if y := in.get("syslog_identifiers"); y != nil {
+		set(y, "identifiers", flume.Strings(y.strs()))
+	}
+	c.note(b, in, true, "the journal's fields are headers under their journal names (_SYSTEMD_UNIT, _PID, SYSLOG_IDENTIFIER ...) and MESSAGE is the body, where Filebeat writes ECS names (systemd.unit, process.pid, message)")
+	for _, k := range in.keys {
+		if y := in.m[k]; !y.used && k != "processors" {
+			c.drop(b, y, "no equivalent in flumego's journald source")
 			y.all()
 		}
 	}

@@ -184,13 +184,12 @@ func (c *fbConv) condition(w *ynode, drop bool) ([]flume.Node, string) {
 		}
 		field, re = fbHeader(fields[0]), ""
 	default:
-		if len(y.keys) != 1 {
+		names, vals := y.leaves()
+		if len(names) != 1 {
 			return nil, fmt.Sprintf("%s on several fields (all must match) has no equivalent", op)
 		}
-		field = y.keys[0]
-		v := y.m[field]
-		field = fbHeader(field)
-		v.used = true
+		field = fbHeader(names[0])
+		v := vals[0]
 		switch op {
 		case "regexp":
 			re = v.str()

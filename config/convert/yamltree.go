@@ -213,3 +213,25 @@ func (y *ynode) unused(fn func(*ynode)) {
 		fn(y)
 	}
 }
+
+// leaves returns the settings below a mapping by their dotted names relative to it, marking
+// them as read: Filebeat writes field names with dots (http.status), which the tree splits.
+func (y *ynode) leaves() (names []string, vals []*ynode) {
+	var walk func(prefix string, n *ynode)
+	walk = func(prefix string, n *ynode) {
+		n.used = true
+		if n.kind == yaml.MappingNode && len(n.keys) > 0 {
+			for _, k := range n.keys {
+				walk(join(prefix, k), n.m[k])
+			}
+			return
+		}
+		names, vals = append(names, prefix), append(vals, n)
+	}
+	if y != nil {
+		for _, k := range y.keys {
+			walk(k, y.m[k])
+		}
+	}
+	return names, vals
+}

@@ -29,8 +29,6 @@ agent "a1" {
   }
 
   sink "kafka" "mapped" {
-    # flume: a1.sinks.mapped.timestampHeader (line 29): not carried over: flumego's Kafka sink sets no
-    #   record timestamp from a header: records carry the time they are produced
     channel                   = "c2"
     brokers                   = ["kafka1:9092"]
     topic                     = "weblogs-%%{host}"

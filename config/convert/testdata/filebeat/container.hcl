@@ -8,12 +8,11 @@ agent "filebeat" {
   data_dir = "/var/lib/flumego"
 
   source "taildir" "container_1" {
-    # filebeat: filebeat.inputs.0 (line 3): not carried over: this agent's taildir source has no
-    #   format setting
-    # filebeat: filebeat.inputs.0.stream (line 5): not carried over: this agent's regex_filter has no
-    #   header setting: both streams are read
-    # filebeat: filebeat.inputs.0.processors.0.add_kubernetes_metadata (line 8): not carried over:
-    #   this agent's taildir source has no kubernetes_metadata setting
+    # filebeat: filebeat.inputs.0.processors.0.add_kubernetes_metadata (line 8): changed: the pod,
+    #   namespace and container names and ids come from the log file's path
+    #   (/var/log/containers/POD_NAMESPACE_CONTAINER-ID.log), not from the API server: no labels,
+    #   annotations or node; they are the headers k8s.pod.name, k8s.namespace.name, k8s.container.name,
+    #   container.id and k8s.pod.uid
     # filebeat: filebeat.inputs.0.processors.0.add_kubernetes_metadata.host (line 9): not carried
     #   over: flumego does not ask the Kubernetes API
     # filebeat: filebeat.inputs.0.processors.0.add_kubernetes_metadata.matchers (line 10): not carried
@@ -24,14 +23,18 @@ agent "filebeat" {
     idle_timeout    = "5m"       # Filebeat's close_inactive
     channels        = ["queue"]
     filegroup "container_1" {
-      path    = "/var/log/containers/*.log"
-      headers = { "input.type" = "container" }
+      path                = "/var/log/containers/*.log"
+      headers             = { "input.type" = "container" }
+      format              = "cri"
+      kubernetes_metadata = true
+    }
+    interceptor "regex_filter" {
+      header = "stream"
+      regex  = "^stdout$"
     }
   }
 
   source "taildir" "container_2" {
-    # filebeat: filebeat.inputs.1 (line 13): not carried over: this agent's taildir source has no
-    #   format setting
     ecs_headers     = true
     max_line_length = "10MiB"
     line_overflow   = "truncate" # Filebeat discards what is past max_bytes
@@ -40,6 +43,7 @@ agent "filebeat" {
     filegroup "container_2" {
       path    = "/var/log/containers/ingress-*.log"
       headers = { "input.type" = "container" }
+      format  = "auto"
     }
   }
 
@@ -48,8 +52,6 @@ agent "filebeat" {
   }
 
   sink "kafka" "kafka" {
-    # filebeat: output.kafka (line 15): not carried over: flumego's kafka sink has no json serializer
-    #   in this build: it writes each event's body, not Filebeat's JSON document
     channel                   = "queue"
     brokers                   = [env("KAFKA_HOST", "kafka.logging:9092")]
     topic                     = "k8s-%%{k8s.namespace.name}"
@@ -60,5 +62,8 @@ agent "filebeat" {
     max_message_bytes         = 1000000
     batch_size                = 2048
     headers_as_record_headers = false # Filebeat sends no record headers
+    serializer "json" {
+      preset = "filebeat"
+    }
   }
 }

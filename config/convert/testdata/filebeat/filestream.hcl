@@ -8,10 +8,6 @@ agent "edge-7" {
   data_dir = "/var/lib/flumego"
 
   source "taildir" "nginx-access" {
-    # filebeat: filebeat.inputs.0.prospector.scanner.exclude_files (line 6): not carried over: this
-    #   agent's taildir source has no exclude setting
-    # filebeat: filebeat.inputs.0.ignore_older (line 10): not carried over: this agent's taildir
-    #   source has no ignore_older setting
     ecs_headers     = true
     max_line_length = "64KiB"
     line_overflow   = "truncate" # Filebeat discards what is past max_bytes
@@ -24,8 +20,10 @@ agent "edge-7" {
       match   = "after"
     }
     filegroup "nginx-access" {
-      path    = "/var/log/nginx/access.log*"
-      headers = { "input.type" = "filestream" }
+      path         = "/var/log/nginx/access.log*"
+      headers      = { "input.type" = "filestream" }
+      exclude      = ["*.gz"]
+      ignore_older = "24h"
     }
   }
 
@@ -42,8 +40,6 @@ agent "edge-7" {
   }
 
   source "taildir" "nginx-access_2" {
-    # filebeat: filebeat.inputs.2.encoding (line 28): not carried over: this agent's taildir source
-    #   has no encoding setting
     # filebeat: filebeat.inputs.2.parsers.0 (line 30): not carried over: this parser has no flumego
     #   equivalent (multiline, ndjson and container convert)
     ecs_headers     = true
@@ -52,8 +48,9 @@ agent "edge-7" {
     idle_timeout    = "5m"       # Filebeat's close_inactive
     channels        = ["queue"]
     filegroup "nginx-access_2" {
-      path    = "/var/log/nginx/error.log"
-      headers = { "input.type" = "filestream" }
+      path     = "/var/log/nginx/error.log"
+      headers  = { "input.type" = "filestream" }
+      encoding = "utf-16le"
     }
   }
 
@@ -62,8 +59,6 @@ agent "edge-7" {
   }
 
   sink "file_roll" "file" {
-    # filebeat: output.file (line 32): not carried over: flumego's file_roll sink has no json
-    #   serializer in this build: it writes each event's body, not Filebeat's JSON document
     # filebeat: output.file.rotate_every_kb (line 35): not carried over: flumego's file_roll names
     #   files docs-<start-millis>-<n> and rolls them by time (roll_interval, 0 = one file per start)
     #   where Filebeat rotates by size (rotate_every_kb, 10 MiB) keeping number_of_files (7): rotate
@@ -78,5 +73,13 @@ agent "edge-7" {
     directory     = "/var/lib/filebeat/out"
     prefix        = "docs-"
     roll_interval = "0s"
+    serializer "json" {
+      preset          = "filebeat"
+      name            = "edge-7"
+      body_header     = "body_type"
+      body_under_root = true
+      overwrite_keys  = true
+      add_error_key   = true
+    }
   }
 }

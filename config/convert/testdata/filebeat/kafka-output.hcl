@@ -28,8 +28,6 @@ agent "filebeat" {
   }
 
   sink "kafka" "kafka" {
-    # filebeat: output.kafka (line 14): not carried over: flumego's kafka sink has no json serializer
-    #   in this build: it writes each event's body, not Filebeat's JSON document
     # filebeat: output.kafka.partition (line 18): not carried over: flumego partitions by key
     #   (murmur2, as Kafka's Java client) and spreads keyless records batch by batch
     # filebeat: output.kafka.compression_level (line 22): not carried over: flumego compresses with
@@ -66,6 +64,9 @@ agent "filebeat" {
       mechanism = "SCRAM-SHA-512"
       username  = env("KAFKA_USER")
       password  = env("KAFKA_PASSWORD")
+    }
+    serializer "json" {
+      preset = "filebeat"
     }
   }
 

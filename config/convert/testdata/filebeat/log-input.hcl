@@ -13,12 +13,6 @@ agent "filebeat" {
     # filebeat: filebeat.inputs.0.exclude_files (line 8): not carried over: the exclude_files
     #   expression "tmp" has no exact glob: write it as an exclude glob by hand (a name without / is
     #   matched against the base name, one with / against the path)
-    # filebeat: filebeat.inputs.0.exclude_files (line 8): not carried over: this agent's taildir
-    #   source has no exclude setting
-    # filebeat: filebeat.inputs.0.ignore_older (line 9): not carried over: this agent's taildir source
-    #   has no ignore_older setting
-    # filebeat: filebeat.inputs.0.encoding (line 10): not carried over: this agent's taildir source
-    #   has no encoding setting
     # filebeat: filebeat.inputs.0.close_renamed (line 23): not carried over: flumego's taildir source
     #   follows a renamed or removed file for rotate_wait (5s) after it stops growing, and closes idle
     #   files after idle_timeout
@@ -44,12 +38,18 @@ agent "filebeat" {
       timeout   = "3s"
     }
     filegroup "log_1_1" {
-      path    = "/var/log/app/*.log"
-      headers = { "fields.env" = "prod", "fields.team.name" = "payments", tags = "app,prod" }
+      path         = "/var/log/app/*.log"
+      headers      = { "fields.env" = "prod", "fields.team.name" = "payments", tags = "app,prod" }
+      exclude      = ["*.gz", "*?bak", "/var/log/app/debug.log"]
+      ignore_older = "48h"
+      encoding     = "iso-8859-1"
     }
     filegroup "log_1_2" {
-      path    = "/var/log/app/**/audit-*.log"
-      headers = { "fields.env" = "prod", "fields.team.name" = "payments", tags = "app,prod" }
+      path         = "/var/log/app/**/audit-*.log"
+      headers      = { "fields.env" = "prod", "fields.team.name" = "payments", tags = "app,prod" }
+      exclude      = ["*.gz", "*?bak", "/var/log/app/debug.log"]
+      ignore_older = "48h"
+      encoding     = "iso-8859-1"
     }
     interceptor "regex_filter" {
       regex          = "(?:^ERR)|(?:^WARN)"
@@ -62,8 +62,6 @@ agent "filebeat" {
   }
 
   source "taildir" "log_2" {
-    # filebeat: filebeat.inputs.1.json (line 34): not carried over: this agent has no json
-    #   interceptor: the JSON lines are sent as they are
     ecs_headers     = true
     max_line_length = "10MiB"
     line_overflow   = "truncate" # Filebeat discards what is past max_bytes
@@ -72,6 +70,15 @@ agent "filebeat" {
     filegroup "log_2" {
       path = "/var/log/orders/*.json"
     }
+    interceptor "json" {
+      # filebeat: filebeat.inputs.1.json (line 34): changed: the decoded fields become headers
+      #   json.NAME, written as strings (a number or a nested object is its JSON text); the line stays
+      #   the message
+      target         = "json"
+      overwrite_keys = true
+      add_error_key  = true
+      message_key    = "msg"
+    }
   }
 
   channel "memory" "queue" {
@@ -79,8 +86,6 @@ agent "filebeat" {
   }
 
   sink "kafka" "kafka" {
-    # filebeat: output.kafka (line 42): not carried over: flumego's kafka sink has no json serializer
-    #   in this build: it writes each event's body, not Filebeat's JSON document
     channel                   = "queue"
     brokers                   = ["kafka1:9092"]
     topic                     = "logs"
@@ -91,5 +96,8 @@ agent "filebeat" {
     max_message_bytes         = 1000000
     batch_size                = 2048
     headers_as_record_headers = false # Filebeat sends no record headers
+    serializer "json" {
+      preset = "filebeat"
+    }
   }
 }

@@ -8,8 +8,6 @@ agent "filebeat" {
   data_dir = "/var/lib/flumego"
 
   source "taildir" "log_1" {
-    # filebeat: filebeat.inputs.0.processors.2.drop_event.when (line 15): not carried over: this
-    #   agent's regex_filter tests bodies only (no header setting): the events are not dropped
     # filebeat: filebeat.inputs.0.processors.4.drop_event.when (line 27): not carried over: the and
     #   condition has no flumego equivalent: the events are not dropped
     # filebeat: filebeat.inputs.0.processors.5.drop_event.when (line 32): not carried over: the range
@@ -23,8 +21,6 @@ agent "filebeat" {
     #   flumego equivalent: write its logic with a script interceptor (Filebeat's JavaScript API)
     # filebeat: processors.8.script (line 65): not carried over: this agent has no script interceptor:
     #   the script does not run
-    # filebeat: processors.9.decode_json_fields (line 74): not carried over: this agent has no json
-    #   interceptor
     ecs_headers     = true
     max_line_length = "10MiB"
     line_overflow   = "truncate" # Filebeat discards what is past max_bytes
@@ -66,6 +62,16 @@ agent "filebeat" {
       exclude_events = true
     }
     interceptor "regex_filter" {
+      header         = "http.status"
+      regex          = "^200$"
+      exclude_events = true
+    }
+    interceptor "regex_filter" {
+      header         = "http.path"
+      regex          = "/healthz"
+      exclude_events = true
+    }
+    interceptor "regex_filter" {
       regex          = "GET"
       exclude_events = false
     }
@@ -104,6 +110,12 @@ agent "filebeat" {
     interceptor "remove_header" {
       matching = "^fields\\.tmp"
     }
+    interceptor "json" {
+      # filebeat: processors.9.decode_json_fields (line 74): changed: the decoded fields become
+      #   headers, written as strings (a number or a nested object is its JSON text); the body stays the
+      #   message
+      max_depth = 2
+    }
   }
 
   channel "memory" "queue" {
@@ -111,8 +123,6 @@ agent "filebeat" {
   }
 
   sink "kafka" "kafka" {
-    # filebeat: output.kafka (line 78): not carried over: flumego's kafka sink has no json serializer
-    #   in this build: it writes each event's body, not Filebeat's JSON document
     channel                   = "queue"
     brokers                   = ["kafka1:9092"]
     topic                     = "web"
@@ -123,5 +133,8 @@ agent "filebeat" {
     max_message_bytes         = 1000000
     batch_size                = 2048
     headers_as_record_headers = false # Filebeat sends no record headers
+    serializer "json" {
+      preset = "filebeat"
+    }
   }
 }

@@ -72,11 +72,16 @@ agent "web1" {
     #   events-<start-millis>-<n> and rolls them by time (roll_interval, 0 = one file per start) where
     #   Filebeat rotates by size (rotate_every_kb, 10 MiB) keeping number_of_files (7): rotate them with
     #   logrotate, or set roll_interval
-    # filebeat: output.file (line 24): not carried over: flumego's file_roll sink has no json
-    #   serializer in this build: it writes each event's body, not Filebeat's JSON document
     channel       = "queue"
     directory     = "/data/out"
     prefix        = "events-"
     roll_interval = "0s"
+    serializer "json" {
+      preset          = "filebeat"
+      name            = "web1"
+      body_header     = "body_type"
+      body_under_root = true
+      add_error_key   = true
+    }
   }
 }
