@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/avrorpc"
+	"github.com/flumego/flumego/internal/kafkatest"
 )
 
 // TestFlumeAppendCountersOnTheAvroSource keeps dashboards carried over from Flume working: a
@@ -147,6 +150,30 @@ func TestConvertedFilebeatConfigurationWritesFilebeatsDocuments(t *testing.T) {
 		docs = append(docs, normalized(t, l, in, hostname, map[string]map[string]bool{}))
 	}
 	matchGolden(t, "converted filebeat.yml", docs, golden)
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}
+
+// TestKafkaSinkSendsOnlyTheMappedRecordHeaders runs the converted Flume 1.11 header mapping:
+// each record carries the mapped headers under their Kafka names, and nothing else.
+func TestKafkaSinkSendsOnlyTheMappedRecordHeaders(t *testing.T) {
+	cluster := kafkatest.Start(t, 1, kfake.SeedTopics(1, "weblogs"))
+	port := freePort(t)
+	p := startAgent(t, example("netcat-kafka-record-headers.hcl"), map[string]string{
+		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_KAFKA_BROKERS": kafkatest.Addrs(cluster),
+	})
+	sendLines(t, fmt.Sprintf("127.0.0.1:%d", port), []string{"GET /", "GET /about"}, true)
+	recs := kafkatest.ReadN(t, cluster.ListenAddrs(), "weblogs", 2, 30*time.Second)
+	for _, r := range recs {
+		names := map[string]bool{}
+		for _, h := range r.Headers {
+			names[h.Key] = true
+		}
+		if len(r.Headers) != 2 || !names["origin-host"] || !names["event-time"] {
+			t.Errorf("record %q has headers %v, want origin-host and event-time only", r.Value, r.Headers)
+		}
+	}
 	if code := p.stop(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("exit code %d", code)
 	}
