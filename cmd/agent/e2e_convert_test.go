@@ -115,6 +115,9 @@ func TestConvertCommandLine(t *testing.T) {
 	two := write("two.conf", "a1.sources = r1\na1.sources.r1.type = seq\na1.sources.r1.channels = c1\na1.channels = c1\na1.channels.c1.type = memory\n"+
 		"a2.sources = r1\na2.sources.r1.type = seq\na2.sources.r1.channels = c1\na2.channels = c1\na2.channels.c1.type = memory\n")
 	none := write("none.conf", "# nothing here\nfoo = bar\n")
+	fbText := write("beat.txt", "filebeat.inputs:\n  - type: log\n    paths: [/var/log/x.log]\noutput.file:\n  path: /tmp/out\n")
+	badYAML := write("bad.yml", "filebeat.inputs:\n  - type: log\n   paths: [oops\n")
+	logstash := write("ls.yml", "filebeat.inputs:\n  - type: stdin\noutput.logstash:\n  hosts: [ls:5044]\n")
 	for _, tc := range []struct {
 		name     string
 		args     []string
@@ -131,6 +134,10 @@ func TestConvertCommandLine(t *testing.T) {
 		{"no agent at all", []string{"convert", none}, 2, nil, nil, "no Flume agent found"},
 		{"a file that does not exist", []string{"convert", filepath.Join(dir, "missing.conf")}, 2, nil, nil, "no such file"},
 		{"no file", []string{"convert"}, 2, nil, nil, "give exactly one Flume or Filebeat configuration file"},
+		{"a Filebeat configuration by its content", []string{"convert", fbText}, 0, []string{`source "taildir" "log_1"`, `sink "file_roll" "file"`}, nil, `converted Filebeat configuration "filebeat"`},
+		{"a Filebeat configuration that is not YAML", []string{"convert", badYAML}, 2, nil, nil, "bad.yml: not a Filebeat configuration: yaml: line "},
+		{"a Filebeat configuration with nothing to run", []string{"convert", logstash}, 2, []string{`# agent "filebeat" {`}, nil, "output.logstash: not carried over"},
+		{"-n with a Filebeat configuration", []string{"convert", fbText, "-n", "a1"}, 2, nil, nil, "a Filebeat configuration is one agent"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stdout, stderr, code := runAgent(t, dir, tc.args...)

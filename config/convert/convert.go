@@ -1,34 +1,31 @@
 // Package convert turns an Apache Flume agent configuration (the .properties file Flume reads,
-// `a1.sources.r1.type = netcat`) into flumego HCL: `agent convert flume.conf > flume.hcl`.
+// `a1.sources.r1.type = netcat`) or a Filebeat configuration (filebeat.yml, see filebeat.go)
+// into flumego HCL: `agent convert flume.conf > flume.hcl`.
 //
 // Every Flume agent of the file becomes one `agent "NAME"` block, with its sources, channels,
-// sinks and sink groups in the order Flume's lists declare them. Flume's type aliases and class
-// names (org.apache.flume.sink.kafka.KafkaSink, ...$Builder for interceptors) map onto
-// flumego's types, and each property onto its snake_case setting, in flumego's units: Flume
-// gives durations in seconds or milliseconds depending on the property, flumego takes strings
-// such as "30s". Older property names (the Kafka sink's brokerList, requiredAcks, batchSize,
-// topic) convert too; when an old and a new name are both set, the new one wins, as in Flume.
-// ${env:X} becomes env("X"), as does ${f['X']} through a Flume environment config filter; any
-// other ${...} is kept as literal text ($${...} in HCL), and Flume's header escape %{h} is
-// written %%{h}, because HCL reads ${ and %{ as template syntax.
+// sinks and sink groups in the order Flume's lists declare them. What each Flume type becomes is
+// not in this package: every component type carries its Flume aliases and property mapping
+// (config/flume, a flume.go file beside the component's config), and Convert reads them from the
+// component list it is given (Options.Components: the agent binary's own, so a custom agent's
+// converter knows its custom types). Selectors and sink processors, which reference channels and
+// sinks, are converted here.
 //
 // What cannot be carried over is never guessed at: each such setting is reported as a Note (the
 // Flume key, its line, and why), and written as a comment in the HCL at the component it
-// belongs to. A converted configuration is meant to pass `agent validate` whenever Flume's was
-// valid, so the converter also adapts what flumego checks more strictly than Flume:
+// belongs to. A converted configuration passes `agent validate` whenever Flume's was valid and
+// keeps Flume's behaviour, so the converter also:
 //
-//   - A component whose type has no flumego equivalent (a thrift source, an hbase sink) is
-//     written out as comments; an unsupported channel type becomes a memory channel.
-//   - A custom Java interceptor cannot run in flumego: it is reported with the suggestion of a
-//     regex_header rule. When the source routes by a header with a multiplexing selector, a
-//     regex_header skeleton for that header and the selector's values is added as comments. The
-//     selector is kept as Flume had it and gets no invented default, so until the operator fills
-//     in the rules its events match no mapping and are dropped and counted (EventUnroutedCount),
-//     as `agent validate` warns — rather than silently going to a channel Flume never sent them to.
-//   - A batch larger than a channel's transaction capacity (which Flume fails at run time) is
-//     lowered to that capacity.
-//   - References Flume drops at start-up (a channel not declared, a sink in two groups) are
-//     dropped the same way, and reported.
+//   - writes Flume's effective values where the file relied on Flume's defaults (channel
+//     capacities, batch sizes, HDFS rolls), since flumego's defaults are larger;
+//   - leaves out, as comments, what Flume itself leaves out at start-up: components it fails to
+//     configure (a number that is not one), components not in the agent's lists, references to
+//     undeclared channels, agents Flume marks invalid;
+//   - writes a component whose type has no flumego equivalent as comments (an unsupported
+//     channel type becomes a memory channel);
+//   - reports a custom Java interceptor with skeletons to complete (a script interceptor with
+//     its settings as params, a regex_header rule set for a multiplexing selector's header); the
+//     selector keeps Flume's routing, with no invented default;
+//   - lowers a batch larger than its channel's transaction capacity, which Flume refuses.
 package convert
 
 import (

@@ -102,6 +102,10 @@ func presetField(f string) bool { return !headerField(f) || f == "input.type" }
 func (c *fbConv) dropFields(x *fbInput, pr *ynode) {
 	fields := pr.get("fields")
 	pr.get("ignore_missing")
+	if fields == nil {
+		c.drop(x.b, pr, "no fields to drop")
+		return
+	}
 	var names, res []string
 	for _, e := range fields.list {
 		f := e.str()
@@ -258,6 +262,11 @@ var dissectKey = regexp.MustCompile(`%\{([^}]*)\}`)
 // (%{x->}); append and reference keys cannot.
 func (c *fbConv) dissect(x *fbInput, pr *ynode) {
 	tok := pr.get("tokenizer")
+	if tok == nil {
+		c.drop(x.b, pr, "no tokenizer")
+		pr.all()
+		return
+	}
 	if f := pr.get("field"); f != nil && f.str() != "message" {
 		c.drop(x.b, pr, "flumego's regex_extractor reads the body (message) only, not %s", f.str())
 		pr.all()
