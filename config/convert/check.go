@@ -171,18 +171,16 @@ func clampBatch(at *flume.Attr, limit int, ch, what string) string {
 // agent without channels, or without sources and sinks, invalid and runs nothing; an agent
 // whose sources and sinks all failed to convert has nothing to run either.
 func (a *agentConv) runnable() string {
-	live := func(dropped bool) int {
-		if dropped {
-			return 0
-		}
-		return 1
-	}
-	n := 0
+	n := 0 // sources and sinks left to run
 	for _, s := range a.sources {
-		n += live(s.dropped != nil)
+		if s.dropped == nil {
+			n++
+		}
 	}
 	for _, k := range a.sinks {
-		n += live(k.dropped != nil)
+		if k.dropped == nil {
+			n++
+		}
 	}
 	switch {
 	case strings.TrimSpace(a.fa.lists["channels"].Value) == "":

@@ -151,7 +151,7 @@ func (c *fbConv) fileInput(i int, in *ynode, typ string) {
 	c.parsers(x)
 	c.lineFilters(x)
 	if typ == "container" {
-		c.container(x)
+		c.containerParser(x, in)
 	}
 	c.processors(x, in.get("processors"))
 	c.processors(x, c.root.get("processors"))
@@ -474,6 +474,15 @@ func (c *fbConv) jsonBody(x *fbInput, j *ynode, target string) {
 	}
 }
 
+// quoteRegexps joins regular expressions into one that matches where any of them does.
+func quoteRegexps(res []string) string {
+	parts := make([]string, len(res))
+	for i, r := range res {
+		parts[i] = "(?:" + r + ")"
+	}
+	return strings.Join(parts, "|")
+}
+
 // lineFilters converts include_lines and exclude_lines into regex_filter interceptors:
 // include first, as Filebeat applies them.
 func (c *fbConv) lineFilters(x *fbInput) {
@@ -498,11 +507,8 @@ func (c *fbConv) lineFilters(x *fbInput) {
 	}
 }
 
-// container converts a container input's stream and format.
-func (c *fbConv) container(x *fbInput) {
-	c.containerParser(x, x.y)
-}
-
+// containerParser converts a container input's (or filestream container parser's) stream and
+// format.
 func (c *fbConv) containerParser(x *fbInput, y *ynode) {
 	format := "auto"
 	if f := y.get("format"); f != nil {

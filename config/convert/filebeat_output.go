@@ -358,11 +358,3 @@ func (c *fbConv) durationValue(b *flume.Block, y *ynode) (flume.Value, bool) {
 	}
 	return flume.Duration(d), true
 }
-
-func quoteRegexps(res []string) string {
-	parts := make([]string, len(res))
-	for i, r := range res {
-		parts[i] = "(?:" + r + ")"
-	}
-	return strings.Join(parts, "|")
-}

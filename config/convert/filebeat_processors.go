@@ -366,25 +366,56 @@ func (c *fbConv) script(x *fbInput, pr *ynode) {
 	if p := pr.get("params"); p != nil {
 		obj := &flume.Object{}
 		for _, k := range p.keys {
-			obj.Set(k, c.tmpl(p.m[k].all()))
+			obj.Set(k, c.scalar(p.m[k].all()))
 		}
 		ib.Set("params", obj)
 	}
-	if t := pr.get("timeout"); t != nil {
-		if v, ok := c.durationValue(ib, t); ok && c.hasInterceptor("script", "source = \"function process(event) {}\"\ntimeout = "+v.HCL()) {
-			ib.Set("timeout", v)
+	// Settings of Filebeat's processor that the script interceptor may have under its own name.
+	for _, st := range []struct{ key, attr string }{{"timeout", "timeout"}, {"tag", "tag_on_exception"}, {"max_cached_sessions", "max_cached_sessions"}} {
+		y := pr.get(st.key)
+		if y == nil {
+			continue
+		}
+		var v flume.Value = c.tmpl(y)
+		if st.key == "timeout" {
+			var ok bool
+			if v, ok = c.durationValue(ib, y); !ok {
+				continue
+			}
+		} else if n, err := strconv.Atoi(y.str()); err == nil {
+			v = flume.Int(n)
+		}
+		if c.hasInterceptor("script", "source = \"function process(event) {}\"\n"+st.attr+" = "+v.HCL()) {
+			ib.Set(st.attr, v)
 		} else {
-			c.drop(ib, t, "this agent's script interceptor has no timeout setting")
+			c.drop(ib, y, "this agent's script interceptor has no %s setting", st.attr)
 		}
 	}
-	for _, k := range []string{"tag", "max_cached_sessions", "tests"} {
-		if y := pr.get(k); y != nil {
-			c.drop(ib, y, "no flumego equivalent")
-			y.all()
-		}
+	if y := pr.get("tests"); y != nil {
+		c.drop(ib, y, "write the tests as the script interceptor's test blocks")
+		y.all()
 	}
 	c.note(ib, pr, true, "the script sees the event's headers as its fields and the body as message: fields the filebeat serializer adds (agent.*, host.name, @timestamp) are not there yet")
 	x.icpts = append(x.icpts, ib)
+}
+
+// scalar is a YAML scalar with its type: a number or a boolean as one, anything else a string.
+func (c *fbConv) scalar(y *ynode) flume.Value {
+	switch y.tag {
+	case "!!int":
+		if n, err := strconv.ParseInt(y.val, 10, 64); err == nil {
+			return flume.Int(n)
+		}
+	case "!!float":
+		if f, err := strconv.ParseFloat(y.val, 64); err == nil {
+			return flume.Float(f)
+		}
+	case "!!bool":
+		if b, err := strconv.ParseBool(y.val); err == nil {
+			return flume.Bool(b)
+		}
+	}
+	return c.tmpl(y)
 }
 
 func (c *fbConv) decodeJSONFields(x *fbInput, pr *ynode) {

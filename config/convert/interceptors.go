@@ -111,11 +111,11 @@ func (a *agentConv) customInterceptor(x *flume.Conv, s *outSource, ic *comp, t P
 func scriptSkeleton(class string, props []Property) flume.Comment {
 	sk := flume.NewBlock("interceptor", "script")
 	sk.Set("source", flume.Raw("<<-JS\n"+
-		"  // "+class+", ported:\n"+
-		"  function process(event) {\n"+
-		"    // event.Get(\"message\") is the body, event.Get(\"NAME\") a header;\n"+
-		"    // event.Put(\"NAME\", \"VALUE\") sets a header, event.Cancel() drops the event\n"+
-		"  }\n"+
+		"    // "+class+", ported:\n"+
+		"    function process(event) {\n"+
+		"      // event.Get(\"message\") is the body, event.Get(\"NAME\") a header;\n"+
+		"      // event.Put(\"NAME\", \"VALUE\") sets a header, event.Cancel() drops the event\n"+
+		"    }\n"+
 		"  JS"))
 	params := &flume.Object{}
 	for _, p := range props {
