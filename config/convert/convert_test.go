@@ -166,7 +166,7 @@ a1.sinks.k1.channel = c1
 	out := string(res.HCL)
 	for _, want := range []string{
 		"interceptor \"route\" {\n      header = \"type\"\n    }",
-		`#   // com.example.Masker$Builder, ported:`,
+		`#     // com.example.Masker$Builder, ported:`,
 		`#   params = { fields = "card,ssn" }`,
 	} {
 		if !strings.Contains(out, want) {
