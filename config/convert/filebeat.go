@@ -143,12 +143,6 @@ func (c *fbConv) tmpl(y *ynode) flume.Template {
 	return t
 }
 
-// literal returns a setting's text when it holds no environment reference.
-func (c *fbConv) literal(y *ynode) (string, bool) {
-	t := c.tmpl(y)
-	return t.Literal(), !t.HasEnv()
-}
-
 // probe reports whether a component type of the agent's list accepts an HCL body: settings
 // the other teams add to components reach the converter only once they are in the list it is
 // given, and a setting the list lacks is reported rather than written.

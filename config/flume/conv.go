@@ -69,9 +69,6 @@ func NewConv(agent, kind, name string, line int, props []Property, b *Block, ref
 // Apply (a sink processor, a selector).
 func (c *Conv) Use(m *Mapping) { c.mapping = m }
 
-// Mapping is the mapping Apply converts with.
-func (c *Conv) Mapping() *Mapping { return c.mapping }
-
 // Get returns the component's property key.
 func (c *Conv) Get(key string) (Property, bool) {
 	for _, p := range c.Props {
