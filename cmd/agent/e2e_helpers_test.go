@@ -78,6 +78,27 @@ func example(name string) string { return filepath.Join("..", "..", "examples", 
 // a free port) and waits until it reports that it started.
 func startAgent(t *testing.T, cfg string, env map[string]string, args ...string) *agentProc {
 	t.Helper()
+	p := launchAgent(t, cfg, env, args...)
+	p.waitStarted(t)
+	return p
+}
+
+// waitStarted waits until the agent reports that it started.
+func (p *agentProc) waitStarted(t *testing.T) {
+	t.Helper()
+	waitFor(t, 30*time.Second, "the agent to start", func() bool {
+		select {
+		case <-p.done:
+			t.Fatalf("agent exited during start-up: %v\n%s", p.err, p.out.String())
+		default:
+		}
+		return strings.Contains(p.out.String(), "agent started")
+	})
+}
+
+// launchAgent runs the agent like startAgent but returns at once, while it starts.
+func launchAgent(t *testing.T, cfg string, env map[string]string, args ...string) *agentProc {
+	t.Helper()
 	p := &agentProc{out: &syncBuffer{}, done: make(chan struct{}), metrics: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 	p.cmd = exec.Command(agentBin, append([]string{"-f", cfg, "--drain-timeout", "5s"}, args...)...)
 	p.cmd.Env = append(os.Environ(), "FLUMEGO_METRICS="+p.metrics)
@@ -99,14 +120,6 @@ func startAgent(t *testing.T, cfg string, env map[string]string, args ...string)
 		if t.Failed() {
 			t.Logf("agent output:\n%s", p.out.String())
 		}
-	})
-	waitFor(t, 30*time.Second, "the agent to start", func() bool {
-		select {
-		case <-p.done:
-			t.Fatalf("agent exited during start-up: %v\n%s", p.err, p.out.String())
-		default:
-		}
-		return strings.Contains(p.out.String(), "agent started")
 	})
 	return p
 }
