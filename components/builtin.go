@@ -70,6 +70,7 @@ func Builtin() config.Components {
 			interceptor.NewRegexFilterFactory(),
 			interceptor.NewRegexExtractorFactory(),
 			interceptor.NewRegexHeaderFactory(),
+			interceptor.NewJSONFactory(),
 		},
 		Selectors: []interceptor.SelectorFactory{
 			interceptor.NewReplicatingFactory(),
