@@ -501,6 +501,41 @@ func TestDeliverTxFullIsPermanent(t *testing.T) {
 	}
 }
 
+// TestDeliverSplitsABatchAboveTheTransactionCapacity: a batch larger than the channel's
+// transaction capacity goes in transactions that fit, and a retry resumes after the last one
+// committed, so nothing is put twice.
+func TestDeliverSplitsABatchAboveTheTransactionCapacity(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ch := memChan(t, chanSpec{name: "c1", capacity: 5, txCap: 2})
+		m := metrics.NewRegistry("a1").Source("r1", "taildir")
+		p := NewProcessor(ProcessorConfig{Channels: []channel.Channel{ch}, ChannelNames: []string{"c1"}, TxCapacities: []int{2}, Metrics: m})
+		done := make(chan error, 1)
+		go func() { done <- p.Deliver(context.Background(), events("a", "b", "c", "d", "e", "f", "g")) }()
+		time.Sleep(time.Second) // a, b and c, d fit; e, f wait for room
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("Deliver returned %v with the channel full", err)
+		default:
+		}
+		got := bodiesOf(drain(t, ch))
+		if err := <-done; err != nil {
+			t.Fatalf("Deliver: %v", err)
+		}
+		got = append(got, bodiesOf(drain(t, ch))...)
+		if want := []string{"a", "b", "c", "d", "e", "f", "g"}; !slices.Equal(got, want) {
+			t.Fatalf("the channel received %q, want %q once each", got, want)
+		}
+		if m.EventAcceptedCount.Load() != 7 || m.AppendBatchAcceptedCount.Load() != 1 {
+			t.Errorf("accepted %d events in %d batches, want 7 in 1", m.EventAcceptedCount.Load(), m.AppendBatchAcceptedCount.Load())
+		}
+		// Process answers for the whole batch: it never splits.
+		if err := p.Process(context.Background(), events("x", "y", "z")); !TooLarge(err) {
+			t.Errorf("Process of 3 events into a transaction of 2 = %v, want a permanent ErrTxFull", err)
+		}
+	})
+}
+
 func TestEmptyBatch(t *testing.T) {
 	f := newFlow(t, []chanSpec{{name: "c1", capacity: 1}}, nil)
 	if err := f.p.Deliver(context.Background(), nil); err != nil {

@@ -55,6 +55,26 @@ type Settings struct {
 	Metrics   *metrics.Source
 	Processor Processor
 	DataDir   string // the agent's data directory, for state such as position files
+	// InFlight is the agent's budget of bytes held in flight by its network sources
+	// (max_inflight_bytes); nil means no bound. A source takes its own share through
+	// Settings.Budget, so its counters show what it holds.
+	InFlight *Budget
+}
+
+// BatchLimit is how many events one put of a source can hold, for the config stage to hold
+// against the transaction_capacity of the source's channels.
+type BatchLimit struct {
+	Events int    // the most events of one put
+	Attr   string // the attribute that sets it: "batch_size", "max_batch_events"
+	// Whole is set for sources that answer a client for the whole put (avro, http): a put that
+	// does not fit a channel's transaction cannot be split, so `agent validate` refuses the
+	// pair. Other sources' puts are split by Deliver into transactions that fit.
+	Whole bool
+}
+
+// Batched is implemented by the configs of sources whose puts are bounded in events.
+type Batched interface {
+	BatchLimit() BatchLimit
 }
 
 // Factory creates sources of one type.

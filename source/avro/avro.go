@@ -75,6 +75,9 @@ type Config struct {
 	// ReadTimeout bounds how long a frame may take to arrive once it began (and the TLS
 	// handshake, and writing an answer); idle connections between frames are kept.
 	ReadTimeout time.Duration `hcl:"read_timeout,optional"`
+	// MaxInflightBytes bounds the bytes of the calls this source holds at once, within the
+	// agent's max_inflight_bytes; 0 means only the agent's bound applies.
+	MaxInflightBytes schema.Size `hcl:"max_inflight_bytes,optional"`
 }
 
 // Defaults returns the defaults: unlimited threads, no compression, no TLS, no IP filter,
@@ -82,6 +85,13 @@ type Config struct {
 func Defaults() *Config {
 	return &Config{CompressionType: CompressionNone, MaxBatchEvents: 100000, MaxFrameBytes: 64 << 20,
 		ReadTimeout: 30 * time.Second}
+}
+
+// BatchLimit is the most events of one call (max_batch_events). A call is answered OK or
+// FAILED for all its events, so the config stage refuses a channel whose transaction_capacity
+// is below it: its sender would be answered FAILED, and retry, for ever.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.MaxBatchEvents, Attr: "max_batch_events", Whole: true}
 }
 
 // maxFrameLimit bounds max_frame_bytes: Avro's frame lengths are int32.
@@ -116,6 +126,9 @@ func (c *Config) Validate() error {
 	if c.ReadTimeout <= 0 {
 		errs = append(errs, schema.Errorf("read_timeout", "must be positive, got %v", c.ReadTimeout))
 	}
+	if c.MaxInflightBytes < 0 {
+		errs = append(errs, schema.Errorf("max_inflight_bytes", "must be 0 (only the agent's bound) or more, got %v", c.MaxInflightBytes))
+	}
 	return errors.Join(errs...)
 }
 
@@ -147,6 +160,7 @@ type Source struct {
 	rules     []ipRule
 	responder *avrorpc.Responder
 	limits    avrorpc.Limits
+	budget    *source.Budget
 }
 
 // New loads the TLS key pair and opens the listener, so a bad certificate or a port in use
@@ -161,7 +175,8 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		responder: avrorpc.NewFlumeResponder(),
-		limits:    avrorpc.Limits{MaxEvents: cfg.MaxBatchEvents, MaxHeaders: avrorpc.DefaultMaxHeaders}}
+		limits:    avrorpc.Limits{MaxEvents: cfg.MaxBatchEvents, MaxHeaders: avrorpc.DefaultMaxHeaders},
+		budget:    set.Budget(int64(cfg.MaxInflightBytes))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -225,8 +240,12 @@ func (s *Source) admit(nc net.Conn) bool {
 	return false
 }
 
-// errBadInput marks the reasons a connection is closed for what its client sent.
-var errBadInput = errors.New("bad input")
+var (
+	// errBadInput marks the reasons a connection is closed for what its client sent.
+	errBadInput = errors.New("bad input")
+	// errOverBudget marks a call cut because it found no room in the in-flight budget.
+	errOverBudget = errors.New("over budget")
+)
 
 // serve answers the calls of one connection, one at a time, in order. It closes the
 // connection's outermost layer (flushing deflate, ending TLS); the server then closes nc.
@@ -243,6 +262,9 @@ func (s *Source) serve(ctx context.Context, nc net.Conn) {
 	switch {
 	case err == nil, errors.Is(err, io.EOF), ctx.Err() != nil:
 		// The client closed between calls, or the source is stopping.
+	case errors.Is(err, errOverBudget):
+		// Counted as InflightWaitCount; the sender sends the call again.
+		s.log.Debug("closing connection: the call waited read_timeout for memory", "remote", remote, "err", err)
 	case errors.Is(err, errBadInput), errors.Is(err, avrorpc.ErrMalformed), errors.Is(err, avrorpc.ErrFrameTooLarge),
 		errors.Is(err, io.ErrUnexpectedEOF), isTimeout(err):
 		s.m.EventReadFail.Inc()
@@ -281,15 +303,29 @@ func (s *Source) converse(ctx context.Context, nc net.Conn, conn *net.Conn) erro
 	var fb avrorpc.FrameBuilder
 	handshaken := false // the connection's handshake was answered BOTH or CLIENT
 	maxFrame := int(s.cfg.MaxFrameBytes)
+	// Each call's frame is reserved from the in-flight budget as its buffer grows, and released
+	// once the call is answered. Without room, the read waits — the client is slowed down by
+	// TCP — at most until the frame's read deadline.
+	res := s.budget.Reserve()
+	defer res.Release()
+	var deadline time.Time
+	reserve := func(n int) error {
+		if err := res.Grow(ctx, int64(n), deadline); err != nil {
+			return fmt.Errorf("%w: no room in max_inflight_bytes within read_timeout: %w", errOverBudget, err)
+		}
+		return nil
+	}
 	for {
+		res.Release()
 		// Wait for the next call as long as the client likes; once it began, it must arrive
 		// within read_timeout.
 		_ = nc.SetDeadline(time.Time{})
 		if _, err := br.Peek(1); err != nil {
 			return err
 		}
-		_ = nc.SetDeadline(time.Now().Add(s.cfg.ReadTimeout))
-		serial, payload, err := avrorpc.ReadFrame(br, nil, maxFrame)
+		deadline = time.Now().Add(s.cfg.ReadTimeout)
+		_ = nc.SetDeadline(deadline)
+		serial, payload, err := avrorpc.ReadFrameReserving(br, nil, maxFrame, reserve)
 		if err != nil {
 			return fmt.Errorf("read frame: %w", err)
 		}

@@ -555,8 +555,8 @@ func TestConfig(t *testing.T) {
 				if c := cfg.(*netcat.Config); *c != tt.want {
 					t.Errorf("config = %+v, want %+v", *c, tt.want)
 				}
-				if c := cfg.(*netcat.Config); c.BatchSize() != tt.want.Batch {
-					t.Errorf("BatchSize() = %d", c.BatchSize())
+				if c := cfg.(*netcat.Config); c.BatchLimit().Events != tt.want.Batch {
+					t.Errorf("BatchLimit().Events = %d", c.BatchLimit().Events)
 				}
 			}
 		})
