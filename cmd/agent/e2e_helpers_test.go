@@ -99,8 +99,14 @@ func (p *agentProc) waitStarted(t *testing.T) {
 // launchAgent runs the agent like startAgent but returns at once, while it starts.
 func launchAgent(t *testing.T, cfg string, env map[string]string, args ...string) *agentProc {
 	t.Helper()
+	return launchBinary(t, agentBin, cfg, env, args...)
+}
+
+// launchBinary is launchAgent with another build of the agent (plainAgentBin).
+func launchBinary(t *testing.T, bin, cfg string, env map[string]string, args ...string) *agentProc {
+	t.Helper()
 	p := &agentProc{out: &syncBuffer{}, done: make(chan struct{}), metrics: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	p.cmd = exec.Command(agentBin, append([]string{"-f", cfg, "--drain-timeout", "5s"}, args...)...)
+	p.cmd = exec.Command(bin, append([]string{"-f", cfg, "--drain-timeout", "5s"}, args...)...)
 	p.cmd.Env = append(os.Environ(), "FLUMEGO_METRICS="+p.metrics)
 	for k, v := range env {
 		p.cmd.Env = append(p.cmd.Env, k+"="+v)

@@ -19,6 +19,20 @@
 // on serving everyone else. Connections refused by ip_filter_rules are closed at once and
 // counted as ConnectionRejectedCount.
 //
+// Memory: a call's frame is reserved from the in-flight budget (the agent's max_inflight_bytes
+// and the source's own) as its buffer grows, before it is allocated, and released once the call
+// is answered. Without room the connection stops reading, so TCP slows its sender down, until
+// there is room or the frame's read_timeout passes; then the connection is closed and the
+// sender sends the call again (counted as InflightWaitCount). Calls already being read are
+// served before new ones, and a call alone in flight always gets through however large it is,
+// so the budget cannot deadlock. Outside the budget a connection holds its 16KiB read buffer.
+//
+// A call that can never fit a channel (more events than its transaction_capacity, more body
+// bytes than its byte_capacity) is answered FAILED like a full channel: Flume's protocol has no
+// permanent refusal, and a Flume or flumego avro sink rolls its take back and sends FAILED calls
+// again for ever. So `agent validate` refuses a max_batch_events above a channel's
+// transaction_capacity, and a sender's batch_size must not exceed it either.
+//
 // With compression_type "deflate" every connection is one zlib stream per direction; with ssl
 // it is TLS (server-authenticated). With both, TLS runs inside the zlib stream, as Flume 1.10
 // and later do.
@@ -93,6 +107,10 @@ func Defaults() *Config {
 func (c *Config) BatchLimit() source.BatchLimit {
 	return source.BatchLimit{Events: c.MaxBatchEvents, Attr: "max_batch_events", Whole: true}
 }
+
+// readBufferSize is a connection's read buffer, the one memory a connection holds outside the
+// in-flight budget: small, since a frame's large buffers are read straight into its payload.
+const readBufferSize = 16 << 10
 
 // maxFrameLimit bounds max_frame_bytes: Avro's frame lengths are int32.
 const maxFrameLimit = 1 << 30
@@ -299,7 +317,7 @@ func (s *Source) converse(ctx context.Context, nc net.Conn, conn *net.Conn) erro
 		}
 	}
 	c := *conn
-	br := bufio.NewReaderSize(c, 64<<10)
+	br := bufio.NewReaderSize(c, readBufferSize)
 	var fb avrorpc.FrameBuilder
 	handshaken := false // the connection's handshake was answered BOTH or CLIENT
 	maxFrame := int(s.cfg.MaxFrameBytes)

@@ -16,6 +16,11 @@
 // any reason other than shutdown, a client that asked for acknowledgements reads one
 // "FAILED: reason\n" per event of that batch instead, and the connection is closed.
 //
+// A connection's read buffer is reserved from the in-flight budget (the agent's
+// max_inflight_bytes and the source's own) before it is taken, and given back when the
+// connection goes quiet; without room the connection stops reading, so TCP slows its client
+// down, until there is.
+//
 // max_connections (0 = unlimited) bounds the connections served at once; beyond it the source
 // stops accepting, so new clients wait in the kernel's accept backlog (and time out there if the
 // wait is too long) instead of being refused. A client that connects and sends nothing costs one

@@ -14,6 +14,11 @@
 // octet count, the end of its datagram. (Flume makes the rest of a newline-framed line into
 // further events, so one 1 MiB line became hundreds of Invalid ones.)
 //
+// Over TCP, room for a message of event_size is reserved from the in-flight budget (the agent's
+// max_inflight_bytes and the source's own) as it begins to arrive, trimmed to the event once it
+// is one, and released when its batch is delivered; without room a connection delivers what it
+// holds and stops reading until there is.
+//
 // Messages already received are delivered together, up to batch_size, through the processor's
 // Deliver, which waits while a channel is full: a TCP client is slowed down by back-pressure,
 // while UDP datagrams the socket cannot buffer meanwhile are lost (it is UDP). client_ip_header
