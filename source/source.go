@@ -36,14 +36,16 @@ type Source interface {
 // counted, never returned. They may modify events in place (interceptors): the caller must not
 // reuse the slice or its events afterwards.
 type Processor interface {
-	// Process makes one attempt. On error some required channels may already hold the batch, so
-	// a sender that retries may duplicate it there (at-least-once); sources that answer a client
-	// (avro, http) use it to report a full channel at once.
+	// Process makes one attempt, one transaction per channel. On error some required channels
+	// may already hold the batch, so a sender that retries may duplicate it there
+	// (at-least-once); sources that answer a client (avro, http) use it to report a full channel
+	// at once, and TooLarge tells them when the batch can never fit.
 	Process(ctx context.Context, events []channel.Event) error
 	// Deliver retries with capped exponential back-off, and only the channels that refused,
 	// until every required channel committed or ctx is done (then it returns ctx's error and the
-	// batch must not be acknowledged). Sources that can wait (taildir, netcat, seq) use it, so
-	// a full channel slows them down and never makes them drop.
+	// batch must not be acknowledged). It splits a batch larger than a channel's transaction
+	// capacity into transactions that fit. Sources that can wait (taildir, netcat, seq) use it,
+	// so a full channel slows them down and never makes them drop.
 	Deliver(ctx context.Context, events []channel.Event) error
 }
 
