@@ -75,8 +75,24 @@ type agentProc struct {
 func example(name string) string { return filepath.Join("..", "..", "examples", name) }
 
 // startAgent runs the agent on cfg with env added to its environment (FLUMEGO_METRICS is set to
-// a free port) and waits until it reports that it started.
+// a free port) and waits until it reports that it started. The metrics port is picked free just
+// before the agent binds it, so another process may take it in between on a busy machine: the
+// agent is then started again on another port, a few times at most.
 func startAgent(t *testing.T, cfg string, env map[string]string, args ...string) *agentProc {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p, started := launchAgent(t, cfg, env, args...)
+		if started {
+			return p
+		}
+		if attempt == 3 || !strings.Contains(p.out.String(), "listen on "+p.metrics) {
+			t.Fatalf("agent exited during start-up: %v\n%s", p.err, p.out.String())
+		}
+	}
+}
+
+// launchAgent starts the agent once and waits until it started (true) or exited (false).
+func launchAgent(t *testing.T, cfg string, env map[string]string, args ...string) (*agentProc, bool) {
 	t.Helper()
 	p := &agentProc{out: &syncBuffer{}, done: make(chan struct{}), metrics: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 	p.cmd = exec.Command(agentBin, append([]string{"-f", cfg, "--drain-timeout", "5s"}, args...)...)
@@ -100,15 +116,17 @@ func startAgent(t *testing.T, cfg string, env map[string]string, args ...string)
 			t.Logf("agent output:\n%s", p.out.String())
 		}
 	})
+	started := false
 	waitFor(t, 30*time.Second, "the agent to start", func() bool {
 		select {
 		case <-p.done:
-			t.Fatalf("agent exited during start-up: %v\n%s", p.err, p.out.String())
+			return true
 		default:
 		}
-		return strings.Contains(p.out.String(), "agent started")
+		started = strings.Contains(p.out.String(), "agent started")
+		return started
 	})
-	return p
+	return p, started
 }
 
 // stop sends sig and returns the exit code.
