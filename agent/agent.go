@@ -286,9 +286,10 @@ func (a *Agent) setAside(s *config.Sink) sink.SetAside {
 
 func (a *Agent) buildSource(s *config.Source, dataDir string) (*sourceEntry, error) {
 	log := a.componentLogger("source", s.Name, s.Type)
+	m := a.reg.Source(s.Name, s.Type)
 	var icpts []interceptor.Interceptor
 	for _, ic := range s.Interceptors {
-		i, err := ic.Factory.Create(ic.Config, interceptor.Settings{Source: s.Name, Type: ic.Type, Logger: log.With("interceptor", ic.Type)})
+		i, err := ic.Factory.Create(ic.Config, interceptor.Settings{Source: s.Name, Type: ic.Type, Logger: log.With("interceptor", ic.Type), Metrics: m.Component})
 		if err != nil {
 			return nil, fmt.Errorf("source %s: interceptor %s: %w", s.Name, ic.Type, err)
 		}
@@ -306,7 +307,6 @@ func (a *Agent) buildSource(s *config.Source, dataDir string) (*sourceEntry, err
 	for i, n := range s.Channels {
 		chans[i] = a.channels[n].ch
 	}
-	m := a.reg.Source(s.Name, s.Type)
 	proc := source.NewProcessor(source.ProcessorConfig{
 		Channels: chans, ChannelNames: s.Channels, Interceptors: icpts, Selector: sel, Metrics: m, Logger: log,
 	})

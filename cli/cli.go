@@ -20,12 +20,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"github.com/flumego/flumego/agent"
 	"github.com/flumego/flumego/config"
+	"github.com/flumego/flumego/metrics"
 )
 
 // Settings are what a distribution of the agent brings to the command line.
@@ -33,8 +33,11 @@ type Settings struct {
 	// Components are the component types the agent can run; a custom agent lists
 	// components.Builtin() plus its own.
 	Components config.Components
-	// Version is what `agent version` prints; "dev" when empty.
-	Version string
+	// Version, Commit and Date describe the build: `agent version` prints them and /metrics
+	// exports them as flumego_build_info. A release stamps them with -ldflags; left empty,
+	// Version is "dev" and Commit and Date come from the version-control information the go
+	// command records in the binary.
+	Version, Commit, Date string
 }
 
 const (
@@ -49,21 +52,18 @@ const usage = `usage:
   agent validate -f FILE [-n NAME]
   agent convert FLUME.CONF [-n NAME] > flume.hcl
   agent status [--addr HOST:PORT | -f FILE [-n NAME]] [--interval 1s] [--timeout 5s]
-  agent version
+  agent version | --version
 `
 
 // Main runs the command line args (without the program name) and returns the process's exit code.
 func Main(args []string, stdout, stderr io.Writer, set Settings) int {
-	if set.Version == "" {
-		set.Version = "dev"
-	}
 	cmd := "run"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "--version" || args[0] == "-version") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "version":
-		fmt.Fprintln(stdout, "flumego agent", versionString(set.Version))
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionLine(build(set)))
 		return exitOK
 	case "status":
 		return runStatus(args, stdout, stderr, set.Components)
@@ -125,7 +125,9 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 		return exitOK
 	}
 
-	a, err := agent.New(cfg, agent.Options{Logger: logger, DrainTimeout: *drain})
+	reg := metrics.NewRegistry(cfg.Name)
+	reg.SetBuildInfo(build(set))
+	a, err := agent.New(cfg, agent.Options{Logger: logger, Registry: reg, DrainTimeout: *drain})
 	if err != nil {
 		logger.Error("agent failed to start", "err", err)
 		return exitRuntime
@@ -191,16 +193,4 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("--log-format: %q is not text or json", format)
 	}
-}
-
-func versionString(v string) string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " (" + s.Value[:12] + ")"
-			}
-		}
-		v += " " + bi.GoVersion
-	}
-	return v
 }

@@ -29,8 +29,12 @@ import (
 	"github.com/flumego/flumego/source"
 )
 
-// DefaultSinkBatchSize is a sink's batch_size when none is written: Flume's usual 100.
-const DefaultSinkBatchSize = 100
+// DefaultSinkBatchSize is a sink's batch_size when none is written, lowered to its channel's
+// transaction_capacity when that is smaller (Flume's usual is 100). A sink takes what its
+// channel holds, up to the batch size, without waiting for a batch to fill, so a large default
+// costs no latency; it makes a slow destination (an fsync, a produce request) carry many
+// events per round.
+const DefaultSinkBatchSize = 10_000
 
 // Components lists the component types an agent binary knows. components.Builtin() builds
 // it explicitly; tests build exactly the set they need.
@@ -99,6 +103,7 @@ type Sink struct {
 	Factory   sink.Factory
 	Channel   string
 	BatchSize int
+	batchSet  bool // batch_size was written
 	// DeadLetterChannel is where the runner puts the events the sink refuses for good, when
 	// OnPermanentError is sink.DeadLetter ("" for none).
 	DeadLetterChannel string
@@ -380,6 +385,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 				}
 			}
 			if attr, ok := sc.Attributes["batch_size"]; ok {
+				s.batchSet = true
 				diags = append(diags, decodeInt(attr, ectx, &s.BatchSize, what)...)
 				if s.BatchSize < 1 {
 					diags = append(diags, errAt(attr.Expr.Range(), fmt.Sprintf("%s: batch_size: must be at least 1, got %d", what, s.BatchSize)))
@@ -490,6 +496,9 @@ func crossCheck(a *Agent, names map[string]map[string]hcl.Range, chanRefs []ref)
 		}
 	}
 	for _, s := range a.Sinks {
+		if tc, ok := txCap[s.Channel]; ok && !s.batchSet && s.BatchSize > tc {
+			s.BatchSize = tc
+		}
 		if tc, ok := txCap[s.Channel]; ok && s.BatchSize > tc {
 			r := s.DefRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Subject: &r,

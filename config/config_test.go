@@ -143,7 +143,8 @@ agent "a1" {
 	if strings.Join(src.Channels, ",") != "c1,c2" || len(src.Interceptors) != 1 || src.Selector == nil {
 		t.Errorf("source = %+v", src)
 	}
-	if a.Sinks[0].BatchSize != DefaultSinkBatchSize || a.Sinks[1].BatchSize != 10 {
+	// k1 left batch_size out: the default is lowered to c1's transaction_capacity.
+	if a.Sinks[0].BatchSize != 100 || a.Sinks[1].BatchSize != 10 {
 		t.Errorf("batch sizes = %d, %d", a.Sinks[0].BatchSize, a.Sinks[1].BatchSize)
 	}
 	if g := a.SinkGroups[0]; g.Processor.Type != "failover" || strings.Join(g.Sinks, ",") != "k2,k3" {
@@ -186,7 +187,6 @@ func TestEveryMistakeIsReportedAtItsPosition(t *testing.T) {
 		`    An argument named "colour" is not expected here.`,
 		`flume.hcl:11:3: warning: channel "memory" "idle" is not used by any source or sink`,
 		`flume.hcl:12:3: error: sink "logger" "k1": batch_size 50 is above channel "c1"'s transaction_capacity 10`,
-		`flume.hcl:16:3: error: sink "logger" "k2": batch_size 100 is above channel "c1"'s transaction_capacity 10`,
 		`flume.hcl:19:5: error: sink_group "g1": processor "failover" names sink "k9", which is not in the group's sinks (k1, k2)`,
 		`flume.hcl:21:3: error: sink_group "g2": sink "k2" is already in sink_group "g1"`,
 		`flume.hcl:25:22: error: sink "logger" "k3": Missing required argument`,

@@ -174,10 +174,36 @@ type Registry struct {
 	agent string
 	mu    sync.Mutex
 	comps map[string]*Component // key: KIND.name
+	build BuildInfo
 
 	unhealthyAfter atomic.Int64 // time.Duration; 0: DefaultUnhealthyAfter
 	reloadOK       atomic.Int64 // 1 when the last configuration load succeeded
 	reloadAt       atomic.Int64 // unix ms of the last load; 0: none recorded
+}
+
+// BuildInfo describes the running binary. /metrics exports it as
+// flumego_build_info{version,revision,goversion} 1, the way Prometheus's own exporters do, so a
+// fleet's versions can be counted and an upgrade seen on a dashboard.
+type BuildInfo struct {
+	Version   string // the release, such as "0.1.0", or "dev"
+	Revision  string // the commit it was built from
+	Date      string // when that commit was made (RFC 3339), so two builds of it are identical
+	GoVersion string // runtime.Version()
+	Platform  string // GOOS/GOARCH
+}
+
+// SetBuildInfo records what the binary is; an empty Version exports nothing.
+func (r *Registry) SetBuildInfo(b BuildInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.build = b
+}
+
+// BuildInfo is what SetBuildInfo recorded.
+func (r *Registry) BuildInfo() BuildInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.build
 }
 
 // NewRegistry returns an empty registry for the named agent.

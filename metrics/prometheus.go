@@ -57,8 +57,16 @@ type family struct {
 	gauge bool
 }
 
+// buildInfoDesc is flumego_build_info, a constant 1 labelled with what the binary is.
+var buildInfoDesc = prometheus.NewDesc("flumego_build_info",
+	"A metric with a constant '1' value labelled by the version, revision and Go version of the flumego agent.",
+	[]string{"version", "revision", "goversion"}, nil)
+
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	agent := c.reg.Agent()
+	if b := c.reg.BuildInfo(); b.Version != "" {
+		ch <- prometheus.MustNewConstMetric(buildInfoDesc, prometheus.GaugeValue, 1, b.Version, b.Revision, b.GoVersion)
+	}
 	families := map[string]family{}
 	// seen guards against two values of one component mapping to one name ("Foo" and
 	// "FooCount"): a duplicate series would fail the whole scrape.

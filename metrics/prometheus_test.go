@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -227,6 +228,28 @@ func TestPrometheusStartTime(t *testing.T) {
 	}
 	if got, want := mf.GetMetric()[0].GetGauge().GetValue(), float64(src.StartTime())/1000; got != want {
 		t.Errorf("start time = %v, want %v", got, want)
+	}
+}
+
+func TestPrometheusBuildInfo(t *testing.T) {
+	reg := NewRegistry("a1")
+	if _, fams := scrape(t, reg); fams["flumego_build_info"] != nil {
+		t.Fatal("build info exported before the binary said what it is")
+	}
+	reg.SetBuildInfo(BuildInfo{Version: "0.1.0", Revision: "abc123", GoVersion: "go1.26.8", Date: "2026-12-01T00:00:00Z", Platform: "linux/amd64"})
+	_, fams := scrape(t, reg)
+	mf := fams["flumego_build_info"]
+	if mf == nil || mf.GetType() != dto.MetricType_GAUGE || len(mf.GetMetric()) != 1 {
+		t.Fatalf("flumego_build_info = %v, want one gauge", mf)
+	}
+	m := mf.GetMetric()[0]
+	labels := map[string]string{}
+	for _, l := range m.GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	want := map[string]string{"version": "0.1.0", "revision": "abc123", "goversion": "go1.26.8"}
+	if m.GetGauge().GetValue() != 1 || !maps.Equal(labels, want) {
+		t.Errorf("flumego_build_info %v = %v, want %v = 1", labels, m.GetGauge().GetValue(), want)
 	}
 }
 

@@ -3,9 +3,9 @@
 // few seconds of events may be lost on a crash; use the file channel otherwise.
 //
 //	channel "memory" "c1" {
-//	  capacity                        = 10000   # events, default 100
-//	  transaction_capacity            = 1000    # events per put or take, default 100
-//	  byte_capacity                   = "64MiB" # body bytes, default 0 = no limit
+//	  capacity                        = 20000    # events (Flume's default: 100)
+//	  transaction_capacity            = 10000    # events per put or take (Flume's: 100)
+//	  byte_capacity                   = "128MiB" # body bytes; 0 = no limit
 //	  byte_capacity_buffer_percentage = 20      # share of byte_capacity kept for headers
 //	  keep_alive                      = "3s"    # how long a full channel makes a put commit wait
 //	}

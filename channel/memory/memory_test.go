@@ -487,7 +487,7 @@ func TestConfig(t *testing.T) {
 		{
 			name: "defaults",
 			src:  "",
-			want: &Config{Capacity: 100, TxCapacity: 100, ByteCapacityBufferPercentage: 20, KeepAlive: 3 * time.Second},
+			want: &Config{Capacity: 20000, TxCapacity: 10000, ByteCapacity: 128 << 20, ByteCapacityBufferPercentage: 20, KeepAlive: 3 * time.Second},
 		},
 		{
 			name: "all settings",
@@ -501,12 +501,17 @@ keep_alive = "500ms"`,
 		{
 			name: "keep_alive in seconds as Flume writes it",
 			src:  `keep_alive = 5`,
-			want: &Config{Capacity: 100, TxCapacity: 100, ByteCapacityBufferPercentage: 20, KeepAlive: 5 * time.Second},
+			want: &Config{Capacity: 20000, TxCapacity: 10000, ByteCapacity: 128 << 20, ByteCapacityBufferPercentage: 20, KeepAlive: 5 * time.Second},
+		},
+		{
+			name: "transaction_capacity left out follows a small capacity",
+			src:  `capacity = 500`,
+			want: &Config{Capacity: 500, TxCapacity: 500, ByteCapacity: 128 << 20, ByteCapacityBufferPercentage: 20, KeepAlive: 3 * time.Second},
 		},
 		{
 			name: "every problem at once",
 			src: `capacity = 0
-transaction_capacity = 0
+transaction_capacity = -1
 byte_capacity_buffer_percentage = 101`,
 			errs: []string{"1: capacity: must be at least 1", "2: transaction_capacity: must be at least 1", "3: byte_capacity_buffer_percentage: must be between 0 and 100"},
 		},

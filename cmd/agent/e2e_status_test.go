@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -239,6 +240,9 @@ func TestPromtoolAcceptsARunningAgentsScrape(t *testing.T) {
 		if !strings.Contains(string(body), "\n"+family) {
 			t.Errorf("the scrape has no %s", family)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^flumego_build_info\{goversion="go[^"]+",revision="[^"]+",version="dev"\} 1$`).Match(body) {
+		t.Errorf("the scrape has no flumego_build_info of this build:\n%s", body)
 	}
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = bytes.NewReader(body)

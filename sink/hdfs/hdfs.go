@@ -61,9 +61,9 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/channel"
-	"github.com/flumego/flumego/internal/avrofile"
 	"github.com/flumego/flumego/internal/escape"
 	"github.com/flumego/flumego/metrics"
+	"github.com/flumego/flumego/serializer"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/sink/hdfs/native"
 	"github.com/flumego/flumego/sink/hdfs/store"
@@ -84,6 +84,7 @@ type Sink struct {
 
 	dirT, prefixT, suffixT *escape.Template
 	host                   escape.Host
+	ser                    serializer.Serializer
 	needTime               bool
 	codec                  Codec
 	compressed             bool
@@ -202,6 +203,11 @@ func newSink(cfg *Config, set sink.Settings, tgt target, fsys store.FS) (*Sink, 
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	ser, err := serializer.New(cfg.Serializer, serializer.Settings{Metrics: m.Component, DataDir: set.DataDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	s.ser = ser
 	s.codec, _ = cfg.codec()
 	s.compressed = cfg.fileType() == CompressedStream
 	s.needTime = s.dirT.UsesTime() || s.prefixT.UsesTime() || s.suffixT.UsesTime()
@@ -292,7 +298,12 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 			touched = append(touched, b)
 		}
 		b.lastUse = s.seq
-		if err = b.append(ev); err != nil {
+		if err = b.append(ev); serializer.IsEncodeError(err) {
+			s.refused.Add(err, i)
+			err = nil
+			continue
+		}
+		if err != nil {
 			err = fmt.Errorf("write %s: %w", b.tmp, err)
 			break
 		}
@@ -425,7 +436,7 @@ func (s *Sink) open(ctx context.Context, key string, now time.Time) (*bucket, er
 	s.mine[b.tmp] = true
 	s.mineMu.Unlock()
 	b.cw = &countingWriter{w: b.f}
-	if err := b.start(&s.cfg, s.codec, s.compressed); err != nil {
+	if err := b.start(s.ser, s.codec, s.compressed); err != nil {
 		s.abandon(b)
 		return nil, fmt.Errorf("create %s: %w", b.tmp, err)
 	}
@@ -559,10 +570,8 @@ type bucket struct {
 
 	f   store.File
 	cw  *countingWriter
-	enc unitWriter // nil for DataStream
-	out io.Writer  // where the serializer writes: enc or cw
-	avw *avrofile.Writer
-	nl  bool
+	enc unitWriter        // nil for DataStream
+	st  serializer.Stream // writes into enc, or cw
 
 	opened, lastWrite time.Time
 	lastUse           uint64
@@ -579,40 +588,28 @@ func (b *bucket) setNames(cfg *Config) {
 	b.tmp = b.dir + "/" + cfg.InUsePrefix + name + cfg.InUseSuffix
 }
 
-// start sets up the file's encoder and serializer (an Avro container writes its header).
-func (b *bucket) start(cfg *Config, codec Codec, compressed bool) error {
-	b.out = b.cw
+// start sets up the file's encoder and serializer stream (an Avro container writes its header).
+func (b *bucket) start(ser serializer.Serializer, codec Codec, compressed bool) error {
+	var out io.Writer = b.cw
 	if compressed {
 		enc, err := newUnitWriter(codec, b.cw)
 		if err != nil {
 			return err
 		}
-		b.enc, b.out = enc, enc
+		b.enc, out = enc, enc
 	}
-	if cfg.Serializer == AvroEvent {
-		w, err := avrofile.NewWriter(b.out, cfg.CompressionCodec, int(cfg.SyncIntervalBytes))
-		if err != nil {
-			return err
-		}
-		b.avw = w
+	st, err := ser.NewStream(out)
+	if err != nil {
+		return err
 	}
-	b.nl = cfg.AppendNewline
+	b.st = st
 	return nil
 }
 
-var newline = []byte{'\n'}
-
+// append writes one event; an *serializer.EncodeError means it could not be encoded, and
+// nothing of it was written.
 func (b *bucket) append(ev *channel.Event) error {
-	var err error
-	if b.avw != nil {
-		err = b.avw.Append(ev.Headers, ev.Body)
-	} else {
-		_, err = b.out.Write(ev.Body)
-		if err == nil && b.nl {
-			_, err = b.out.Write(newline)
-		}
-	}
-	if err != nil {
+	if err := b.st.Append(ev); err != nil {
 		return err
 	}
 	b.events++
@@ -622,10 +619,8 @@ func (b *bucket) append(ev *channel.Event) error {
 
 // endUnit completes the serializer's block and the codec's unit.
 func (b *bucket) endUnit() error {
-	if b.avw != nil {
-		if err := b.avw.Flush(); err != nil {
-			return err
-		}
+	if err := b.st.Flush(); err != nil {
+		return err
 	}
 	if b.enc != nil {
 		return b.enc.EndUnit()

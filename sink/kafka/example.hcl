@@ -47,3 +47,16 @@ sink "kafka" "k2" {
     "delivery.timeout.ms" = "30000"
   }
 }
+
+# JSON documents as Filebeat's Kafka output writes them, for a Logstash `kafka { codec => json }`
+# input: topic from a header, the record time from the event's "timestamp" header, no record
+# headers (Filebeat sends none). See the README's Serializers and examples/filebeat-kafka.hcl.
+sink "kafka" "k3" {
+  channel                   = "c1"
+  brokers                   = ["kafka1:9092"]
+  topic                     = "%%{fields.log_topic}"
+  headers_as_record_headers = false
+  serializer "json" {
+    preset = "filebeat"
+  }
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flumego/flumego/internal/exampletest"
+	"github.com/flumego/flumego/serializer"
 	"github.com/flumego/flumego/sink"
 )
 
@@ -30,7 +31,7 @@ func TestExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfgs, diags := decodeBlocks(t, "example.hcl", string(src))
-	if diags.HasErrors() || len(cfgs) != 2 {
+	if diags.HasErrors() || len(cfgs) != 3 {
 		t.Fatalf("%d blocks: %v", len(cfgs), diags)
 	}
 	k1 := cfgs["k1"]
@@ -42,11 +43,14 @@ func TestExample(t *testing.T) {
 		k2.FallbackTopic != "logs-unrouted" || k2.SASL == nil || k2.SASL.Mechanism != "SCRAM-SHA-512" || k2.TLS == nil || k2.Producer["client.id"] != "flumego-edge" {
 		t.Errorf("k2 decoded as %+v", k2)
 	}
+	if k3 := cfgs["k3"]; k3.serializer().Name() != serializer.JSON || k3.serializer().Spec.(*serializer.JSONConfig).Preset != serializer.PresetFilebeat {
+		t.Errorf("k3's serializer decoded as %+v", k3.Serializer)
+	}
 	for name, cfg := range cfgs {
 		if cfg.TLS != nil {
 			cfg.TLS = nil // the example's certificate files do not exist here
 		}
-		s, err := NewFactory().Create(cfg, sink.Settings{Name: name, Type: "kafka", BatchSize: 100})
+		s, err := NewFactory().Create(cfg, sink.Settings{Name: name, Type: "kafka", BatchSize: 100, DataDir: t.TempDir()})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -8,18 +8,28 @@
 // What retrying can never deliver is refused for good instead (sink.Permanent, per event), so
 // the runner sets those events aside (dead-letter channel or drop, per on_permanent_error) and
 // commits the rest: an event whose topic template resolves to empty while no fallback_topic is
-// set, or to a name Kafka cannot hold; a record over max_message_bytes, or refused as too large
-// by the broker when sent alone, under oversize = "drop"; a partition header naming a partition
-// the topic does not have; and a record the broker refuses as invalid (INVALID_TOPIC_EXCEPTION,
-// INVALID_RECORD, RECORD_LIST_TOO_LARGE). Other errors the broker calls non-retriable are
-// about the cluster, authorisation or configuration, which an operator can fix without the
-// events being lost: they stay retryable, and the sink's health shows them.
+// set, or to a name Kafka cannot hold; an event the serializer cannot encode; a record over
+// max_message_bytes, or refused as too large by the broker when sent alone, under oversize =
+// "drop"; a partition header naming a partition the topic does not have; and a record the
+// broker refuses as invalid (INVALID_TOPIC_EXCEPTION, INVALID_RECORD, RECORD_LIST_TOO_LARGE).
+// Other errors the broker calls non-retriable are about the cluster, authorisation or
+// configuration, which an operator can fix without the events being lost: they stay
+// retryable, and the sink's health shows them.
 //
 // The broker being down or unreachable is not a failure by itself: the client keeps retrying a
 // batch until it is delivered or delivery.timeout.ms (the producer map; Kafka's default 120s)
 // passes, so a broker restart costs a pause, not a rollback. A topic that does not exist and
 // is not auto-created fails the batch after a few metadata refreshes. The agent does not wait
 // for Kafka at start-up.
+//
+// Each record's value is its event as the serializer writes it (the body as is by default), and
+// its timestamp the event's "timestamp" header (epoch milliseconds) when it has one, else the
+// time it is produced.
+//
+// Oversize events never block the channel: an event whose record does not fit max_message_bytes
+// (key, value, headers and framing), or that the broker refuses as too large when sent alone,
+// is refused for good or truncated as the oversize policy says. Truncating cuts the body (at a
+// character boundary) and serializes the event again until its record fits, and is counted.
 //
 // State the client keeps about a topic is refreshed when it goes stale: a topic deleted and
 // recreated under the same name has a new topic ID, which the client never adopts by itself
@@ -47,14 +57,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flumego/flumego/channel"
-	"github.com/flumego/flumego/internal/flumeevent"
 	"github.com/flumego/flumego/internal/kafkaclient"
 	"github.com/flumego/flumego/metrics"
+	"github.com/flumego/flumego/serializer"
 	"github.com/flumego/flumego/sink"
 )
 
@@ -77,6 +88,7 @@ type Sink struct {
 	m     *metrics.Sink
 	cl    *kgo.Client
 	conns *kafkaclient.Conns
+	ser   serializer.Serializer
 	topic template
 	max   int // max_message_bytes
 
@@ -114,6 +126,10 @@ func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	s.badPartition = c.Counter("InvalidPartitionIDCount")
 	s.fellBack = c.Counter("TopicFallbackCount")
 	s.refreshed = c.Counter("TopicRefreshCount")
+	var err error
+	if s.ser, err = serializer.New(cfg.serializer(), serializer.Settings{Metrics: c, DataDir: set.DataDir, Logger: s.log}); err != nil {
+		return nil, fmt.Errorf("kafka %s: %w", set.Name, err)
+	}
 
 	opts, err := kafkaclient.Options(cfg.Brokers, cfg.TLS, cfg.SASL, s.log)
 	if err != nil {
@@ -127,7 +143,6 @@ func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 		kgo.ProducerLinger(cfg.Linger),
 		kgo.ProducerBatchMaxBytes(int32(cfg.MaxMessageBytes)),
 		kgo.MaxBufferedRecords(max(set.BatchSize, 10000)),
-		kgo.RecordDeliveryTimeout(120*time.Second), // Kafka's delivery.timeout.ms; the producer map may override it
 	)
 	switch cfg.acks() {
 	case "0":
@@ -174,6 +189,8 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 	if len(recs) == 0 {
 		return s.refused.Err()
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.deliveryTimeout())
+	defer cancel()
 	ctx, stop := s.conns.Watch(ctx)
 	defer stop()
 	results := s.cl.ProduceSync(ctx, recs...)
@@ -249,23 +266,19 @@ func (s *Sink) errOversize() error {
 }
 
 // build turns events into records in the reused buffers, applying the oversize policy and
-// recording in s.refused the events that have no topic or do not fit.
+// recording in s.refused the events that have no topic, cannot be serialized or do not fit.
+// Values are serialized one after the other into one buffer: when it grows, the values already
+// made keep pointing into the old one, which stays as it was.
 func (s *Sink) build(events []channel.Event) []*kgo.Record {
 	s.recs = grow(s.recs, len(events))
 	s.ptrs = s.ptrs[:0]
 	s.hdrs = s.hdrs[:0]
-	nh, vsize := 0, 0
+	nh := 0
 	for i := range events {
 		nh += len(events[i].Headers)
-		if s.cfg.UseFlumeEventFormat {
-			vsize += flumeevent.Size(events[i].Headers, events[i].Body)
-		}
 	}
 	if s.cfg.HeadersAsRecordHeaders && cap(s.hdrs) < nh {
 		s.hdrs = make([]kgo.RecordHeader, 0, nh)
-	}
-	if cap(s.vals) < vsize {
-		s.vals = make([]byte, 0, vsize) // sized up front: records slice into it
 	}
 	s.vals = s.vals[:0]
 	for i := range events {
@@ -287,39 +300,75 @@ func (s *Sink) build(events []channel.Event) []*kgo.Record {
 			}
 			r.Headers = s.hdrs[from:len(s.hdrs):len(s.hdrs)]
 		}
-		body := e.Body
-		if over := s.size(r, e, len(body)) - s.max; over > 0 {
-			if s.cfg.Oversize == OversizeDrop || over > len(body) {
-				s.refused.Add(s.errOversize(), i)
-				continue
-			}
-			body = body[:len(body)-over]
-			s.truncated.Inc()
+		if ms, ok := serializer.TimestampMillis(e.Headers); ok {
+			r.Timestamp = time.UnixMilli(ms)
 		}
-		r.Value = s.value(e, body)
-		s.ptrs = append(s.ptrs, r)
+		fits, err := s.fit(r, e)
+		switch {
+		case err != nil:
+			s.refused.Add(err, i)
+		case !fits:
+			s.refused.Add(s.errOversize(), i)
+		default:
+			s.ptrs = append(s.ptrs, r)
+		}
 	}
 	return s.ptrs
 }
 
-// value is the record value of an event with body body.
-func (s *Sink) value(e *channel.Event, body []byte) []byte {
-	if !s.cfg.UseFlumeEventFormat {
-		return body
+// fit sets r's value from e, applying the oversize policy: false when the event does not fit.
+func (s *Sink) fit(r *kgo.Record, e *channel.Event) (bool, error) {
+	body := e.Body
+	var err error
+	if r.Value, err = s.value(e, body); err != nil {
+		return false, err
 	}
-	from := len(s.vals)
-	s.vals = flumeevent.Append(s.vals, e.Headers, body)
-	return s.vals[from:len(s.vals):len(s.vals)]
+	for tries, over := 0, s.size(r)-s.max; over > 0; tries, over = tries+1, s.size(r)-s.max {
+		if s.cfg.Oversize == OversizeDrop || len(body) == 0 {
+			return false, nil
+		}
+		// Cut the body by its share of the excess (escaping can make a value longer than its
+		// body), by half after a few tries that did not get there.
+		cut := over * len(body) / max(1, len(r.Value))
+		if tries >= 4 {
+			cut = max(cut, len(body)/2)
+		}
+		body = cutBody(body, len(body)-max(1, cut))
+		if r.Value, err = s.value(e, body); err != nil {
+			return false, err
+		}
+	}
+	if len(body) < len(e.Body) {
+		s.truncated.Inc()
+	}
+	return true, nil
 }
 
-// size bounds the bytes r takes in a record batch when its body is bodyLen bytes.
-func (s *Sink) size(r *kgo.Record, e *channel.Event, bodyLen int) int {
-	n := recordOverhead + len(r.Key)
-	if s.cfg.UseFlumeEventFormat {
-		n += flumeevent.Size(e.Headers, nil) + 10 + bodyLen
-	} else {
-		n += bodyLen
+// cutBody shortens body to at most n bytes (at least one fewer), at the start of a UTF-8
+// character so that the cut leaves no broken one behind.
+func cutBody(body []byte, n int) []byte {
+	n = max(0, min(n, len(body)-1))
+	for k := 0; k < utf8.UTFMax-1 && n > 0 && !utf8.RuneStart(body[n]); k++ {
+		n--
 	}
+	return body[:n]
+}
+
+// value is the record value of event e with body body, serialized into s.vals.
+func (s *Sink) value(e *channel.Event, body []byte) ([]byte, error) {
+	ev := channel.Event{Headers: e.Headers, Body: body}
+	from := len(s.vals)
+	v, err := s.ser.AppendRecord(s.vals, &ev)
+	if err != nil {
+		return nil, err
+	}
+	s.vals = v
+	return v[from:len(v):len(v)], nil
+}
+
+// size bounds the bytes r takes in a record batch.
+func (s *Sink) size(r *kgo.Record) int {
+	n := recordOverhead + len(r.Key) + len(r.Value)
 	for _, h := range r.Headers {
 		n += headerOverhead + len(h.Key) + len(h.Value)
 	}
@@ -349,8 +398,11 @@ func (s *Sink) oneByOne(ctx context.Context, events []channel.Event, recs []*kgo
 			if len(body) == len(e.Body) {
 				s.truncated.Inc()
 			}
-			body = body[:len(body)/2]
-			r.Value = s.value(e, body) // may reallocate vals: only this record uses the new bytes
+			body = cutBody(body, len(body)/2)
+			var verr error
+			if r.Value, verr = s.value(e, body); verr != nil {
+				return verr // it was encoded before: the serializer does not fail on a shorter body
+			}
 		}
 	}
 	return nil

@@ -1,23 +1,31 @@
-// Package http is the "http" source (Flume's HTTPSource with its default JSONHandler): clients
-// POST a JSON array of events, each {"headers": {"k": "v"}, "body": "text"}, and the answer
-// tells them whether the whole request is durable.
+// Package http is the "http" source (Flume's HTTPSource): clients POST events and the answer
+// tells them whether the whole request is durable. The handler setting says what a request is:
 //
+//   - "flume" (the default; Flume's JSONHandler): a JSON array of events, each
+//     {"headers": {"k": "v"}, "body": "text"}. Bodies are the UTF-8 bytes of the "body" string;
+//     header values must be strings.
+//   - "ndjson": newline-delimited JSON, one object per line and per event (blank lines skipped).
+//   - "json": one JSON object, one event.
+//
+// For ndjson and json, an object's fields become headers as the json interceptor makes them
+// (internal/jsonfields: nested objects flattened with dots, max_depth), and its message_key
+// field (default "message") becomes the body; an object without it is the body whole.
+//
+// Answers:
 //   - 200: every event of the request was committed to the channels (one put, one attempt).
-//   - 400: the request is not a JSON array of such objects (or not UTF-8); nothing was put.
+//   - 400: the request is not in the handler's format (or not UTF-8); for ndjson the message
+//     names the first bad line. Nothing was put: a request is all or nothing, as in Flume.
 //   - 413: the request is larger than max_request_bytes, or holds more than max_batch_events.
 //   - 503: a channel refused the put (full); nothing is acknowledged and the client retries.
 //   - 405: a method other than POST.
 //
-// Bodies are the UTF-8 bytes of the "body" string; header values must be strings. The request is
-// read and decoded completely before anything is put, so a slow or broken client never leaves
-// half a request in a channel.
+// The request is read and decoded completely before anything is put, so a slow or broken
+// client never leaves half a request in a channel.
 package http
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,13 +39,11 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/jsonfields"
 	"github.com/flumego/flumego/internal/tcpserve"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
-
-// HandlerJSON is the only handler: Flume's org.apache.flume.source.http.JSONHandler.
-const HandlerJSON = "json"
 
 // Config is the http source's configuration.
 type Config struct {
@@ -45,8 +51,12 @@ type Config struct {
 	Bind string `hcl:"bind"`
 	// Port is the TCP port; 0 picks a free one (see Source.Addr).
 	Port int `hcl:"port"`
-	// Handler is the request format; only "json".
+	// Handler is the request format: HandlerFlume, HandlerNDJSON or HandlerJSON.
 	Handler string `hcl:"handler,optional"`
+	// MessageKey is the field that becomes the body (ndjson and json handlers).
+	MessageKey string `hcl:"message_key,optional"`
+	// MaxDepth is the most segments of a header name (ndjson and json handlers).
+	MaxDepth int `hcl:"max_depth,optional"`
 	// SSL serves HTTPS with the certificate chain and key in CertFile and KeyFile (PEM).
 	SSL      bool   `hcl:"ssl,optional"`
 	CertFile string `hcl:"cert_file,optional"`
@@ -59,18 +69,17 @@ type Config struct {
 	ReadTimeout time.Duration `hcl:"read_timeout,optional"`
 }
 
-// Defaults returns the defaults: the JSON handler, no TLS, requests of up to 16 MiB and 100000
+// Defaults returns the defaults: Flume's handler, no TLS, requests of up to 16 MiB and 100000
 // events, read within 30s.
 func Defaults() *Config {
-	return &Config{Handler: HandlerJSON, MaxRequestBytes: 16 << 20, MaxBatchEvents: 100000, ReadTimeout: 30 * time.Second}
+	return &Config{Handler: HandlerFlume, MessageKey: "message", MaxDepth: jsonfields.DefaultMaxDepth,
+		MaxRequestBytes: 16 << 20, MaxBatchEvents: 100000, ReadTimeout: 30 * time.Second}
 }
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
 	errs := tcpserve.ValidateAddr("bind", c.Bind, c.Port)
-	if c.Handler != HandlerJSON {
-		errs = append(errs, schema.Errorf("handler", `must be "json" (Flume's JSONHandler), got %q`, c.Handler))
-	}
+	errs = append(errs, c.validateHandler()...)
 	if c.SSL && c.CertFile == "" {
 		errs = append(errs, schema.Errorf("cert_file", "is required with ssl = true"))
 	}
@@ -99,6 +108,7 @@ type Source struct {
 	log  *slog.Logger
 	m    *metrics.Source
 	proc source.Processor
+	dec  decodeFunc // the handler's
 	ln   net.Listener
 	srv  *http.Server
 	ctx  context.Context // Run's, for the puts of requests
@@ -120,6 +130,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if s.m == nil {
 		s.m = metrics.NewRegistry("").Source(set.Name, "http")
 	}
+	s.dec = newDecoder(&s.cfg, s.m)
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: min(cfg.ReadTimeout, 10*time.Second),
@@ -191,12 +202,6 @@ func (s *Source) Run(ctx context.Context) error {
 	return nil
 }
 
-// jsonEvent is one element of the request's array.
-type jsonEvent struct {
-	Headers map[string]string `json:"headers"`
-	Body    *string           `json:"body"`
-}
-
 // ServeHTTP handles one request: decode it all, put it in one attempt, answer.
 func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -240,36 +245,7 @@ func (s *Source) decode(w http.ResponseWriter, r *http.Request) ([]channel.Event
 		}
 		return nil, http.StatusBadRequest, fmt.Errorf("read request: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('[') {
-		return nil, http.StatusBadRequest, errors.New(`want a JSON array of {"headers": {...}, "body": "..."}`)
-	}
-	var events []channel.Event
-	for dec.More() {
-		if len(events) == s.cfg.MaxBatchEvents {
-			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("more than max_batch_events (%d) events", s.cfg.MaxBatchEvents)
-		}
-		var je jsonEvent
-		if err := dec.Decode(&je); err != nil {
-			return nil, http.StatusBadRequest, fmt.Errorf("event %d: %w", len(events), err)
-		}
-		e := channel.Event{Body: []byte{}}
-		if je.Body != nil {
-			e.Body = []byte(*je.Body)
-		}
-		if len(je.Headers) > 0 {
-			e.Headers = je.Headers
-		}
-		events = append(events, e)
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, http.StatusBadRequest, fmt.Errorf("after event %d: %w", len(events), err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, http.StatusBadRequest, errors.New("data after the JSON array")
-	}
-	return events, 0, nil
+	return s.dec(data)
 }
 
 // bad answers a request that could not be decoded and counts it.
