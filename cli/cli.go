@@ -153,7 +153,7 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 	}
 	sd := notifier{log: logger}
 	sd.ready(runningStatus(cfg))
-	go sd.watchdog(ctx, a.Health)
+	go sd.watchdog(ctx, a.Alive)
 
 	r := &reloader{file: *file, name: *name, comps: comps, agent: a, log: logger, notify: sd, last: sha256.Sum256(src)}
 	if *noReload {

@@ -125,6 +125,13 @@ type reloader struct {
 // components. An invalid file is rejected with its diagnostics and the agent keeps running
 // unchanged.
 func (r *reloader) reload(trigger string, onlyIfChanged bool) {
+	loaded := false // the outcome for the reload gauges, once an attempt was made
+	attempted := true
+	defer func() {
+		if attempted {
+			r.agent.Registry().ConfigLoaded(loaded, time.Now())
+		}
+	}()
 	src, err := os.ReadFile(r.file)
 	if err != nil {
 		r.log.Error("reload: cannot read the config; the running configuration stays", "file", r.file, "err", err)
@@ -132,6 +139,7 @@ func (r *reloader) reload(trigger string, onlyIfChanged bool) {
 	}
 	sum := sha256.Sum256(src)
 	if onlyIfChanged && sum == r.last {
+		attempted = false // nothing to load: the gauges keep the last attempt's outcome
 		return
 	}
 	r.last = sum
@@ -151,6 +159,7 @@ func (r *reloader) reload(trigger string, onlyIfChanged bool) {
 		r.notify.ready("running the previous configuration: " + err.Error())
 		return
 	}
+	loaded = true
 	if !done.Changed() {
 		r.log.Info("config reloaded: no component changed", "file", r.file)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
@@ -23,6 +24,7 @@ import (
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/interceptor"
 	"github.com/flumego/flumego/internal/ganglia"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/source"
 )
@@ -114,6 +116,12 @@ type Sink struct {
 	Channel   string
 	BatchSize int
 	batchSet  bool // batch_size was written
+	// DeadLetterChannel is where the runner puts the events the sink refuses for good, when
+	// OnPermanentError is sink.DeadLetter ("" for none).
+	DeadLetterChannel string
+	// OnPermanentError is sink.DeadLetter (the default with a DeadLetterChannel) or sink.Drop
+	// (the default without).
+	OnPermanentError sink.OnPermanentError
 }
 
 // SinkGroup is a configured sink group with its processor.
@@ -125,9 +133,12 @@ type SinkGroup struct {
 	Factory   sink.ProcessorFactory
 }
 
-// Metrics configures the HTTP listener for /metrics, /metrics.json and /healthz.
+// Metrics configures the HTTP listener for /metrics, /metrics.json, /healthz and /status.
 type Metrics struct {
 	Listen string
+	// UnhealthyAfter is how long a component may fail without a break before /healthz answers
+	// 503 and the agent reports it degraded (metrics.DefaultUnhealthyAfter when not set).
+	UnhealthyAfter time.Duration
 }
 
 // LoadFile reads and decodes path, returning the agent called name (which may be empty when the
@@ -227,7 +238,8 @@ var sourceSchema = &hcl.BodySchema{
 }
 
 var sinkSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "channel", Required: true}, {Name: "batch_size"}},
+	Attributes: []hcl.AttributeSchema{{Name: "channel", Required: true}, {Name: "batch_size"},
+		{Name: "dead_letter_channel"}, {Name: "on_permanent_error"}},
 }
 
 var sinkGroupSchema = &hcl.BodySchema{
@@ -236,7 +248,7 @@ var sinkGroupSchema = &hcl.BodySchema{
 }
 
 var metricsSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "listen", Required: true}},
+	Attributes: []hcl.AttributeSchema{{Name: "listen", Required: true}, {Name: "unhealthy_after"}},
 }
 
 type ref struct {
@@ -264,6 +276,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 
 	names := map[string]map[string]hcl.Range{"source": {}, "channel": {}, "sink": {}, "sink_group": {}}
 	var chanRefs []ref // every channel reference, for the undeclared check
+	var deadLetterRefs []deadLetterRef
 	var metricsBlocks int
 	for _, b := range content.Blocks {
 		if b.Type == "metrics" {
@@ -274,9 +287,16 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 			}
 			mc, d := b.Body.Content(metricsSchema)
 			diags = append(diags, prefixed(d, "metrics")...)
-			m := &Metrics{}
+			m := &Metrics{UnhealthyAfter: metrics.DefaultUnhealthyAfter}
 			if attr, ok := mc.Attributes["listen"]; ok {
 				diags = append(diags, decodeString(attr, ectx, &m.Listen, "metrics")...)
+			}
+			if attr, ok := mc.Attributes["unhealthy_after"]; ok {
+				d := decodeDuration(attr, ectx, &m.UnhealthyAfter, "metrics")
+				if !d.HasErrors() && m.UnhealthyAfter <= 0 {
+					d = hcl.Diagnostics{errAt(attr.Expr.Range(), fmt.Sprintf("metrics: unhealthy_after: must be positive, got %s", m.UnhealthyAfter))}
+				}
+				diags = append(diags, d...)
 			}
 			a.Metrics = m
 			continue
@@ -386,6 +406,12 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 					diags = append(diags, errAt(attr.Expr.Range(), fmt.Sprintf("%s: batch_size: must be at least 1, got %d", what, s.BatchSize)))
 				}
 			}
+			d = decodeSetAside(s, sc.Attributes, ectx, what)
+			diags = append(diags, d...)
+			if attr := sc.Attributes["dead_letter_channel"]; attr != nil && !d.HasErrors() {
+				chanRefs = append(chanRefs, ref{s.DeadLetterChannel, attr.Expr.Range()})
+				deadLetterRefs = append(deadLetterRefs, deadLetterRef{s, attr.Expr.Range()})
+			}
 			if ok {
 				cfg, d := f.Decode(remain, ectx, what, b.DefRange)
 				diags = append(diags, d...)
@@ -432,6 +458,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 		}
 	}
 	diags = append(diags, crossCheck(a, names, chanRefs)...)
+	diags = append(diags, checkDeadLetters(a, names["channel"], deadLetterRefs)...)
 	sortDiags(diags)
 	return a, diags
 }
@@ -566,6 +593,19 @@ func decodeString(attr *hcl.Attribute, ectx *hcl.EvalContext, dst *string, what 
 		return hcl.Diagnostics{errAt(r, fmt.Sprintf("%s: %s: want a string", what, attr.Name))}
 	}
 	*dst = v.AsString()
+	return nil
+}
+
+func decodeDuration(attr *hcl.Attribute, ectx *hcl.EvalContext, dst *time.Duration, what string) hcl.Diagnostics {
+	var text string
+	if diags := decodeString(attr, ectx, &text, what); diags.HasErrors() {
+		return diags
+	}
+	d, err := schema.ParseDuration(text)
+	if err != nil {
+		return hcl.Diagnostics{errAt(attr.Expr.Range(), fmt.Sprintf("%s: %s: %v", what, attr.Name, err))}
+	}
+	*dst = d
 	return nil
 }
 

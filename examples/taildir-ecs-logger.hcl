@@ -17,10 +17,7 @@ agent "a1" {
     }
   }
 
-  channel "memory" "c1" {
-    capacity             = 10000
-    transaction_capacity = 100
-  }
+  channel "memory" "c1" {}
 
   sink "logger" "k1" {
     channel          = "c1"

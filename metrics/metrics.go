@@ -53,6 +53,7 @@ type Component struct {
 
 	startTime atomic.Int64 // unix ms
 	stopTime  atomic.Int64
+	health    Health
 
 	mu     sync.Mutex
 	values []*Counter
@@ -162,6 +163,10 @@ type Sink struct {
 	EventDrainSuccessCount *Counter
 	EventWriteFail         *Counter
 	ChannelReadFail        *Counter
+	// EventDroppedCount and EventDeadLetterCount count the events the sink refused for good
+	// (a permanent error) that its runner dropped or put into the dead-letter channel.
+	EventDroppedCount    *Counter
+	EventDeadLetterCount *Counter
 }
 
 // Registry holds the components of one agent.
@@ -170,6 +175,10 @@ type Registry struct {
 	mu    sync.Mutex
 	comps map[string]*Component // key: KIND.name
 	build BuildInfo
+
+	unhealthyAfter atomic.Int64 // time.Duration; 0: DefaultUnhealthyAfter
+	reloadOK       atomic.Int64 // 1 when the last configuration load succeeded
+	reloadAt       atomic.Int64 // unix ms of the last load; 0: none recorded
 }
 
 // BuildInfo describes the running binary. /metrics exports it as
@@ -299,5 +308,7 @@ func (r *Registry) Sink(name, typ string) *Sink {
 		EventDrainSuccessCount: c.Counter("EventDrainSuccessCount"),
 		EventWriteFail:         c.Counter("EventWriteFail"),
 		ChannelReadFail:        c.Counter("ChannelReadFail"),
+		EventDroppedCount:      c.Counter("EventDroppedCount"),
+		EventDeadLetterCount:   c.Counter("EventDeadLetterCount"),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -50,6 +51,7 @@ func testRegistry() *Registry {
 	sk.EventWriteFail.Add(1)
 	sk.ChannelReadFail.Add(2)
 	sk.Counter("RollbackCount").Add(7)
+	reg.ConfigLoaded(true, time.Unix(1_700_000_000, 0))
 	return reg
 }
 
@@ -98,7 +100,17 @@ var wantSeries = []series{
 	{"flumego_sink_event_drain_success_total", false, "k1", "logger", 16},
 	{"flumego_sink_event_write_fail_total", false, "k1", "logger", 1},
 	{"flumego_sink_channel_read_fail_total", false, "k1", "logger", 2},
+	{"flumego_sink_event_dropped_total", false, "k1", "logger", 0},
+	{"flumego_sink_event_dead_letter_total", false, "k1", "logger", 0},
 	{"flumego_sink_rollback_total", false, "k1", "logger", 7},
+}
+
+// agentFamilies are the flumego_ families that are not a component's value, checked by
+// TestPrometheusHealthAndReload.
+var agentFamilies = map[string]bool{
+	"flumego_component_healthy":                    true,
+	"flumego_config_last_reload_success":           true,
+	"flumego_config_last_reload_timestamp_seconds": true,
 }
 
 // flumegoSeries flattens the flumego_ families of a scrape into series, failing on any label
@@ -107,7 +119,7 @@ func flumegoSeries(t *testing.T, fams map[string]*dto.MetricFamily) []series {
 	t.Helper()
 	var got []series
 	for name, mf := range fams {
-		if !strings.HasPrefix(name, "flumego_") {
+		if !strings.HasPrefix(name, "flumego_") || agentFamilies[name] {
 			continue
 		}
 		if mf.GetHelp() == "" {
@@ -171,7 +183,7 @@ func diffSeries(t *testing.T, got, want []series) {
 func scrape(t *testing.T, reg *Registry) ([]byte, map[string]*dto.MetricFamily) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	Handler(reg, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	Handler(reg, Probes{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
 	}

@@ -94,7 +94,7 @@ func (d *doc) render(i int32) {
 	for c := d.nodes[i].first; c != none; c = d.nodes[c].next {
 		if d.nodes[c].kind == kObject {
 			d.render(c)
-			d.nodes[c].val = string(d.appendTo(nil, c, &clock{}))
+			d.nodes[c].val = string(d.appendTo(nil, c, &clock{}, nil))
 		}
 	}
 }

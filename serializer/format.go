@@ -95,7 +95,7 @@ func (f *format) ValidPrefix(r io.Reader) (int64, bool, error) { return linesVal
 
 // eventMillis is the event's time: its "timestamp" header (epoch milliseconds), else now.
 func eventMillis(ev *channel.Event) int64 {
-	if ms, ok := headerMillis(ev.Headers); ok {
+	if ms, ok := TimestampMillis(ev.Headers); ok {
 		return ms
 	}
 	return time.Now().UnixMilli()
@@ -105,11 +105,17 @@ func eventMillis(ev *channel.Event) int64 {
 // the timestamp interceptor and by taildir's ecs_headers).
 const TimestampHeader = "timestamp"
 
-func headerMillis(h map[string]string) (int64, bool) {
+// TimestampMillis returns the event time its headers hold (TimestampHeader), if they hold one
+// that is a number.
+func TimestampMillis(h map[string]string) (int64, bool) {
 	v, ok := h[TimestampHeader]
 	if !ok {
 		return 0, false
 	}
+	return parseMillis(v)
+}
+
+func parseMillis(v string) (int64, bool) {
 	ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	return ms, err == nil
 }

@@ -3,6 +3,9 @@ package serializer
 import (
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/exampletest"
 	"github.com/flumego/flumego/metrics"
@@ -12,15 +15,14 @@ import (
 // counters on a fresh component.
 func build(t testing.TB, typ, body string) (Serializer, *metrics.Component) {
 	t.Helper()
-	var f Factory
-	for _, b := range Builtin() {
-		if b.Type() == typ {
-			f = b
-		}
+	f := factory(typ)
+	file, diags := hclsyntax.ParseConfig([]byte(body), "flume.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
 	}
-	cfg, diags := exampletest.DecodeSnippet(t.(*testing.T), f, `serializer "`+typ+`"`, body)
-	if len(diags) > 0 {
-		t.Fatalf("decode: %q", diags)
+	cfg, diags := f.Decode(file.Body, nil, `serializer "`+typ+`"`, hcl.Range{})
+	if diags.HasErrors() {
+		t.Fatalf("decode: %v", diags)
 	}
 	m := metrics.NewRegistry("").Sink("k1", "kafka").Component
 	s, err := f.Create(cfg, Settings{Metrics: m, DataDir: t.TempDir()})
@@ -47,3 +49,26 @@ func counter(c *metrics.Component, name string) int64 {
 	}
 	return -1
 }
+
+func factory(typ string) Factory {
+	for _, b := range Builtin() {
+		if b.Type() == typ {
+			return b
+		}
+	}
+	return nil
+}
+
+func decodeSnippet(t *testing.T, typ, body string) (any, []string) {
+	t.Helper()
+	return exampletest.DecodeSnippet(t, factory(typ), `serializer "`+typ+`"`, body)
+}
+
+func matchDiagnostics(t *testing.T, got, want []string) {
+	t.Helper()
+	exampletest.MatchDiagnostics(t, got, want)
+}
+
+type ev struct{ e channel.Event }
+
+func eventOf(h map[string]string, body []byte) *ev { return &ev{channel.Event{Headers: h, Body: body}} }

@@ -92,6 +92,9 @@ type JSONConfig struct {
 	BodyHeader string `hcl:"body_header,optional"`
 	// OverwriteKeys lets the names of a body merged at the root win over the agent's.
 	OverwriteKeys bool `hcl:"overwrite_keys,optional"`
+	// AddErrorKey adds error.message and error.type ("json") to the document of an event whose
+	// body should have been JSON and was not, as Filebeat's json.add_error_key.
+	AddErrorKey bool `hcl:"add_error_key,optional"`
 	// MaxDepth bounds the nesting of a JSON body (and of json-typed headers).
 	MaxDepth int `hcl:"max_depth,optional"`
 	// AppendNewline ends each document with '\n' in files (one document a line); a record (a
@@ -150,6 +153,9 @@ func (c *JSONConfig) Validate() error {
 	if c.BodyUnderRoot && c.Body != BodyJSON && c.BodyHeader == "" {
 		bad("body_under_root", `merges a JSON body: set body = "json", or body_header to choose it per event`)
 	}
+	if c.AddErrorKey && c.Body != BodyJSON && c.BodyHeader == "" {
+		bad("add_error_key", `reports bodies that are not JSON: set body = "json", or body_header to choose it per event`)
+	}
 	if c.OverwriteKeys && !c.BodyUnderRoot {
 		bad("overwrite_keys", "applies to a body merged at the root: set body_under_root = true")
 	}
@@ -180,12 +186,12 @@ func NewJSONFactory() Factory { return NewFactory(JSON, jsonDefaults, newJSON) }
 // event.
 type jsonSer struct {
 	nest                    bool
-	headersKey, tsKey, body string
+	headersKey, tsKey       string
 	bodyKey, bodyHeader     string
 	bodyJSON, underRoot     bool
-	overwrite, nl           bool
+	overwrite, nl, errorKey bool
 	maxDepth                int
-	types                   map[string]string
+	types                   map[string]fieldType
 	include, exclude        []string
 	selected                map[string]bool // include/exclude decisions by header name
 	front, back             int32           // the preset's fields in tmpl: before and after the headers; none without
@@ -196,14 +202,19 @@ type jsonSer struct {
 	keys []string
 	buf  []byte // the streams' scratch
 
+	programs map[string]*program // by header names; nil entries cannot be compiled
+	last     *program
+	vals     []string // the event's header values, in its program's order
+	sig      []byte
+
 	notJSON, typeFallback, conflicts, duplicates *metrics.Counter
 }
 
 func newJSON(cfg *JSONConfig, set Settings) (Serializer, error) {
 	s := &jsonSer{
-		nest: true, bodyKey: "message", body: cfg.Body, bodyJSON: cfg.Body == BodyJSON,
+		nest: true, bodyKey: "message", bodyJSON: cfg.Body == BodyJSON,
 		underRoot: cfg.BodyUnderRoot, bodyHeader: cfg.BodyHeader, overwrite: cfg.OverwriteKeys,
-		nl: cfg.AppendNewline, maxDepth: cfg.MaxDepth, types: map[string]string{},
+		nl: cfg.AppendNewline, errorKey: cfg.AddErrorKey, maxDepth: cfg.MaxDepth, types: map[string]fieldType{},
 		include: cfg.IncludeHeaders, exclude: cfg.ExcludeHeaders, selected: map[string]bool{},
 		front: none, back: none,
 	}
@@ -215,7 +226,7 @@ func newJSON(cfg *JSONConfig, set Settings) (Serializer, error) {
 	case PresetFilebeat:
 		s.tsKey = "@timestamp"
 		for k, v := range filebeatTypes {
-			s.types[k] = v
+			s.types[k] = fieldTypeOf[v]
 		}
 		if err := s.filebeat(cfg, set); err != nil {
 			return nil, err
@@ -234,7 +245,10 @@ func newJSON(cfg *JSONConfig, set Settings) (Serializer, error) {
 		s.bodyKey = *cfg.BodyKey
 	}
 	for k, v := range cfg.Types {
-		s.types[k] = v
+		s.types[k] = fieldTypeOf[v]
+	}
+	if !s.bodyJSON || s.bodyHeader != "" {
+		s.programs = map[string]*program{} // string bodies are possible: documents can be compiled
 	}
 	m := set.metrics()
 	s.notJSON = m.Counter("SerializerBodyNotJSONCount")
@@ -244,9 +258,27 @@ func newJSON(cfg *JSONConfig, set Settings) (Serializer, error) {
 	return s, nil
 }
 
-// AppendRecord builds the event's document and writes it. It never fails: what does not fit
-// the declared shape is written as a string, and counted.
+// AppendRecord writes the event's document. It never fails: what does not fit the declared
+// shape is written as a string, and counted. Most events are written by the compiled document of
+// their header names (see program); the others are built as a tree.
 func (s *jsonSer) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
+	if out, ok := s.runProgram(dst, ev); ok {
+		return out, nil
+	}
+	d := &s.doc
+	dst = s.build(dst, ev, nil)
+	s.conflicts.Add(d.conflicts)
+	s.duplicates.Add(d.duplicates)
+	s.typeFallback.Add(d.fallbacks)
+	s.notJSON.Add(d.notJSON)
+	return dst, nil
+}
+
+// build builds the event's document as a tree and writes it, counting in s.doc what the counters
+// are to count. Compiling (prog set), the values
+// that change from event to event become slots, the body is a string and a timestamp header
+// is taken as valid: runProgram checks that an event is so before it uses the program.
+func (s *jsonSer) build(dst []byte, ev *channel.Event, prog *program) []byte {
 	d := &s.doc
 	d.reset()
 	body := bytesString(ev.Body)
@@ -259,16 +291,24 @@ func (s *jsonSer) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
 			case BodyJSON:
 				asJSON = true
 			default:
-				s.typeFallback.Inc()
+				d.fallbacks++
 			}
 		}
 	}
-	merged := none // a JSON object body to merge into the root
+	if prog != nil {
+		asJSON = false
+	}
+	merged := none   // a JSON object body to merge into the root
+	notJSON := false // a body that should have been JSON was not
 	if asJSON && s.underRoot {
-		if r, ok := d.parseJSON(body, s.maxDepth); ok && d.nodes[r].kind == kObject {
+		r, ok := d.parseJSON(body, s.maxDepth)
+		switch {
+		case !ok:
+			notJSON = true
+		case d.nodes[r].kind != kObject:
+			notJSON, d.parseAt = true, -1
+		default:
 			merged = r
-		} else {
-			s.notJSON.Inc()
 		}
 	}
 	if merged != none && s.overwrite {
@@ -277,12 +317,16 @@ func (s *jsonSer) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
 	tsHeader := false // the timestamp header became timestamp_key
 	if s.tsKey != "" {
 		t := d.newNode("", kTime, "")
-		ms, ok := headerMillis(ev.Headers)
-		if ok {
+		ms, ok := TimestampMillis(ev.Headers)
+		switch {
+		case prog != nil:
+			_, tsHeader = ev.Headers[TimestampHeader]
+			d.nodes[t].kind, ms = kSlot, slotTime
+		case ok:
 			tsHeader = true
-		} else {
+		default:
 			if _, present := ev.Headers[TimestampHeader]; present {
-				s.typeFallback.Inc() // not a number: written as a field of its own, below
+				d.fallbacks++ // not a number: written as a field of its own, below
 			}
 			ms = nowMillis()
 		}
@@ -302,34 +346,49 @@ func (s *jsonSer) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
 			if r, ok := d.parseJSON(body, s.maxDepth); ok {
 				b = r
 			} else {
-				s.notJSON.Inc()
+				notJSON = true
 			}
 		}
 		if b == none {
 			b = d.newNode("", kString, body)
 		}
+		if prog != nil {
+			d.nodes[b].kind, d.nodes[b].num = kSlot, slotBody
+		}
 		d.put(0, s.bodyKey, s.nest, b)
 	}
-	s.putHeaders(ev.Headers, tsHeader)
+	if notJSON {
+		d.notJSON++
+		if s.errorKey {
+			d.put(0, "error.message", true, d.newNode("", kString, s.parseError()))
+			d.put(0, "error.type", true, d.newNode("", kString, "json"))
+		}
+	}
+	s.putHeaders(ev.Headers, tsHeader, prog)
 	if s.back != none {
 		d.mergeTemplate(0, s.back)
 	}
 	if merged != none && !s.overwrite {
 		d.merge(0, merged, false)
 	}
-	dst = d.appendTo(dst, 0, &s.clk)
-	if d.conflicts > 0 {
-		s.conflicts.Add(d.conflicts)
+	return d.appendTo(dst, 0, &s.clk, prog)
+}
+
+// parseError says why the body was not the JSON it should have been: the last parseJSON of the
+// document failed, or (parseAt 0, merging) it was not an object.
+func (s *jsonSer) parseError() string {
+	switch {
+	case s.doc.parseAt < 0:
+		return "Error decoding JSON: not an object, which body_under_root merges"
+	case s.doc.tooDeep:
+		return "Error decoding JSON: nested deeper than max_depth " + strconv.Itoa(s.maxDepth)
 	}
-	if d.duplicates > 0 {
-		s.duplicates.Add(d.duplicates)
-	}
-	return dst, nil
+	return "Error decoding JSON: invalid JSON at byte " + strconv.Itoa(s.doc.parseAt)
 }
 
 // putHeaders adds the event's headers in name order, so that documents are stable and clashes
 // resolve the same way every time.
-func (s *jsonSer) putHeaders(h map[string]string, skipTS bool) {
+func (s *jsonSer) putHeaders(h map[string]string, skipTS bool, prog *program) {
 	if len(h) == 0 {
 		return
 	}
@@ -353,33 +412,31 @@ func (s *jsonSer) putHeaders(h map[string]string, skipTS bool) {
 		}
 	}
 	for _, k := range s.keys {
-		d.put(root, k, s.nest, s.field(h[k], s.types[k]))
+		var f int32
+		if prog != nil {
+			f = d.newNode("", kSlot, "")
+			d.nodes[f].num, d.nodes[f].typ = int64(prog.slot(k)), s.types[k]
+		} else {
+			f = s.field(h[k], s.types[k])
+		}
+		d.put(root, k, s.nest, f)
 	}
 }
 
-// field is a detached node holding a header value as its type says.
-func (s *jsonSer) field(v, typ string) int32 {
+// field is a detached node holding a header value as its type says: a json value is parsed
+// into the document, the others are written as they are (appendValue).
+func (s *jsonSer) field(v string, typ fieldType) int32 {
 	d := &s.doc
-	switch typ {
-	case TypeNumber:
-		if t := strings.TrimSpace(v); isNumber(t) {
-			return d.newNode("", kRaw, t)
-		}
-	case TypeBoolean:
-		if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
-			return d.newNode("", kRaw, strconv.FormatBool(b))
-		}
-	case TypeJSON:
+	if typ == tJSON {
 		if r, ok := d.parseJSON(v, s.maxDepth); ok {
 			return r
 		}
-	case TypeList:
-		return d.newNode("", kList, v)
-	default:
+		d.fallbacks++
 		return d.newNode("", kString, v)
 	}
-	s.typeFallback.Inc()
-	return d.newNode("", kString, v)
+	n := d.newNode("", kTyped, v)
+	d.nodes[n].typ = typ
+	return n
 }
 
 // maxSelected bounds the include/exclude decisions remembered: header names are usually few,

@@ -13,8 +13,9 @@ const (
 	kArray
 	kString // val, escaped on output
 	kRaw    // val is JSON text written as it is: a number, true, false, null, a rendered value
-	kList   // val is a comma-separated list, written as an array of strings
+	kTyped  // val is a header's value, written as its type (typ) says
 	kTime   // num is epoch milliseconds, written as "2006-01-02T15:04:05.000Z"
+	kSlot   // a value a compiled document fills in per event: num is the slot, typ its type
 )
 
 const none int32 = -1
@@ -29,7 +30,8 @@ type node struct {
 	first, last, next int32
 	tmpl              int32 // the template node a kRaw stands for, or none
 	kind              kind
-	dead              bool // a duplicate key that a later one replaced
+	typ               fieldType // of kTyped and kSlot
+	dead              bool      // a duplicate key that a later one replaced
 }
 
 // doc is one JSON document being built: a tree of nodes in a slice reused from event to
@@ -41,8 +43,11 @@ type doc struct {
 
 	tmpl *doc // the defaults' nodes, for expanding kRaw nodes that stand for them
 
-	// what merging met, for the serializer's counters
-	conflicts, duplicates int64
+	// what building and writing met, for the serializer's counters
+	conflicts, duplicates, fallbacks, notJSON int64
+	// where the last failed parseJSON stopped, and whether for depth
+	parseAt int
+	tooDeep bool
 }
 
 func (d *doc) reset() {
@@ -55,7 +60,7 @@ func (d *doc) reset() {
 	}
 	d.nodes = append(d.nodes[:0], node{kind: kObject, first: none, last: none, next: none, tmpl: none})
 	d.arena = d.arena[:0]
-	d.conflicts, d.duplicates = 0, 0
+	d.conflicts, d.duplicates, d.fallbacks, d.notJSON = 0, 0, 0, 0
 }
 
 // newNode appends a detached node.
@@ -264,8 +269,8 @@ func (d *doc) dedupe(o int32, n int) {
 	d.idx = idx[:0]
 }
 
-// appendTo writes node i as JSON.
-func (d *doc) appendTo(dst []byte, i int32, clk *clock) []byte {
+// appendTo writes node i as JSON. prog, when compiling, records where the slots go.
+func (d *doc) appendTo(dst []byte, i int32, clk *clock, prog *program) []byte {
 	n := &d.nodes[i]
 	switch n.kind {
 	case kObject:
@@ -281,7 +286,7 @@ func (d *doc) appendTo(dst []byte, i int32, clk *clock) []byte {
 			first = false
 			dst = appendString(dst, d.nodes[c].key)
 			dst = append(dst, ':')
-			dst = d.appendTo(dst, c, clk)
+			dst = d.appendTo(dst, c, clk, prog)
 		}
 		return append(dst, '}')
 	case kArray:
@@ -290,29 +295,22 @@ func (d *doc) appendTo(dst []byte, i int32, clk *clock) []byte {
 			if c != n.first {
 				dst = append(dst, ',')
 			}
-			dst = d.appendTo(dst, c, clk)
+			dst = d.appendTo(dst, c, clk, prog)
 		}
 		return append(dst, ']')
 	case kString:
 		return appendString(dst, n.val)
 	case kRaw:
 		return append(dst, n.val...)
-	case kList:
-		dst = append(dst, '[')
-		first := true
-		for rest := n.val; rest != ""; {
-			var item string
-			item, rest, _ = strings.Cut(rest, ",")
-			if item = strings.TrimSpace(item); item == "" {
-				continue
-			}
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			dst = appendString(dst, item)
+	case kTyped:
+		var fell bool
+		dst, fell = appendValue(dst, n.val, n.typ)
+		if fell {
+			d.fallbacks++
 		}
-		return append(dst, ']')
+		return dst
+	case kSlot:
+		return prog.mark(dst, n.num, n.typ)
 	case kTime:
 		dst = append(dst, '"')
 		dst = clk.appendTime(dst, n.num)

@@ -9,7 +9,7 @@ import (
 // around it and no object or array nested deeper than maxDepth, into a detached subtree of d.
 // Strings are decoded (a \u escape of a lone surrogate becomes U+FFFD) and written again on
 // output, so what comes out is valid whatever came in; duplicate names keep the last value.
-// On failure d is as it was and ok is false.
+// On failure d is as it was, ok is false and the error says where s stopped being JSON.
 func (d *doc) parseJSON(s string, maxDepth int) (root int32, ok bool) {
 	nodes, arena, dups := len(d.nodes), len(d.arena), d.duplicates
 	p := parser{d: d, s: s, max: maxDepth}
@@ -18,16 +18,18 @@ func (d *doc) parseJSON(s string, maxDepth int) (root int32, ok bool) {
 	p.space()
 	if root == none || p.i != len(s) {
 		d.nodes, d.arena, d.duplicates = d.nodes[:nodes], d.arena[:arena], dups
+		d.parseAt, d.tooDeep = p.i, p.deep
 		return none, false
 	}
 	return root, true
 }
 
 type parser struct {
-	d   *doc
-	s   string
-	i   int
-	max int
+	d    *doc
+	s    string
+	i    int
+	max  int
+	deep bool // stopped at max
 }
 
 func (p *parser) space() {
@@ -79,6 +81,7 @@ func (p *parser) value(depth int) int32 {
 
 func (p *parser) object(depth int) int32 {
 	if depth > p.max {
+		p.deep = true
 		return none
 	}
 	o := p.d.newNode("", kObject, "")
@@ -130,6 +133,7 @@ func (p *parser) object(depth int) int32 {
 
 func (p *parser) array(depth int) int32 {
 	if depth > p.max {
+		p.deep = true
 		return none
 	}
 	a := p.d.newNode("", kArray, "")

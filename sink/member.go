@@ -19,22 +19,50 @@ import (
 //     the write carried batchSize events (a full take), BatchUnderflowCount by one otherwise;
 //   - on failure EventWriteFail grows by len(events). Flume increments EventWriteFail once per
 //     failed write; counting events instead keeps it comparable with the drain counters
-//     (attempts = successes + write failures).
+//     (attempts = successes + write failures);
+//   - on a PermanentError the events the sink refused count as write failures and the others
+//     as successes (the batch counters grow as on success, unless every event was refused).
+//     The runner then counts the refused ones again, as dropped or dead-lettered.
 //
-// The error returned is wrapped with the member's name ("sink k1: ..."), so sinks wrap theirs
-// with the operation only. m.Metrics must not be nil.
+// The member's health follows its writes: each write begins an attempt (so a write that hangs
+// shows), a failed write or one whose every event was refused lengthens the failure streak, a
+// write that delivered anything ends it, and a write cut short by ctx counts as neither.
+//
+// The error returned names the member ("sink k1: ..."), so sinks wrap theirs with the operation
+// only, and carries the member to the runner. m.Metrics must not be nil.
 func (m Member) Write(ctx context.Context, events []channel.Event, batchSize int) error {
 	n := int64(len(events))
 	m.Metrics.EventDrainAttemptCount.Add(n)
-	if err := m.Sink.Write(ctx, events); err != nil {
-		m.Metrics.EventWriteFail.Add(n)
-		return fmt.Errorf("sink %s: %w", m.Name, err)
-	}
-	m.Metrics.EventDrainSuccessCount.Add(n)
-	if len(events) >= batchSize {
-		m.Metrics.BatchCompleteCount.Inc()
+	h := m.Metrics.Health()
+	h.Begin()
+	err := m.Sink.Write(ctx, events)
+	refused := n
+	if err != nil {
+		if parts, ok := permanentParts(err); ok {
+			_, k := refusals(parts, len(events))
+			refused = int64(k)
+		}
+		m.Metrics.EventWriteFail.Add(refused)
 	} else {
-		m.Metrics.BatchUnderflowCount.Inc()
+		refused = 0
+	}
+	delivered := n - refused
+	m.Metrics.EventDrainSuccessCount.Add(delivered)
+	switch {
+	case err == nil || delivered > 0:
+		h.Succeeded()
+		if len(events) >= batchSize {
+			m.Metrics.BatchCompleteCount.Inc()
+		} else {
+			m.Metrics.BatchUnderflowCount.Inc()
+		}
+	case ctx.Err() != nil:
+		h.End() // our own shutdown, not the sink's failure
+	default:
+		h.Failed(err)
+	}
+	if err != nil {
+		return &memberError{m: m, err: err}
 	}
 	return nil
 }

@@ -319,6 +319,8 @@ func (p *processor) release(pl *plan) {
 // put makes one transaction into one channel, or, for Deliver (retrying), as many as its
 // transaction capacity needs, resuming after those already committed. Failures are counted and
 // logged once per streak, except when ctx ended them: that is shutdown, not the channel's fault.
+// A required put's outcome feeds the source's health, so a source held up by a full channel for
+// longer than unhealthy_after shows as degraded.
 func (p *processor) put(ctx context.Context, pt *put, retrying bool) error {
 	var err error
 	if tc := p.txCap[pt.ch]; retrying && tc > 0 {
@@ -334,6 +336,9 @@ func (p *processor) put(ctx context.Context, pt *put, retrying bool) error {
 	flag := &p.failing[pt.ch]
 	if err == nil {
 		pt.done = true
+		if !pt.optional {
+			p.m.Health().Succeeded()
+		}
 		if flag.Load() && flag.CompareAndSwap(true, false) {
 			p.log.Info("channel accepts events again", "channel", p.names[pt.ch])
 		}
@@ -344,6 +349,9 @@ func (p *processor) put(ctx context.Context, pt *put, retrying bool) error {
 		return err
 	}
 	p.m.ChannelWriteFail.Inc()
+	if !pt.optional {
+		p.m.Health().Failed(err) // a required channel refusing events holds the source up
+	}
 	if flag.CompareAndSwap(false, true) {
 		switch {
 		case pt.optional:

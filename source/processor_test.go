@@ -661,3 +661,30 @@ func BenchmarkProcess(b *testing.B) {
 		})
 	})
 }
+
+// TestRefusedPutsFeedTheSourcesHealth: a required channel refusing puts starts a failure
+// streak on the source's health, an optional one does not, and a put that commits ends it.
+func TestRefusedPutsFeedTheSourcesHealth(t *testing.T) {
+	sel, err := interceptor.NewReplicating(&interceptor.ReplicatingConfig{Optional: []string{"opt"}},
+		interceptor.SelectorSettings{Channels: []string{"c1", "opt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFlow(t, []chanSpec{{name: "c1", capacity: 2}, {name: "opt", capacity: 1}}, sel)
+	fill(t, f.channels["opt"], 1)
+	state := func() metrics.HealthState { return f.m.Health().State(time.Now(), time.Hour) }
+	if err := f.p.Process(context.Background(), events("a")); err != nil || state().Failing() {
+		t.Fatalf("Process = %v, health %+v: a full optional channel is not the source's failure", err, state())
+	}
+	fill(t, f.channels["c1"], 1)
+	if err := f.p.Process(context.Background(), events("b")); err == nil {
+		t.Fatal("Process into a full required channel succeeded")
+	}
+	if st := state(); st.Failures != 1 || !strings.Contains(st.LastError, `channel "c1"`) {
+		t.Errorf("health %+v, want one failure naming c1", st)
+	}
+	drain(t, f.channels["c1"])
+	if err := f.p.Process(context.Background(), events("c")); err != nil || state().Failing() {
+		t.Errorf("Process = %v, health %+v after room was made", err, state())
+	}
+}

@@ -35,20 +35,52 @@ func fileSourceScenarios(bin string) []namedRun {
 		{"taildir → file(fsync=commit) → null, access log", func() result {
 			return taildirFlow(bin, "examples/taildir-filechannel-null.hcl", "flumego_sink_event_drain_success_total")
 		}},
+		{"taildir format=cri → memory → null, access log in CRI records", func() result {
+			return taildirFlowOn(bin, criAccessLog(), "examples/taildir-cri-null.hcl", "flumego_sink_event_drain_success_total")
+		}},
 	}
+}
+
+// criAccessLog is the access log as a container runtime writes it (containerd's CRI format:
+// a time a microsecond apart, the stream, "F", the line), made once beside it.
+func criAccessLog() string {
+	const path = "/tmp/access-cri.log"
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	ensureAccessLog()
+	in, err := os.ReadFile(accessLog)
+	check(err)
+	out := make([]byte, 0, len(in)+len(in)/4)
+	t := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	for i, line := range bytes.SplitAfter(in, []byte{'\n'}) {
+		if len(line) == 0 {
+			continue
+		}
+		out = t.Add(time.Duration(i)*time.Microsecond).AppendFormat(out, time.RFC3339Nano)
+		out = append(out, []string{" stdout F ", " stderr F "}[i%10/9]...)
+		out = append(out, line...)
+	}
+	check(os.WriteFile(path, out, 0o644))
+	return path
 }
 
 // taildirFlow tails a hard link of the access log (a copy where links are impossible) from a
 // fresh position file and waits until the sink has drained every line.
 func taildirFlow(bin, cfg, doneMetric string, env ...string) result {
 	ensureAccessLog()
-	lines, size := countLines(accessLog)
+	return taildirFlowOn(bin, accessLog, cfg, doneMetric, env...)
+}
+
+// taildirFlowOn is taildirFlow on another log.
+func taildirFlowOn(bin, log, cfg, doneMetric string, env ...string) result {
+	lines, size := countLines(log)
 	dir, err := os.MkdirTemp("", "flowbench-taildir-")
 	check(err)
 	defer os.RemoveAll(dir)
 	logPath := filepath.Join(dir, "access.log")
-	if os.Link(accessLog, logPath) != nil {
-		copyFile(accessLog, logPath)
+	if os.Link(log, logPath) != nil {
+		copyFile(log, logPath)
 	}
 	env = append(env, "FLUMEGO_TAIL_PATH="+filepath.Join(dir, "*.log"),
 		"FLUMEGO_POSITION_FILE="+filepath.Join(dir, "pos", "taildir.json"),

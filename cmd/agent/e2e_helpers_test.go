@@ -75,34 +75,51 @@ type agentProc struct {
 func example(name string) string { return filepath.Join("..", "..", "examples", name) }
 
 // startAgent runs the agent on cfg with env added to its environment (FLUMEGO_METRICS is set to
-// a free port) and waits until it reports that it started.
+// a free port) and waits until it reports that it started. The metrics port is picked free just
+// before the agent binds it, so another process may take it in between on a busy machine: the
+// agent is then started again on another port, a few times at most.
 func startAgent(t *testing.T, cfg string, env map[string]string, args ...string) *agentProc {
 	t.Helper()
-	p := launchAgent(t, cfg, env, args...)
-	p.waitStarted(t)
-	return p
+	return startBinary(t, agentBin, cfg, env, args...)
 }
 
-// waitStarted waits until the agent reports that it started.
-func (p *agentProc) waitStarted(t *testing.T) {
+// startBinary is startAgent with another build of the agent (plainAgentBin).
+func startBinary(t *testing.T, bin, cfg string, env map[string]string, args ...string) *agentProc {
 	t.Helper()
-	waitFor(t, 30*time.Second, "the agent to start", func() bool {
-		select {
-		case <-p.done:
-			t.Fatalf("agent exited during start-up: %v\n%s", p.err, p.out.String())
-		default:
+	for attempt := 1; ; attempt++ {
+		p := launchBinary(t, bin, cfg, env, args...)
+		if p.waitStarted(t) {
+			return p
 		}
-		return strings.Contains(p.out.String(), "agent started")
-	})
+		if attempt == 3 || !strings.Contains(p.out.String(), "listen on "+p.metrics) {
+			t.Fatalf("agent exited during start-up: %v\n%s", p.err, p.out.String())
+		}
+	}
 }
 
-// launchAgent runs the agent like startAgent but returns at once, while it starts.
+// launchAgent starts the agent and returns at once, while it starts (see waitStarted).
 func launchAgent(t *testing.T, cfg string, env map[string]string, args ...string) *agentProc {
 	t.Helper()
 	return launchBinary(t, agentBin, cfg, env, args...)
 }
 
-// launchBinary is launchAgent with another build of the agent (plainAgentBin).
+// waitStarted waits until the agent reports that it started (true) or exited (false).
+func (p *agentProc) waitStarted(t *testing.T) bool {
+	t.Helper()
+	started := false
+	waitFor(t, 30*time.Second, "the agent to start", func() bool {
+		select {
+		case <-p.done:
+			return true
+		default:
+		}
+		started = strings.Contains(p.out.String(), "agent started")
+		return started
+	})
+	return started
+}
+
+// launchBinary is launchAgent with another build of the agent.
 func launchBinary(t *testing.T, bin, cfg string, env map[string]string, args ...string) *agentProc {
 	t.Helper()
 	p := &agentProc{out: &syncBuffer{}, done: make(chan struct{}), metrics: fmt.Sprintf("127.0.0.1:%d", freePort(t))}

@@ -46,8 +46,7 @@ func startEdge(t *testing.T, bin string, extra map[string]string) *edge {
 	for k, v := range extra {
 		env[k] = v
 	}
-	e.p = launchBinary(t, bin, example("network-limits.hcl"), env)
-	e.p.waitStarted(t)
+	e.p = startBinary(t, bin, example("network-limits.hcl"), env)
 	return e
 }
 

@@ -452,7 +452,9 @@ func TestReloadSeesAConfigChangedWhileTheAgentStarts(t *testing.T) {
 		return strings.Contains(p.out.String(), `channel "memory" "spare" is not used`)
 	})
 	writeConfig(t, cfg, version(2), false)
-	p.waitStarted(t)
+	if !p.waitStarted(t) {
+		t.Fatalf("agent exited during start-up: %v", p.err)
+	}
 	waitFor(t, 10*time.Second, "the reload of the config changed during start-up", func() bool {
 		return strings.Contains(p.out.String(), "reload: applied")
 	})

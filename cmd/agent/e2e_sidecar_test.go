@@ -61,16 +61,9 @@ func TestSidecarConfigMapHoldsAValidAgent(t *testing.T) {
 	}
 	manifest := string(b)
 	hcl := configMapFile(t, manifest, "flume.hcl")
-	cfg := filepath.Join(t.TempDir(), "flume.hcl")
-	if err := os.WriteFile(cfg, []byte(hcl), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(agentBin, "validate", "-f", cfg).CombinedOutput()
-	if err != nil || strings.Contains(string(out), "warning") {
-		t.Fatalf("agent validate on the ConfigMap's flume.hcl: %v\n%s\n--- flume.hcl:\n%s", err, out, hcl)
-	}
+	validateHCL(t, hcl)
 
-	// The manifest runs that file, probes the port it serves /healthz on, and mounts a volume
+	// The manifest runs that file, probes the port it serves /livez on, and mounts a volume
 	// under every path the config reads or writes.
 	if !strings.Contains(manifest, `args: ["-f", "/etc/flumego/flume.hcl"`) || !regexp.MustCompile(`(?m)mountPath: /etc/flumego$`).MatchString(manifest) {
 		t.Error("the agent container does not run -f /etc/flumego/flume.hcl from the ConfigMap's mount")
@@ -80,23 +73,50 @@ func TestSidecarConfigMapHoldsAValidAgent(t *testing.T) {
 	if listen == nil || port == nil || listen[1] != port[1] {
 		t.Errorf("metrics listen port %v and containerPort %v differ", listen, port)
 	}
+	// /livez, not /healthz: a degraded destination must not restart the agent, nor make the
+	// application's pod unready.
 	for _, probe := range []string{"livenessProbe", "readinessProbe"} {
-		if !regexp.MustCompile(probe + `:\s+httpGet:\s+path: /healthz\s+port: metrics`).MatchString(manifest) {
-			t.Errorf("%s does not GET /healthz on the metrics port", probe)
+		if !regexp.MustCompile(probe + `:\s+httpGet:\s+path: /livez\s+port: metrics`).MatchString(manifest) {
+			t.Errorf("%s does not GET /livez on the metrics port", probe)
 		}
 	}
+	assertPathsMounted(t, manifest, hcl)
+	if !regexp.MustCompile(`name: app-logs\s+emptyDir:`).MatchString(manifest) {
+		t.Error("the application's log volume is not an emptyDir")
+	}
+}
+
+// assertPathsMounted checks that every path the config reads or writes (path, position_file,
+// dir; the default of an env() too) is under one of the manifest's volume mounts.
+func assertPathsMounted(t *testing.T, manifest, hcl string) {
+	t.Helper()
 	var mounts []string
 	for _, m := range regexp.MustCompile(`mountPath: (\S+)`).FindAllStringSubmatch(manifest, -1) {
 		mounts = append(mounts, m[1]+"/")
 	}
-	for _, m := range regexp.MustCompile(`(?m)^\s*(?:path|position_file|dir)\s*=\s*"([^"]+)"`).FindAllStringSubmatch(hcl, -1) {
+	paths := regexp.MustCompile(`(?m)^\s*(?:path|position_file|dir)\s*=\s*(?:env\("[^"]+",\s*)?"([^"]+)"`).FindAllStringSubmatch(hcl, -1)
+	if len(paths) == 0 {
+		t.Error("the config names no path")
+	}
+	for _, m := range paths {
 		if !slices.ContainsFunc(mounts, func(mount string) bool { return strings.HasPrefix(m[1], mount) }) {
 			t.Errorf("%s is on no volume (mounts: %v)", m[1], mounts)
 		}
 	}
-	if !regexp.MustCompile(`name: app-logs\s+emptyDir:`).MatchString(manifest) {
-		t.Error("the application's log volume is not an emptyDir")
+}
+
+// validateHCL runs agent validate on a config text, failing on an error or a warning.
+func validateHCL(t *testing.T, hcl string) string {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "flume.hcl")
+	if err := os.WriteFile(cfg, []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	out, err := exec.Command(agentBin, "validate", "-f", cfg).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "warning") {
+		t.Fatalf("agent validate on the manifest's flume.hcl: %v\n%s\n--- flume.hcl:\n%s", err, out, hcl)
+	}
+	return cfg
 }
 
 // TestManifestsUseTheReleasedImage checks that every manifest names the image `make dist`

@@ -45,6 +45,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/backoff"
+	"github.com/flumego/flumego/internal/procgroup"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
@@ -197,7 +198,7 @@ func (s *Source) runOnce(ctx context.Context) error {
 	defer pr.Close()
 	cmd := osexec.Command(s.args[0], s.args[1:]...)
 	cmd.Stdout = pw
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = procgroup.SysProcAttr()
 	var er, ew *os.File
 	if s.cfg.LogStderr {
 		if er, ew, err = os.Pipe(); err != nil {
@@ -360,14 +361,8 @@ func (s *Source) deliver(ctx context.Context, events []channel.Event) bool {
 
 // kill stops the command's process group: SIGTERM, then SIGKILL after stopGrace.
 func (s *Source) kill(pid int, exited <-chan struct{}) {
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	select {
-	case <-exited:
-		// The leader is gone; make sure the rest of its group is too.
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
-	case <-time.After(stopGrace):
-		s.log.Warn("command did not exit after SIGTERM; killing it", "pid", pid)
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	if procgroup.Stop(pid, exited, stopGrace) {
+		s.log.Warn("command did not exit after SIGTERM; killed it", "pid", pid)
 	}
 }
 

@@ -86,11 +86,40 @@ type Config struct {
 // FileGroup is one `filegroup "NAME" { path = ..., headers = {...} }` block.
 type FileGroup struct {
 	Name string `hcl:"name,label"`
-	// Path is a glob (filepath.Match syntax) in the file name and in directories.
+	// Path is a glob (filepath.Match syntax) in the file name and in directories; a "**"
+	// segment matches any number of directories.
 	Path string `hcl:"path"`
 	// Headers are added to every event of the group's files.
 	Headers map[string]string `hcl:"headers,optional"`
+	// Exclude lists globs of files not to tail: without "/" matched against the base name,
+	// with "/" against the absolute path.
+	Exclude []string `hcl:"exclude,optional"`
+	// IgnoreOlder leaves alone files found unmodified for this long (0: none are); see the
+	// package doc.
+	IgnoreOlder time.Duration `hcl:"ignore_older,optional"`
+	// Encoding is the files' character set; bodies are decoded to UTF-8. Empty is UTF-8.
+	Encoding string `hcl:"encoding,optional"`
+	// Format is the container runtime's log format: "cri", "docker" or "auto"; empty means
+	// plain lines.
+	Format Format `hcl:"format,optional"`
+	// KubernetesMetadata adds the pod, namespace, container and ids found in the file's path.
+	KubernetesMetadata bool `hcl:"kubernetes_metadata,optional"`
 }
+
+// Format is a container runtime's log file format.
+type Format string
+
+// The container log formats.
+const (
+	// FormatPlain is plain lines (no format set).
+	FormatPlain Format = ""
+	// FormatCRI is the CRI format (containerd, CRI-O): "TIME STREAM P|F MESSAGE".
+	FormatCRI Format = "cri"
+	// FormatDocker is Docker's json-file format: {"log":"...","stream":"...","time":"..."}.
+	FormatDocker Format = "docker"
+	// FormatAuto tells the two apart line by line.
+	FormatAuto Format = "auto"
+)
 
 // Multiline is the `multiline { ... }` block (Filebeat's settings).
 type Multiline struct {
@@ -150,9 +179,26 @@ func (c *Config) Validate() error {
 		case g.Path[len(g.Path)-1] == '/':
 			errs = append(errs, schema.Errorf(attr, "must name files, not a directory: %q", g.Path))
 		default:
-			if _, err := filepath.Match(g.Path, ""); err != nil {
+			if abs, err := filepath.Abs(g.Path); err != nil {
+				errs = append(errs, schema.Errorf(attr, "%v", err))
+			} else if _, err := compileGlob(abs); err != nil {
 				errs = append(errs, schema.Errorf(attr, "bad glob %q: %v", g.Path, err))
 			}
+		}
+		prefix := "filegroup." + g.Name + "."
+		if _, err := compileExcludes(g.Exclude); err != nil {
+			errs = append(errs, schema.Errorf(prefix+"exclude", "%v", err))
+		}
+		if g.IgnoreOlder < 0 {
+			errs = append(errs, schema.Errorf(prefix+"ignore_older", "must be 0 (off) or more, got %v", g.IgnoreOlder))
+		}
+		if _, err := lookupEncoding(g.Encoding); err != nil {
+			errs = append(errs, schema.Errorf(prefix+"encoding", "%v", err))
+		}
+		switch g.Format {
+		case FormatPlain, FormatCRI, FormatDocker, FormatAuto:
+		default:
+			errs = append(errs, schema.Errorf(prefix+"format", `must be "cri", "docker" or "auto" (or unset for plain lines), got %q`, g.Format))
 		}
 	}
 	if c.Batch < 1 {

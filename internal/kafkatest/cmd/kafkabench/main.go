@@ -1,10 +1,13 @@
 // Command kafkabench measures taildir → channel → Kafka through the real agent binary against a
 // kfake broker running as its own process (./internal/kafkatest/cmd/kfake), with a 3-partition
 // topic on loopback: events/s, MiB/s, the agent's CPU seconds and peak RSS, for the memory and
-// file channels and the compressions asked for. Figures are reported, never asserted.
+// file channels, the compressions and the serializers asked for ("text": the body as is;
+// "filebeat": Filebeat's JSON documents, examples/taildir-memory-kafka-filebeat.hcl). MiB/s are of
+// the log read. Figures are reported, never asserted.
 //
 //	python3 ../shared/bench/genlog.py 2000000 /tmp/access.log
 //	go run ./internal/kafkatest/cmd/kafkabench -log /tmp/access.log
+//	go run ./internal/kafkatest/cmd/kafkabench -channels memory -compression none -serializers text,filebeat
 package main
 
 import (
@@ -34,6 +37,7 @@ func main() {
 	sinkBatch := flag.String("sink-batch", "5000", "the kafka sink's batch_size")
 	sourceBatch := flag.String("source-batch", "1000", "taildir's batch_size")
 	blackhole := flag.Bool("blackhole", false, "the broker acknowledges without storing")
+	serializers := flag.String("serializers", "text", "serializers to measure: text, filebeat")
 	flag.Parse()
 
 	st, err := os.Stat(*logFile)
@@ -53,15 +57,25 @@ func main() {
 	fmt.Printf("%-32s %9s %12s %9s %7s %9s\n", "flow", "seconds", "events/s", "MiB/s", "CPU s", "peak MiB")
 	for _, ch := range strings.Split(*channels, ",") {
 		for _, codec := range strings.Split(*codecs, ",") {
-			secs, cpu, peak := run(*agentBin, kfakeBin, tmp, *logFile, ch, codec, *sourceBatch, *sinkBatch, *blackhole, lines)
-			fmt.Printf("%-32s %9.2f %12.0f %9.1f %7.2f %9.1f\n", "taildir → "+ch+" → kafka ("+codec+")", secs,
-				float64(lines)/secs, float64(st.Size())/(1<<20)/secs, cpu, float64(peak)/1024)
+			for _, ser := range strings.Split(*serializers, ",") {
+				cfg := "examples/taildir-" + ch + "-kafka.hcl"
+				if ser != "text" {
+					cfg = "examples/taildir-" + ch + "-kafka-" + ser + ".hcl"
+				}
+				if _, err := os.Stat(cfg); err != nil {
+					fmt.Fprintf(os.Stderr, "kafkabench: no %s: skipping %s with the %s channel\n", cfg, ser, ch)
+					continue
+				}
+				secs, cpu, peak := run(*agentBin, kfakeBin, tmp, *logFile, cfg, ch+"-"+codec+"-"+ser, codec, *sourceBatch, *sinkBatch, *blackhole, lines)
+				fmt.Printf("%-32s %9.2f %12.0f %9.1f %7.2f %9.1f\n", "taildir → "+ch+" → kafka ("+codec+", "+ser+")", secs,
+					float64(lines)/secs, float64(st.Size())/(1<<20)/secs, cpu, float64(peak)/1024)
+			}
 		}
 	}
 }
 
-func run(agentBin, kfakeBin, tmp, logFile, ch, codec, sourceBatch, sinkBatch string, blackhole bool, lines int64) (secs, cpu float64, peakKiB int64) {
-	dir, err := os.MkdirTemp(tmp, ch+"-"+codec+"-")
+func run(agentBin, kfakeBin, tmp, logFile, cfg, name, codec, sourceBatch, sinkBatch string, blackhole bool, lines int64) (secs, cpu float64, peakKiB int64) {
+	dir, err := os.MkdirTemp(tmp, name+"-")
 	check(err)
 	defer os.RemoveAll(dir)
 	logs := filepath.Join(dir, "logs")
@@ -83,12 +97,12 @@ func run(agentBin, kfakeBin, tmp, logFile, ch, codec, sourceBatch, sinkBatch str
 	addr := strings.TrimSpace(strings.TrimPrefix(first, "listening on "))
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 
-	cfg := "examples/taildir-" + ch + "-kafka.hcl"
 	agent := exec.Command(agentBin, "-f", cfg)
 	agent.Env = append(os.Environ(),
 		"FLUMEGO_POSITION_FILE="+filepath.Join(dir, "pos.json"),
 		"FLUMEGO_TAIL_PATH="+filepath.Join(logs, "*.log"),
 		"FLUMEGO_CHANNEL_DIR="+filepath.Join(dir, "channel"),
+		"FLUMEGO_DATA="+filepath.Join(dir, "data"),
 		"FLUMEGO_MIN_SPACE=1MiB",
 		"FLUMEGO_KAFKA_BROKERS="+addr,
 		"FLUMEGO_KAFKA_COMPRESSION="+codec,
