@@ -60,6 +60,7 @@ type Agent struct {
 	server   *metrics.Server
 	listen   string // the address server was asked to bind ("" when none)
 	ganglia  *ganglia.Service
+	inflight *source.Budget // max_inflight_bytes, shared by every source
 
 	mu     sync.Mutex
 	failed map[string]error // component → why it stopped
@@ -123,7 +124,8 @@ func New(cfg *config.Agent, opts Options) (*Agent, error) {
 	a := &Agent{
 		log: opts.Logger, reg: opts.Registry, drain: opts.DrainTimeout, cfg: cfg,
 		channels: map[string]*channelEntry{}, runners: map[string]*runnerEntry{}, sources: map[string]*sourceEntry{},
-		failed: map[string]error{},
+		failed:   map[string]error{},
+		inflight: source.NewBudget(int64(cfg.MaxInflightBytes)),
 	}
 	a.ganglia = ganglia.NewService(a.reg, a.log.With("component", "monitoring/ganglia"))
 	a.applyHealthSettings(cfg)
@@ -304,14 +306,18 @@ func (a *Agent) buildSource(s *config.Source, dataDir string) (*sourceEntry, err
 		}
 	}
 	chans := make([]channel.Channel, len(s.Channels))
+	txCaps := make([]int, len(s.Channels))
 	for i, n := range s.Channels {
 		chans[i] = a.channels[n].ch
+		if tc, ok := a.channels[n].cfg.Config.(channel.TxCapacity); ok {
+			txCaps[i] = tc.TransactionCapacity()
+		}
 	}
 	proc := source.NewProcessor(source.ProcessorConfig{
-		Channels: chans, ChannelNames: s.Channels, Interceptors: icpts, Selector: sel, Metrics: m, Logger: log,
+		Channels: chans, ChannelNames: s.Channels, TxCapacities: txCaps, Interceptors: icpts, Selector: sel, Metrics: m, Logger: log,
 	})
 	src, err := s.Factory.Create(s.Config, source.Settings{
-		Name: s.Name, Type: s.Type, Logger: log, Metrics: m, Processor: proc, DataDir: dataDir,
+		Name: s.Name, Type: s.Type, Logger: log, Metrics: m, Processor: proc, DataDir: dataDir, InFlight: a.inflight,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", s.Name, err)

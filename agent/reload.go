@@ -185,6 +185,7 @@ func (a *Agent) Reload(next *config.Agent) (ReloadSummary, error) {
 		return p.summary, fmt.Errorf("reload: %w", err)
 	}
 	a.cfg = next
+	a.inflight.SetLimit(int64(next.MaxInflightBytes)) // kept sources share the same budget
 	a.applyHealthSettings(next)
 	a.startNew(next)
 	a.forgetRemoved(prev, next)

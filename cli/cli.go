@@ -108,6 +108,14 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 		return exitConfig
 	}
 
+	// Watch before reading, so a change made while the agent starts (a ConfigMap swapped right
+	// after the pod started) is seen within the settle time, not at the next poll.
+	var changed <-chan struct{}
+	if cmd == "run" && !*noReload {
+		watchCtx, stopWatch := context.WithCancel(context.Background())
+		defer stopWatch()
+		changed = watchConfig(watchCtx, *file, *reloadPoll, logger)
+	}
 	src, err := os.ReadFile(*file)
 	if err != nil {
 		fmt.Fprintf(stderr, "agent: cannot read config: %v\n", err)
@@ -148,11 +156,8 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 	go sd.watchdog(ctx, a.Alive)
 
 	r := &reloader{file: *file, name: *name, comps: comps, agent: a, log: logger, notify: sd, last: sha256.Sum256(src)}
-	var changed <-chan struct{}
 	if *noReload {
 		logger.Info("not watching the config file (--no-reload-conf); SIGHUP still reloads it", "file", *file)
-	} else {
-		changed = watchConfig(ctx, *file, *reloadPoll, logger)
 	}
 	for ctx.Err() == nil {
 		select {

@@ -1,5 +1,5 @@
 # taildir-memory-kafka.hcl writing Filebeat's JSON documents (the benchmark of the filebeat
-# preset against text: go run ./internal/kafkatest/cmd/kafkabench -serializers text,filebeat).
+# preset against text: bash bench/run.sh -only kafka -serializers text,filebeat).
 agent "a1" {
   data_dir = env("FLUMEGO_DATA", "/var/lib/flumego")
 
@@ -24,9 +24,9 @@ agent "a1" {
     channel                   = "c1"
     brokers                   = [env("FLUMEGO_KAFKA_BROKERS", "localhost:9092")]
     topic                     = env("FLUMEGO_KAFKA_TOPIC", "app-logs")
-    acks                      = "1"
+    acks                      = env("FLUMEGO_KAFKA_ACKS", "1")
     compression               = env("FLUMEGO_KAFKA_COMPRESSION", "none")
-    batch_size                = env("FLUMEGO_SINK_BATCH", "1000")
+    batch_size                = env("FLUMEGO_SINK_BATCH", "10000")
     headers_as_record_headers = false
     serializer "json" {
       preset = "filebeat"

@@ -263,7 +263,7 @@ func (tx *putTx) Commit(ctx context.Context) error {
 	if c.byteLimit > 0 && bytes > c.byteLimit {
 		c.mu.Unlock()
 		return fmt.Errorf("%s: put commit of %d events: %w: their %d body bytes exceed what byte_capacity leaves for bodies (%d), however much is taken",
-			c.name, n, channel.ErrFull, bytes, c.byteLimit)
+			c.name, n, channel.ErrTooLarge, bytes, c.byteLimit)
 	}
 	return tx.wait(ctx, n, bytes) // unlocks mu
 }

@@ -119,8 +119,8 @@ func TestByteCapacityOversizedBatchFailsAtOnce(t *testing.T) {
 	ch, _ := newChannel(t, cfg)
 	start := time.Now()
 	err := putBodies(context.Background(), ch, 500, 500)
-	if !errors.Is(err, channel.ErrFull) || !strings.Contains(err.Error(), "however much is taken") {
-		t.Fatalf("put of 1000 body bytes with room for 800: got %v, want ErrFull saying it can never fit", err)
+	if !errors.Is(err, channel.ErrTooLarge) || !strings.Contains(err.Error(), "however much is taken") {
+		t.Fatalf("put of 1000 body bytes with room for 800: got %v, want ErrTooLarge saying it can never fit", err)
 	}
 	if waited := time.Since(start); waited > time.Second {
 		t.Errorf("a batch that can never fit waited %s", waited)

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/internal/kafkaclient"
 	"github.com/flumego/flumego/serializer"
 )
@@ -115,9 +116,9 @@ var producerKeys = map[string]func(v string) ([]kgo.Opt, error){
 		return []kgo.Opt{kgo.ProduceRequestTimeout(d)}
 	}),
 	// As in Kafka's Java client, the back-off also spaces metadata refreshes (a missing topic
-	// fails after four of them).
+	// fails after four of them). Each retry waits d, jittered to [d/2, d] (internal/backoff).
 	"retry.backoff.ms": millis(func(d time.Duration) []kgo.Opt {
-		return []kgo.Opt{kgo.RetryBackoffFn(func(int) time.Duration { return d }), kgo.MetadataMinAge(d)}
+		return []kgo.Opt{kgo.RetryBackoffFn(backoff.Func(d, d)), kgo.MetadataMinAge(d)}
 	}),
 	"metadata.max.age.ms": millis(func(d time.Duration) []kgo.Opt {
 		return []kgo.Opt{kgo.MetadataMaxAge(d)}

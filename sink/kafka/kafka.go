@@ -58,6 +58,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -260,6 +261,10 @@ func (s *Sink) indexRecords(events []channel.Event) {
 	}
 }
 
+// stringBytes is s's bytes, without a copy: the client only ever reads a record's key, value
+// and headers, so a header's value can be a record's key or header value as it is.
+func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
 // errOversize refuses an event whose record does not fit max_message_bytes.
 func (s *Sink) errOversize() error {
 	return fmt.Errorf("record larger than max_message_bytes %d (oversize = %q)", s.max, s.cfg.Oversize)
@@ -281,6 +286,7 @@ func (s *Sink) build(events []channel.Event) []*kgo.Record {
 		s.hdrs = make([]kgo.RecordHeader, 0, nh)
 	}
 	s.vals = s.vals[:0]
+	now := time.Now() // an event without a timestamp header is stamped when its batch is built
 	for i := range events {
 		e := &events[i]
 		r := &s.recs[i]
@@ -289,14 +295,14 @@ func (s *Sink) build(events []channel.Event) []*kgo.Record {
 			s.refused.Add(err, i)
 			continue
 		}
-		*r = kgo.Record{Topic: topic, Partition: s.partitionOf(e)}
+		*r = kgo.Record{Topic: topic, Partition: s.partitionOf(e), Timestamp: now}
 		if k, ok := e.Headers[s.cfg.KeyHeader]; ok && s.cfg.KeyHeader != "" {
-			r.Key = []byte(k)
+			r.Key = stringBytes(k)
 		}
 		if s.cfg.HeadersAsRecordHeaders && len(e.Headers) > 0 {
 			from := len(s.hdrs)
 			for k, v := range e.Headers {
-				s.hdrs = append(s.hdrs, kgo.RecordHeader{Key: k, Value: []byte(v)})
+				s.hdrs = append(s.hdrs, kgo.RecordHeader{Key: k, Value: stringBytes(v)})
 			}
 			r.Headers = s.hdrs[from:len(s.hdrs):len(s.hdrs)]
 		} else if len(s.cfg.RecordHeaders) > 0 {
@@ -422,12 +428,12 @@ func (s *Sink) oneByOne(ctx context.Context, events []channel.Event, recs []*kgo
 func (s *Sink) topicOf(e *channel.Event) (string, error) {
 	if s.cfg.AllowTopicOverride {
 		if t, ok := e.Headers[s.cfg.TopicHeader]; ok && t != "" {
-			return t, s.checkTopic(t, "its "+s.cfg.TopicHeader+" header")
+			return t, s.checkTopic(t, true)
 		}
 	}
 	t := s.topic.expand(e.Headers)
 	if t != "" {
-		return t, s.checkTopic(t, "topic template "+strconv.Quote(s.cfg.Topic))
+		return t, s.checkTopic(t, false)
 	}
 	if s.cfg.FallbackTopic == "" {
 		return "", fmt.Errorf("no topic: topic template %q resolved to empty for the event (headers %s missing) and fallback_topic is not set",
@@ -442,10 +448,15 @@ func (s *Sink) topicOf(e *channel.Event) (string, error) {
 	return s.cfg.FallbackTopic, nil
 }
 
-// checkTopic is validTopic, remembering the last valid name: most events of a batch share it.
-func (s *Sink) checkTopic(t, from string) error {
+// checkTopic is validTopic, remembering the last valid name: most events of a batch share it,
+// and for them it costs one comparison. fromHeader says where t came from, for the error.
+func (s *Sink) checkTopic(t string, fromHeader bool) error {
 	if t == s.lastTopic {
 		return nil
+	}
+	from := "topic template " + strconv.Quote(s.cfg.Topic)
+	if fromHeader {
+		from = "its " + s.cfg.TopicHeader + " header"
 	}
 	if err := validTopic(t, from); err != nil {
 		return err
