@@ -11,6 +11,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/metrics"
 )
 
 // Interceptor changes or filters a batch of events.
@@ -26,6 +27,9 @@ type Settings struct {
 	Source string // the source the interceptor belongs to
 	Type   string
 	Logger *slog.Logger
+	// Metrics are the source's counters, where an interceptor adds its own (the script
+	// interceptor's ScriptErrorCount); nil in tests that need none.
+	Metrics *metrics.Component
 }
 
 // Factory creates interceptors of one type.
