@@ -60,6 +60,9 @@ func main() {
 			return seqFlow(*agentBin, "examples/seq-null.hcl", b, n)
 		}})
 	}
+	scenarios = append(scenarios, scenario{"seq → script → memory → null, batch 1000", func() result {
+		return seqFlow(*agentBin, "examples/seq-script-null.hcl", 1000, *total/5)
+	}})
 	fsync := os.Getenv("FLUMEGO_FSYNC") // the file channel's fsync mode: commit (default) or interval
 	if fsync == "" {
 		fsync = "commit"

@@ -22,8 +22,10 @@ func TestScriptTestBlocksAreRunByValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, stderr, code := runAgent(t, ".", "validate", "-f", example("netcat-script-multiplexing.hcl")); code != 0 {
-		t.Fatalf("validate of the example: exit %d\n%s", code, stderr)
+	for _, ex := range []string{"netcat-script-multiplexing.hcl", "seq-script-null.hcl"} {
+		if _, stderr, code := runAgent(t, ".", "validate", "-f", example(ex)); code != 0 {
+			t.Fatalf("validate of %s: exit %d\n%s", ex, code, stderr)
+		}
 	}
 	// A script change that breaks routing: its tests catch it.
 	broken := strings.Replace(string(src), `/^[0-9]/`, `/^[a-z]/`, 1)

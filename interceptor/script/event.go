@@ -2,12 +2,13 @@ package script
 
 import (
 	"math/big"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/dop251/goja"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/flumego/flumego/channel"
 )
 
 // The names the event API gives a meaning of its own (see the package doc).
@@ -222,22 +223,36 @@ func (s *session) appendTo(name string, v goja.Value) {
 	if goja.IsNull(v) || goja.IsUndefined(v) {
 		return
 	}
-	var add []string
 	if o, ok := v.(*goja.Object); ok && o.ClassName() == "Array" {
 		for _, k := range o.Keys() {
-			add = append(add, s.text(o.Get(k)))
+			addToList(s.cur, name, s.text(o.Get(k)))
 		}
-	} else {
-		add = []string{s.text(v)}
+		return
 	}
-	e := s.cur
-	list := listOf(e.Headers[name])
-	for _, a := range add {
-		if !slices.Contains(list, a) {
-			list = append(list, a)
+	addToList(s.cur, name, s.text(v))
+}
+
+// addToList adds item to the comma-separated list in e's header name unless it is there.
+func addToList(e *channel.Event, name, item string) {
+	list, ok := e.Headers[name]
+	switch {
+	case !ok || list == "":
+		e.SetHeader(name, item)
+	case !inList(list, item):
+		e.Headers[name] = list + "," + item
+	}
+}
+
+// inList reports whether item is an element of the comma-separated list.
+func inList(list, item string) bool {
+	for list != "" {
+		var el string
+		el, list, _ = strings.Cut(list, ",")
+		if el == item {
+			return true
 		}
 	}
-	e.SetHeader(name, strings.Join(list, ","))
+	return false
 }
 
 // listOf splits a comma-separated list; "" is the empty list.

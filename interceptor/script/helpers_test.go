@@ -13,7 +13,7 @@ const what = `interceptor "script"`
 
 // decode decodes an interceptor body as the config stage does, in a file named flume.hcl, and
 // returns the config and its diagnostics as "LINE: message".
-func decode(t *testing.T, body string) (*Config, []string) {
+func decode(t testing.TB, body string) (*Config, []string) {
 	t.Helper()
 	cfg, diags := exampletest.DecodeSnippet(t, NewFactory(), what, body)
 	return cfg.(*Config), diags
@@ -21,7 +21,7 @@ func decode(t *testing.T, body string) (*Config, []string) {
 
 // build decodes body, which must be valid, and returns the interceptor with the counters it
 // counts on.
-func build(t *testing.T, body string) (interceptor.Interceptor, *metrics.Component) {
+func build(t testing.TB, body string) (interceptor.Interceptor, *metrics.Component) {
 	t.Helper()
 	cfg, diags := decode(t, body)
 	if len(diags) > 0 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -137,10 +136,7 @@ func (ic *scriptInterceptor) session() (*session, error) {
 // tag marks a kept event whose call failed.
 func (ic *scriptInterceptor) tag(e *channel.Event, err error) {
 	if t := ic.cfg.TagOnException; t != "" {
-		list := listOf(e.Headers[tagsField])
-		if !slices.Contains(list, t) {
-			e.SetHeader(tagsField, strings.Join(append(list, t), ","))
-		}
+		addToList(e, tagsField, t)
 	}
 	e.SetHeader("error.message", err.Error())
 }

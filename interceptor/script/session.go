@@ -136,15 +136,25 @@ func heapBytes() uint64 {
 	return heapSample[0].Value.Uint64()
 }
 
-// run makes one call under the watchdog (which must be armed). A stale interrupt, one that
-// came as the previous call ended, is cleared first: the watchdog interrupts only while busy.
+// run makes one call under the watchdog (which must be armed).
 func (s *session) run(fn func() (goja.Value, error)) (goja.Value, error) {
+	s.begin()
+	v, err := fn()
+	return v, s.end(err)
+}
+
+// begin and end bracket one call. A stale interrupt, one that came as the previous call
+// ended, is cleared first: the watchdog interrupts only while busy, so none can come between
+// the clearing and the call. end turns an interruption into its reason.
+func (s *session) begin() {
 	s.vm.ClearInterrupt()
 	s.mu.Lock()
 	s.busy, s.since = true, time.Now()
 	s.call++
 	s.mu.Unlock()
-	v, err := fn()
+}
+
+func (s *session) end(err error) error {
 	s.mu.Lock()
 	s.busy = false
 	s.mu.Unlock()
@@ -152,19 +162,21 @@ func (s *session) run(fn func() (goja.Value, error)) (goja.Value, error) {
 	if errors.As(err, &ie) {
 		if reason, ok := ie.Value().(error); ok {
 			if reason == errTimeout {
-				return nil, fmt.Errorf("%w after %v", reason, s.cfg.Timeout)
+				return fmt.Errorf("%w after %v", reason, s.cfg.Timeout)
 			}
-			return nil, reason
+			return reason
 		}
 	}
-	return v, err
+	return err
 }
 
 // processEvent runs process on e. It reports whether the script dropped the event, and the
 // call's error.
 func (s *session) processEvent(e *channel.Event) (dropped bool, err error) {
 	s.cur, s.dropped = e, false
-	v, err := s.run(func() (goja.Value, error) { return s.process(goja.Undefined(), s.event) })
+	s.begin()
+	v, err := s.process(goja.Undefined(), s.event)
+	err = s.end(err)
 	s.cur = nil
 	if err == nil && v != nil && !goja.IsUndefined(v) && !goja.IsNull(v) && v != goja.Value(s.event) {
 		err = fmt.Errorf("process returned %s; return nothing or the event (drop it with event.Cancel())", describe(v))
