@@ -16,7 +16,7 @@ agent "a1" {
           event.Put("type", /^[0-9]/.test(m) ? "number" : "letter");
         }
       JS
-      timeout = "100ms"
+      timeout = "500ms"
       test {
         input  = { message = "42 is a number" }
         expect = { message = "42 is a number", type = "number" }

@@ -54,7 +54,7 @@ func TestScriptThatFailsKeepsTheFlowServing(t *testing.T) {
 		`var m = event.Get("message");
           if (m.indexOf("throw") === 0) throw new Error("cannot parse " + m);
           if (m.indexOf("loop") === 0) while (true) {}`, 1)
-	faulty = strings.Replace(faulty, `timeout = "100ms"`, `timeout = "20ms"`, 1)
+	faulty = strings.Replace(faulty, `timeout = "500ms"`, `timeout = "200ms"`, 1)
 	cfg := filepath.Join(t.TempDir(), "flume.hcl")
 	if err := os.WriteFile(cfg, []byte(faulty), 0o644); err != nil {
 		t.Fatal(err)

@@ -40,7 +40,7 @@ source "netcat" "r2" {
   interceptor "script" {
     file                = "route.js" # relative to this file's directory
     params              = { header = "kind" }
-    timeout             = "100ms"    # one call of process(event)
+    timeout             = "1s"       # one call of process(event)
     max_memory          = "64MiB"    # how much one call may grow the heap
     on_error            = "keep"     # or "drop"
     tag_on_exception    = "_js_exception"

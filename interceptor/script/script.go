@@ -148,7 +148,7 @@ type Test struct {
 // Defaults returns the default configuration.
 func Defaults() *Config {
 	return &Config{
-		Timeout:           100 * time.Millisecond,
+		Timeout:           time.Second,
 		MaxMemory:         64 << 20,
 		OnError:           Keep,
 		TagOnException:    "_js_exception",

@@ -112,7 +112,7 @@ source = <<-JS
     if (m == "event") return event;
   }
 JS
-timeout = "50ms"
+timeout = "250ms"
 `
 	t.Run("keep", func(t *testing.T) {
 		ic, m := build(t, script)
@@ -120,7 +120,7 @@ timeout = "50ms"
 		if len(got) != 6 {
 			t.Fatalf("kept %q, want all 6", bodies(got))
 		}
-		wantErr := []string{"Error: bad line", "process returned \"42\"", "process returned another Object", "timed out after 50ms"}
+		wantErr := []string{"Error: bad line", "process returned \"42\"", "process returned another Object", "timed out after 250ms"}
 		for i, w := range wantErr {
 			if got[i].Headers["tags"] != "_js_exception" || !strings.Contains(got[i].Headers["error.message"], w) {
 				t.Errorf("event %q: headers %v, want tagged with an error.message containing %q", got[i].Body, got[i].Headers, w)
