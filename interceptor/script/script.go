@@ -50,9 +50,11 @@
 // runaway call built up goes with it.
 //
 // The memory bound is approximate: goja has no allocation limit of its own, so while a call
-// has run for longer than 10ms the interceptor samples the process's heap and interrupts the
-// call when the heap grew by more than max_memory since the first sample; a call shorter than
-// that cannot allocate much. A single built-in call ("x".repeat(1e9)) cannot be interrupted
+// has run for longer than 10ms the interceptor samples the process's heap every 10ms and
+// interrupts the call when the heap grew by more than max_memory above the call's lowest sample
+// (so garbage a collection frees does not count against it); a call shorter than that cannot
+// allocate much. The heap is the process's: another component allocating hard at the same time
+// counts too, which only matters for a call that already runs for tens of milliseconds. A single built-in call ("x".repeat(1e9)) cannot be interrupted
 // while it runs, as goja interrupts only between JavaScript instructions.
 //
 // # Engines

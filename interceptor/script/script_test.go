@@ -151,8 +151,14 @@ func TestRunawayAllocationIsInterrupted(t *testing.T) {
 	ic, m := build(t, `
 source = <<-JS
   function process(event) {
-    var keep = [];
-    for (;;) keep.push("x".repeat(1 << 20) + keep.length);
+    var keep = [], s = "x";
+    for (;;) {
+      s = s + s;
+      if (s.length >= 1 << 22) {
+        keep.push(s);
+        s = "x" + keep.length;
+      }
+    }
   }
 JS
 timeout    = "20s"

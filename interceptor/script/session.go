@@ -42,7 +42,7 @@ type session struct {
 	busy  bool      // a call is in progress
 	since time.Time // when it began
 	call  uint64    // which call; the heap baseline belongs to one
-	base  struct {
+	base  struct {  // the call's lowest heap sample
 		call uint64
 		heap uint64
 	}
@@ -114,9 +114,11 @@ func (s *session) watch() {
 			s.interrupted = true
 		case ran >= memCheckAfter:
 			heap := heapBytes()
-			if s.base.call != s.call {
+			if s.base.call != s.call || heap < s.base.heap {
+				// The lowest sample of the call is its baseline: garbage left by earlier
+				// work that a collection frees does not count against it.
 				s.base.call, s.base.heap = s.call, heap
-			} else if heap > s.base.heap && heap-s.base.heap > uint64(s.cfg.MaxMemory) {
+			} else if heap-s.base.heap > uint64(s.cfg.MaxMemory) {
 				s.vm.Interrupt(errMemory)
 				s.interrupted = true
 			}
