@@ -1,8 +1,21 @@
 // Package agent assembles one running agent from its validated configuration and owns its life:
 // channels start first, then the sink runners, then the sources; on stop the sources finish
-// their in-flight put, the sinks drain what they can within the drain deadline, and the channels
-// close last (DESIGN §1). A component that fails at run time is logged and reported by /healthz;
-// the agent keeps serving its other flows.
+// their in-flight put, the sinks drain what they can, and the channels close last (DESIGN §1),
+// all within one deadline (Stop). A component that fails at run time is logged and reported by
+// /healthz; the agent keeps serving its other flows. A component whose constructor or Run
+// panics (a custom one, typically) is reported by its name the same way: a panic at build
+// fails New or the Reload, a panic in Run stops that component only.
+//
+// A program that embeds the agent (rather than calling cli.Main) loads its config with
+// config.Load and its component list (components.Builtin() plus its own), then calls New,
+// Start, Reload as often as it likes, and Stop:
+//
+//	cfg, _, diags := config.Load("flume.hcl", src, "", comps)
+//	a, err := agent.New(cfg, agent.Options{Logger: logger})
+//	err = a.Start()
+//	...
+//	ctx, cancel := context.WithTimeout(context.Background(), agent.StopTimeout(agent.DefaultDrainTimeout))
+//	err = a.Stop(ctx) // an *agent.AbandonedError when events were lost
 //
 // A running agent can Reload a new configuration. Only what changed is rebuilt: every component
 // whose decoded settings and wiring are the same keeps running untouched (its listener, its
