@@ -62,19 +62,7 @@ func New(cfg *Config, set interceptor.Settings) (interceptor.Interceptor, error)
 func (ic *scriptInterceptor) Intercept(events []channel.Event) []channel.Event {
 	s, err := ic.session()
 	if err != nil {
-		// Cannot happen for a script that loaded once, short of running out of memory; every
-		// event of the batch counts as failed.
-		for range events {
-			ic.failed(err)
-		}
-		if ic.cfg.OnError == Drop {
-			ic.dropped.Add(int64(len(events)))
-			return events[:0]
-		}
-		for i := range events {
-			ic.tag(&events[i], err)
-		}
-		return events
+		return ic.failAll(events, err)
 	}
 	s.arm()
 	out := events[:0]
@@ -85,8 +73,7 @@ func (ic *scriptInterceptor) Intercept(events []channel.Event) []channel.Event {
 		if s.interrupted { // a fresh engine for the rest: this one may hold what ran away
 			s.disarm()
 			if s, err = ic.session(); err != nil {
-				ic.failed(err)
-				return append(out, events[i+1:]...)
+				return append(out, ic.failAll(events[i+1:], err)...)
 			}
 			s.arm()
 		}
@@ -99,6 +86,22 @@ func (ic *scriptInterceptor) Intercept(events []channel.Event) []channel.Event {
 	default: // enough idle engines
 	}
 	return out
+}
+
+// failAll handles events no engine could be made for (which cannot happen for a script that
+// loaded once, short of running out of memory) as failed calls.
+func (ic *scriptInterceptor) failAll(events []channel.Event, err error) []channel.Event {
+	for range events {
+		ic.failed(err)
+	}
+	if ic.cfg.OnError == Drop {
+		ic.dropped.Add(int64(len(events)))
+		return events[:0]
+	}
+	for i := range events {
+		ic.tag(&events[i], err)
+	}
+	return events
 }
 
 // processOne runs process on e, counts what came of it and reports whether e is kept.
