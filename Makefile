@@ -1,12 +1,13 @@
-# flumego — build, test, benchmark and lint. `make test` is what CI runs (.ci/run).
+# flumego — build, test, benchmark, lint and release. `make test` is what CI runs (.ci/run).
 GO      ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+export GO
 
-.PHONY: build test test-short bench lint fmt clean
+.PHONY: build test test-short bench lint fmt dist check-dist clean
 
+# A static binary stamped with the VERSION file, the commit and the commit's time
+# (build/go-build.sh is the one build command: make dist and the Dockerfile use it too).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/agent ./cmd/agent
+	build/go-build.sh bin/agent
 
 # The custom-agent example is a module of its own (a replace to this one), so ./... does not
 # reach it; it is vetted and tested here, building a custom agent from the public packages on
@@ -34,5 +35,16 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+# Release artifacts in dist/: static binaries for linux/amd64 and arm64 in .tar.gz archives,
+# .deb and .rpm packages, a multi-arch OCI image (layout and tarball) and SHA256SUMS; it prints
+# the image's name and tag. Needs only Go and the module proxy (tools/dist).
+dist:
+	cd tools/dist && $(GO) run . -root ../.. -out ../../dist
+
+# What .ci/run checks of make dist's output: install, upgrade and purge of the .deb, the .rpm,
+# the image, and a second build from a fresh clone being byte-identical.
+check-dist: dist
+	build/check-dist.sh dist
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -82,6 +82,7 @@ type Agent struct {
 	server   *metrics.Server
 	listen   string // the address server was asked to bind ("" when none)
 	ganglia  *ganglia.Service
+	inflight *source.Budget // max_inflight_bytes, shared by every source
 
 	mu     sync.Mutex
 	failed map[string]error // component → why it stopped
@@ -145,9 +146,12 @@ func New(cfg *config.Agent, opts Options) (*Agent, error) {
 	a := &Agent{
 		log: opts.Logger, reg: opts.Registry, drain: opts.DrainTimeout, cfg: cfg,
 		channels: map[string]*channelEntry{}, runners: map[string]*runnerEntry{}, sources: map[string]*sourceEntry{},
-		failed: map[string]error{},
+		failed:   map[string]error{},
+		inflight: source.NewBudget(int64(cfg.MaxInflightBytes)),
 	}
 	a.ganglia = ganglia.NewService(a.reg, a.log.With("component", "monitoring/ganglia"))
+	a.applyHealthSettings(cfg)
+	a.reg.ConfigLoaded(true, time.Now())
 	if err := a.build(cfg); err != nil {
 		return nil, err
 	}
@@ -271,7 +275,7 @@ func (a *Agent) buildRunner(sp runnerSpec, dataDir string) (*runnerEntry, error)
 			_ = a.closeSinks(ctx, e)
 			return nil, fmt.Errorf("sink %s: %w", s.Name, err)
 		}
-		e.members = append(e.members, sink.Member{Name: s.Name, Sink: sk, Metrics: m})
+		e.members = append(e.members, sink.Member{Name: s.Name, Sink: sk, Metrics: m, SetAside: a.setAside(s)})
 		if batch == 0 || s.BatchSize < batch {
 			batch = s.BatchSize
 		}
@@ -300,6 +304,16 @@ func (a *Agent) buildRunner(sp runnerSpec, dataDir string) (*runnerEntry, error)
 	return e, nil
 }
 
+// setAside is what s's runner does with the events s refuses for good: its on_permanent_error,
+// into its dead_letter_channel.
+func (a *Agent) setAside(s *config.Sink) sink.SetAside {
+	sa := sink.SetAside{Policy: s.OnPermanentError}
+	if e := a.channels[s.DeadLetterChannel]; e != nil && s.OnPermanentError == sink.DeadLetter {
+		sa.Channel, sa.ChannelName = e.ch, s.DeadLetterChannel
+	}
+	return sa
+}
+
 func (a *Agent) buildSource(s *config.Source, dataDir string) (*sourceEntry, error) {
 	log := a.componentLogger("source", s.Name, s.Type)
 	m := a.reg.Source(s.Name, s.Type)
@@ -324,15 +338,19 @@ func (a *Agent) buildSource(s *config.Source, dataDir string) (*sourceEntry, err
 		}
 	}
 	chans := make([]channel.Channel, len(s.Channels))
+	txCaps := make([]int, len(s.Channels))
 	for i, n := range s.Channels {
 		chans[i] = a.channels[n].ch
+		if tc, ok := a.channels[n].cfg.Config.(channel.TxCapacity); ok {
+			txCaps[i] = tc.TransactionCapacity()
+		}
 	}
 	proc := source.NewProcessor(source.ProcessorConfig{
-		Channels: chans, ChannelNames: s.Channels, Interceptors: icpts, Selector: sel, Metrics: m, Logger: log,
+		Channels: chans, ChannelNames: s.Channels, TxCapacities: txCaps, Interceptors: icpts, Selector: sel, Metrics: m, Logger: log,
 	})
 	src, err := create(a, "source/"+s.Name, func() (source.Source, error) {
 		return s.Factory.Create(s.Config, source.Settings{
-			Name: s.Name, Type: s.Type, Logger: log, Metrics: m, Processor: proc, DataDir: dataDir,
+			Name: s.Name, Type: s.Type, Logger: log, Metrics: m, Processor: proc, DataDir: dataDir, InFlight: a.inflight,
 		})
 	})
 	if err != nil {
@@ -366,7 +384,7 @@ func (a *Agent) bindMetrics(cfg *config.Agent) error {
 	if want == "" {
 		return nil
 	}
-	srv, err := metrics.Listen(want, metrics.Handler(a.reg, a.Health), a.log.With("component", "metrics"))
+	srv, err := metrics.Listen(want, metrics.Handler(a.reg, metrics.Probes{Health: a.Health, Alive: a.Alive}), a.log.With("component", "metrics"))
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
@@ -387,15 +405,42 @@ func (a *Agent) MetricsAddr() string {
 	return a.server.Addr().String()
 }
 
-// Health returns nil while every component runs, or an error naming those that failed.
+// Health returns nil while the agent does its job, or an error starting "degraded: " that
+// names every component that stopped (Alive) or has failed without a break, or hung in one
+// attempt, for longer than the metrics block's unhealthy_after, with its last error.
 func (a *Agent) Health() error {
+	errs := a.stopped()
+	for _, u := range a.reg.Unhealthy(time.Now()) {
+		errs = append(errs, errors.New(u.String()))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("degraded: %w", errors.Join(errs...))
+}
+
+// Alive returns nil unless a component stopped for good (a source whose Run failed, a
+// configuration that could not be restored), which only a restart heals: what a liveness
+// probe or systemd's watchdog should act on. A degraded destination is not such a failure.
+func (a *Agent) Alive() error { return errors.Join(a.stopped()...) }
+
+func (a *Agent) stopped() []error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var errs []error
 	for name, err := range a.failed {
-		errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		errs = append(errs, fmt.Errorf("%s stopped: %w", name, err))
 	}
-	return errors.Join(errs...)
+	return errs
+}
+
+// applyHealthSettings sets the health threshold cfg's metrics block asks for.
+func (a *Agent) applyHealthSettings(cfg *config.Agent) {
+	var d time.Duration
+	if cfg.Metrics != nil {
+		d = cfg.Metrics.UnhealthyAfter
+	}
+	a.reg.SetUnhealthyAfter(d)
 }
 
 func (a *Agent) fail(name string, err error) {

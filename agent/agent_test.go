@@ -552,3 +552,22 @@ func TestReloadOfAChangedFileChannelKeepsWhatItHolds(t *testing.T) {
 		t.Fatalf("delivered %q", got)
 	}
 }
+
+func TestReloadChangesTheInflightBudgetItsKeptSourcesShare(t *testing.T) {
+	port := freePort(t)
+	h := newHarness(t, flow(port, "", ""))
+	if got := h.agent.inflight.Limit(); got != config.DefaultMaxInflightBytes {
+		t.Fatalf("budget %d, want the default %d", got, config.DefaultMaxInflightBytes)
+	}
+	src := h.agent.sources["r1"].src
+	s := h.reload(flow(port, "", `max_inflight_bytes = "1MiB"`))
+	if s.Changed() || h.agent.sources["r1"].src != src {
+		t.Fatalf("changing max_inflight_bytes rebuilt components: %+v", s)
+	}
+	if got := h.agent.inflight.Limit(); got != 1<<20 {
+		t.Fatalf("budget %d after the reload, want 1MiB", got)
+	}
+	c := dial(t, port)
+	c.send("still", "flowing")
+	waitFor(t, "two events delivered", func() bool { return len(h.col.got()) == 2 })
+}

@@ -16,9 +16,10 @@ import (
 // positions, hooks and unexported state):
 //
 //   - a channel: its type, its decoded settings and the agent's data_dir;
-//   - a sink runner (a sink group, or a sink in no group): the channel it drains, which must be
-//     kept too; its members in order, each with its type, decoded settings, channel and
-//     batch_size; the group's processor type and settings; data_dir;
+//   - a sink runner (a sink group, or a sink in no group): the channel it drains and its
+//     members' dead-letter channels, which must be kept too; its members in order, each with
+//     its type, decoded settings, channel, batch_size, dead_letter_channel and
+//     on_permanent_error; the group's processor type and settings; data_dir;
 //   - a source: its type, decoded settings, channel list, interceptors (types and settings, in
 //     order) and selector, data_dir; and every channel it puts into must be kept, because its
 //     processor holds them.
@@ -77,6 +78,9 @@ func (a *Agent) plan(next *config.Agent) plan {
 	for _, sp := range runnerSpecs(next) {
 		old, ok := a.runners[sp.key]
 		keep := ok && old.dataDir == next.DataDir && p.keepChannels[sp.channel] && sameRunner(old.spec, sp) && !a.hasFailed(sp.key)
+		for _, s := range sp.sinks { // its members hold their dead-letter channels
+			keep = keep && (s.DeadLetterChannel == "" || p.keepChannels[s.DeadLetterChannel])
+		}
 		p.keepRunners[sp.key] = keep
 		note(strings.SplitN(sp.key, "/", 2)[0], sp.name, ok, keep)
 	}
@@ -126,7 +130,8 @@ func sameRunner(a, b runnerSpec) bool {
 	}
 	for i, s := range a.sinks {
 		t := b.sinks[i]
-		if s.Name != t.Name || s.Type != t.Type || s.Channel != t.Channel || s.BatchSize != t.BatchSize || !sameSettings(s.Config, t.Config) {
+		if s.Name != t.Name || s.Type != t.Type || s.Channel != t.Channel || s.BatchSize != t.BatchSize || !sameSettings(s.Config, t.Config) ||
+			s.DeadLetterChannel != t.DeadLetterChannel || s.OnPermanentError != t.OnPermanentError {
 			return false
 		}
 	}
@@ -180,6 +185,8 @@ func (a *Agent) Reload(next *config.Agent) (ReloadSummary, error) {
 		return p.summary, fmt.Errorf("reload: %w", err)
 	}
 	a.cfg = next
+	a.inflight.SetLimit(int64(next.MaxInflightBytes)) // kept sources share the same budget
+	a.applyHealthSettings(next)
 	a.startNew(next)
 	a.forgetRemoved(prev, next)
 	a.clearFailure("reload")

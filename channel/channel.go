@@ -37,6 +37,10 @@ var (
 	// ErrTxFull is returned when a transaction would hold more events than the channel's
 	// transaction capacity.
 	ErrTxFull = errors.New("transaction capacity exceeded")
+	// ErrTooLarge is returned by a put commit whose events could never fit, however much is
+	// taken (their bytes exceed the channel's byte capacity). Like ErrTxFull it is permanent:
+	// retrying the same put cannot succeed.
+	ErrTooLarge = errors.New("put larger than the channel can ever hold")
 	// ErrTxDone is returned by a transaction used after its Commit or Rollback.
 	ErrTxDone = errors.New("transaction already finished")
 	// ErrClosed is returned by a channel that has been closed.

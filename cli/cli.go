@@ -27,12 +27,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"github.com/flumego/flumego/agent"
 	"github.com/flumego/flumego/config"
+	"github.com/flumego/flumego/metrics"
 )
 
 // Settings are what a distribution of the agent brings to the command line.
@@ -40,8 +40,11 @@ type Settings struct {
 	// Components are the component types the agent can run; a custom agent lists
 	// components.Builtin() plus its own.
 	Components config.Components
-	// Version is what `agent version` prints; "dev" when empty.
-	Version string
+	// Version, Commit and Date describe the build: `agent version` prints them and /metrics
+	// exports them as flumego_build_info. A release stamps them with -ldflags; left empty,
+	// Version is "dev" and Commit and Date come from the version-control information the go
+	// command records in the binary.
+	Version, Commit, Date string
 }
 
 const (
@@ -56,21 +59,18 @@ const usage = `usage:
   agent validate -f FILE [-n NAME]
   agent convert FLUME.CONF [-n NAME] > flume.hcl
   agent status [--addr HOST:PORT | -f FILE [-n NAME]] [--interval 1s] [--timeout 5s]
-  agent version
+  agent version | --version
 `
 
 // Main runs the command line args (without the program name) and returns the process's exit code.
 func Main(args []string, stdout, stderr io.Writer, set Settings) int {
-	if set.Version == "" {
-		set.Version = "dev"
-	}
 	cmd := "run"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "--version" || args[0] == "-version") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "version":
-		fmt.Fprintln(stdout, "flumego agent", versionString(set.Version))
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionLine(build(set)))
 		return exitOK
 	case "status":
 		return runStatus(args, stdout, stderr, set.Components)
@@ -115,6 +115,14 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 		return exitConfig
 	}
 
+	// Watch before reading, so a change made while the agent starts (a ConfigMap swapped right
+	// after the pod started) is seen within the settle time, not at the next poll.
+	var changed <-chan struct{}
+	if cmd == "run" && !*noReload {
+		watchCtx, stopWatch := context.WithCancel(context.Background())
+		defer stopWatch()
+		changed = watchConfig(watchCtx, *file, *reloadPoll, logger)
+	}
 	src, err := os.ReadFile(*file)
 	if err != nil {
 		fmt.Fprintf(stderr, "agent: cannot read config: %v\n", err)
@@ -132,7 +140,9 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 		return exitOK
 	}
 
-	a, err := agent.New(cfg, agent.Options{Logger: logger, DrainTimeout: *drain})
+	reg := metrics.NewRegistry(cfg.Name)
+	reg.SetBuildInfo(build(set))
+	a, err := agent.New(cfg, agent.Options{Logger: logger, Registry: reg, DrainTimeout: *drain})
 	if err != nil {
 		logger.Error("agent failed to start", "err", err)
 		return exitRuntime
@@ -150,14 +160,11 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 	}
 	sd := notifier{log: logger}
 	sd.ready(runningStatus(cfg))
-	go sd.watchdog(ctx, a.Health)
+	go sd.watchdog(ctx, a.Alive)
 
 	r := &reloader{file: *file, name: *name, comps: comps, agent: a, log: logger, notify: sd, last: sha256.Sum256(src)}
-	var changed <-chan struct{}
 	if *noReload {
 		logger.Info("not watching the config file (--no-reload-conf); SIGHUP still reloads it", "file", *file)
-	} else {
-		changed = watchConfig(ctx, *file, *reloadPoll, logger)
 	}
 	for ctx.Err() == nil {
 		select {
@@ -203,16 +210,4 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("--log-format: %q is not text or json", format)
 	}
-}
-
-func versionString(v string) string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " (" + s.Value[:12] + ")"
-			}
-		}
-		v += " " + bi.GoVersion
-	}
-	return v
 }

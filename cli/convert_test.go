@@ -280,9 +280,9 @@ func TestEnvironmentSubstitutionAndEscapes(t *testing.T) {
 
 func TestFlumeRulesFlumegoChecksEarlier(t *testing.T) {
 	for _, tc := range []typeCase{
-		{name: "a sink batch above the channel's transaction capacity is lowered", flume: flow("", "a1.channels.c1.type = memory\na1.channels.c1.capacity = 100\na1.channels.c1.transactionCapacity = 10\n", "a1.sinks.k1.type = logger\n"),
-			want:  []string{`sink "logger" "k1" { channel = "c1" batch_size = 10 }`, `source "seq" "r1" { channels = ["c1"] }`},
-			notes: []string{"a1.sinks.k1: changed: flumego's sinks take 100 events per batch by default"}},
+		{name: "a sink batch above the channel's transaction capacity is lowered", flume: flow("", "a1.channels.c1.type = memory\na1.channels.c1.capacity = 100\na1.channels.c1.transactionCapacity = 10\n", "a1.sinks.k1.type = null\na1.sinks.k1.batchSize = 50\n"),
+			want:  []string{`sink "null" "k1" { channel = "c1" batch_size = 10 }`, `source "seq" "r1" { channels = ["c1"] }`},
+			notes: []string{`a1.sinks.k1: changed: batch size 50 is above channel "c1"'s transaction_capacity 10`}},
 		{name: "a source batch above the channel's transaction capacity is lowered", flume: flow("a1.sources.r1.type = exec\na1.sources.r1.command = cat\na1.sources.r1.batchSize = 500\n", "", ""),
 			want:  []string{`batch_size = 100`},
 			notes: []string{"batch_size 500 is above channel \"c1\"'s transaction_capacity 100"}},

@@ -41,7 +41,8 @@ func (n notifier) stopping() { n.send(daemon.SdNotifyStopping, "STATUS=stopping:
 
 // watchdog serves systemd's WatchdogSec: when $WATCHDOG_USEC is set (for this process), it
 // sends WATCHDOG=1 every half interval until ctx ends, but only while healthy() returns nil —
-// a failed component stops the pings, so systemd restarts the agent after WatchdogSec.
+// a component that stopped for good (agent.Alive) stops the pings, so systemd restarts the
+// agent after WatchdogSec. A degraded destination does not: a restart would not heal it.
 func (n notifier) watchdog(ctx context.Context, healthy func() error) {
 	interval, err := daemon.SdWatchdogEnabled(false)
 	if err != nil {

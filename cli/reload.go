@@ -30,8 +30,10 @@ const settle = 100 * time.Millisecond
 // change notification in the file's directory (and in its symlink target's, when it is one), or
 // every poll (0: never) as a fallback for file systems without notifications. It watches the
 // directory, not the file, so an editor that writes a new file and renames it over the old one,
-// or Kubernetes swapping a ConfigMap's ..data symlink, are seen too. The receiver compares the
-// content; a report only means "look again".
+// or Kubernetes swapping a ConfigMap's ..data symlink, are seen too. The watch is in place when
+// watchConfig returns, so the caller starts it before it first reads the file: a change in
+// between is then reported, never left to the poll. The receiver compares the content; a report
+// only means "look again".
 func watchConfig(ctx context.Context, path string, poll time.Duration, log *slog.Logger) <-chan struct{} {
 	out := make(chan struct{}, 1)
 	report := func() {
@@ -123,6 +125,13 @@ type reloader struct {
 // components. An invalid file is rejected with its diagnostics and the agent keeps running
 // unchanged.
 func (r *reloader) reload(trigger string, onlyIfChanged bool) {
+	loaded := false // the outcome for the reload gauges, once an attempt was made
+	attempted := true
+	defer func() {
+		if attempted {
+			r.agent.Registry().ConfigLoaded(loaded, time.Now())
+		}
+	}()
 	src, err := os.ReadFile(r.file)
 	if err != nil {
 		r.log.Error("reload: cannot read the config; the running configuration stays", "file", r.file, "err", err)
@@ -130,6 +139,7 @@ func (r *reloader) reload(trigger string, onlyIfChanged bool) {
 	}
 	sum := sha256.Sum256(src)
 	if onlyIfChanged && sum == r.last {
+		attempted = false // nothing to load: the gauges keep the last attempt's outcome
 		return
 	}
 	r.last = sum
@@ -149,6 +159,7 @@ func (r *reloader) reload(trigger string, onlyIfChanged bool) {
 		r.notify.ready("running the previous configuration: " + err.Error())
 		return
 	}
+	loaded = true
 	if !done.Changed() {
 		r.log.Info("config reloaded: no component changed", "file", r.file)
 	}

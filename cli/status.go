@@ -21,17 +21,22 @@ const statusUsage = `usage:
   agent status [--addr HOST:PORT | -f FILE [-n NAME]] [--interval 1s] [--timeout 5s]
 
 Shows a running agent's components at a glance: each channel's fill level, events per second
-in and out of every component, failures, and a "<==" mark where events are piling up (a channel
-filling or full, a sink or source failing). It reads the agent's metrics endpoint twice,
---interval apart. With -f, the address is the config's metrics listen address.
+in and out of every component, failures, health, and a "<==" mark where events are piling up (a
+channel filling or full, a sink or source failing, with its last error). It reads the agent's
+metrics endpoint twice, --interval apart. With -f, the address is the config's metrics listen
+address. Exit status: 0 when the agent is healthy, 3 when it is degraded (a component failing
+for longer than unhealthy_after, or stopped), 1 when it cannot be read, 2 for a usage error.
 `
 
 // defaultStatusAddr is where `agent status` looks without --addr or -f: the listen address the
 // examples use.
 const defaultStatusAddr = "127.0.0.1:41414"
 
-// runStatus is `agent status`. Exit codes: 0 when the agent answered, 1 when it could not be
-// read, 2 for a usage or configuration error.
+// exitDegraded is `agent status`'s exit code for an agent that answered degraded.
+const exitDegraded = 3
+
+// runStatus is `agent status`. Exit codes: 0 when the agent answered healthy, 3 when it
+// answered degraded, 1 when it could not be read, 2 for a usage or configuration error.
 func runStatus(args []string, stdout, stderr io.Writer, comps config.Components) int {
 	fs := flag.NewFlagSet("agent status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -85,7 +90,11 @@ func runStatus(args []string, stdout, stderr io.Writer, comps config.Components)
 	if second.Agent == "" {
 		second.Agent = first.Agent
 	}
-	writeStatus(stdout, target, metrics.Compare(first, second))
+	st := metrics.Compare(first, second)
+	writeStatus(stdout, target, st)
+	if st.Degraded() {
+		return exitDegraded
+	}
 	return exitOK
 }
 
@@ -173,13 +182,16 @@ func writeStatus(w io.Writer, addr string, st metrics.Status) {
 		agent = "(unnamed)"
 	}
 	health := st.Health
-	if health == "" {
+	switch {
+	case health == "":
 		health = "unknown"
+	case st.Degraded():
+		health = "DEGRADED"
 	}
 	fmt.Fprintf(w, "agent %s at %s: health %s; events/s over %v\n\n", agent, addr, health, st.Interval.Round(time.Millisecond))
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tNAME\tTYPE\tFILL\tIN/S\tOUT/S\tFAILURES\t")
+	fmt.Fprintln(tw, "KIND\tNAME\tTYPE\tHEALTH\tFILL\tIN/S\tOUT/S\tFAILURES\tSET ASIDE\t")
 	for _, r := range st.Rows {
 		typ := r.Type
 		if typ == "" {
@@ -189,8 +201,8 @@ func writeStatus(w io.Writer, addr string, st metrics.Status) {
 		if r.Attention != "" {
 			mark = "<== " + r.Attention
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Kind, r.Name, typ, r.FormatFill(),
-			metrics.FormatRate(r.In), metrics.FormatRate(r.Out), r.FormatFailures(), mark)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Kind, r.Name, typ, r.HealthWord(), r.FormatFill(),
+			metrics.FormatRate(r.In), metrics.FormatRate(r.Out), r.FormatFailures(), r.FormatSetAside(), mark)
 	}
 	_ = tw.Flush()
 	for line := range strings.Lines(table.String()) {
@@ -203,5 +215,11 @@ func writeStatus(w io.Writer, addr string, st metrics.Status) {
 		fmt.Fprintln(w, "\nevents are piling up where marked <==")
 	default:
 		fmt.Fprintln(w, "\nnothing is piling up")
+	}
+	if st.Degraded() {
+		fmt.Fprintln(w, "\nthe agent is DEGRADED:")
+		for line := range strings.Lines(strings.TrimPrefix(st.Health, "degraded: ")) {
+			fmt.Fprintln(w, "  "+strings.TrimRight(line, "\n"))
+		}
 	}
 }

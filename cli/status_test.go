@@ -45,7 +45,7 @@ func TestStatusReadsFlumeJSONEndpoints(t *testing.T) {
 			writeStatus(&out, addr, metrics.Compare(prev, s))
 			for _, want := range []string{
 				"agent (unnamed) at " + addr + ": health unknown",
-				"CHANNEL  c1    -     95.0% (950/1000)",
+				"CHANNEL  c1    -     -       95.0% (950/1000)",
 				"<== full (95%)",
 			} {
 				if !strings.Contains(out.String(), want) {

@@ -21,6 +21,7 @@ import (
 	avrosource "github.com/flumego/flumego/source/avro"
 	execsource "github.com/flumego/flumego/source/exec"
 	httpsource "github.com/flumego/flumego/source/http"
+	"github.com/flumego/flumego/source/journald"
 	kafkasource "github.com/flumego/flumego/source/kafka"
 	"github.com/flumego/flumego/source/netcat"
 	"github.com/flumego/flumego/source/seq"
@@ -43,6 +44,7 @@ func Builtin() config.Components {
 			avrosource.NewFactory(),
 			syslog.NewFactory(),
 			httpsource.NewFactory(),
+			journald.NewFactory(),
 		},
 		Channels: []channel.Factory{
 			memory.NewFactory(),
@@ -71,6 +73,7 @@ func Builtin() config.Components {
 			interceptor.NewRegexFilterFactory(),
 			interceptor.NewRegexExtractorFactory(),
 			interceptor.NewRegexHeaderFactory(),
+			interceptor.NewJSONFactory(),
 			script.NewFactory(),
 		},
 		Selectors: []interceptor.SelectorFactory{

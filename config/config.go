@@ -12,6 +12,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
@@ -24,12 +25,24 @@ import (
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/interceptor"
 	"github.com/flumego/flumego/internal/ganglia"
+	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/source"
 )
 
-// DefaultSinkBatchSize is a sink's batch_size when none is written: Flume's usual 100.
-const DefaultSinkBatchSize = 100
+// DefaultMaxInflightBytes is the agent's max_inflight_bytes when none is written: what its
+// network sources may hold at once of calls read and not yet in a channel — four maximal avro
+// calls (64MiB), sixteen maximal http requests (16MiB), or many thousands of ordinary ones.
+// A fixed size, since a Go process has no heap size to take a share of and file and Kafka
+// channels have no byte capacity to derive one from.
+const DefaultMaxInflightBytes = 256 << 20
+
+// DefaultSinkBatchSize is a sink's batch_size when none is written, lowered to its channel's
+// transaction_capacity when that is smaller (Flume's usual is 100). A sink takes what its
+// channel holds, up to the batch size, without waiting for a batch to fill, so a large default
+// costs no latency; it makes a slow destination (an fsync, a produce request) carry many
+// events per round.
+const DefaultSinkBatchSize = 10_000
 
 // Components lists the component types an agent binary knows. components.Builtin() builds
 // it explicitly; tests build exactly the set they need.
@@ -97,6 +110,9 @@ type Agent struct {
 	Metrics    *Metrics // nil when the agent serves no metrics
 	// Ganglia is the `monitoring "ganglia"` block; nil when the agent reports to no gmond.
 	Ganglia *ganglia.Config
+	// MaxInflightBytes is the agent-wide budget of bytes its network sources hold in flight
+	// (source.Budget); 0 means no bound.
+	MaxInflightBytes schema.Size
 }
 
 // Component is what every configured component has: its name, type, decoded settings and the
@@ -115,6 +131,7 @@ type Source struct {
 	Channels     []string
 	Interceptors []*Interceptor
 	Selector     *Selector // nil means replicating into every channel
+	body         hcl.Body  // the factory's part, for positions in cross-checks
 }
 
 // Interceptor is one interceptor of a source's chain.
@@ -133,6 +150,7 @@ type Selector struct {
 type Channel struct {
 	Component
 	Factory channel.Factory
+	body    hcl.Body // for positions in cross-checks
 }
 
 // Sink is a configured sink.
@@ -141,6 +159,13 @@ type Sink struct {
 	Factory   sink.Factory
 	Channel   string
 	BatchSize int
+	batchSet  bool // batch_size was written
+	// DeadLetterChannel is where the runner puts the events the sink refuses for good, when
+	// OnPermanentError is sink.DeadLetter ("" for none).
+	DeadLetterChannel string
+	// OnPermanentError is sink.DeadLetter (the default with a DeadLetterChannel) or sink.Drop
+	// (the default without).
+	OnPermanentError sink.OnPermanentError
 }
 
 // SinkGroup is a configured sink group with its processor.
@@ -152,9 +177,12 @@ type SinkGroup struct {
 	Factory   sink.ProcessorFactory
 }
 
-// Metrics configures the HTTP listener for /metrics, /metrics.json and /healthz.
+// Metrics configures the HTTP listener for /metrics, /metrics.json, /healthz and /status.
 type Metrics struct {
 	Listen string
+	// UnhealthyAfter is how long a component may fail without a break before /healthz answers
+	// 503 and the agent reports it degraded (metrics.DefaultUnhealthyAfter when not set).
+	UnhealthyAfter time.Duration
 }
 
 // LoadFile reads and decodes path, returning the agent called name (which may be empty when the
@@ -238,7 +266,7 @@ func EvalContext() *hcl.EvalContext {
 }
 
 var agentSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "data_dir"}},
+	Attributes: []hcl.AttributeSchema{{Name: "data_dir"}, {Name: "max_inflight_bytes"}},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "channel", LabelNames: []string{"type", "name"}},
@@ -258,7 +286,8 @@ var sourceSchema = &hcl.BodySchema{
 }
 
 var sinkSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "channel", Required: true}, {Name: "batch_size"}},
+	Attributes: []hcl.AttributeSchema{{Name: "channel", Required: true}, {Name: "batch_size"},
+		{Name: "dead_letter_channel"}, {Name: "on_permanent_error"}},
 }
 
 var sinkGroupSchema = &hcl.BodySchema{
@@ -267,7 +296,7 @@ var sinkGroupSchema = &hcl.BodySchema{
 }
 
 var metricsSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "listen", Required: true}},
+	Attributes: []hcl.AttributeSchema{{Name: "listen", Required: true}, {Name: "unhealthy_after"}},
 }
 
 type ref struct {
@@ -277,10 +306,13 @@ type ref struct {
 
 func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 	ectx := EvalContext()
-	a := &Agent{Name: block.Labels[0], DefRange: block.DefRange}
+	a := &Agent{Name: block.Labels[0], DefRange: block.DefRange, MaxInflightBytes: DefaultMaxInflightBytes}
 	content, diags := block.Body.Content(agentSchema)
 	if attr, ok := content.Attributes["data_dir"]; ok {
 		diags = append(diags, decodeString(attr, ectx, &a.DataDir, "agent "+quote(a.Name))...)
+	}
+	if attr, ok := content.Attributes["max_inflight_bytes"]; ok {
+		diags = append(diags, decodeSize(attr, ectx, &a.MaxInflightBytes, "agent "+quote(a.Name))...)
 	}
 
 	sources := index(comps.Sources)
@@ -292,6 +324,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 
 	names := map[string]map[string]hcl.Range{"source": {}, "channel": {}, "sink": {}, "sink_group": {}}
 	var chanRefs []ref // every channel reference, for the undeclared check
+	var deadLetterRefs []deadLetterRef
 	var metricsBlocks int
 	for _, b := range content.Blocks {
 		if b.Type == "metrics" {
@@ -302,9 +335,16 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 			}
 			mc, d := b.Body.Content(metricsSchema)
 			diags = append(diags, prefixed(d, "metrics")...)
-			m := &Metrics{}
+			m := &Metrics{UnhealthyAfter: metrics.DefaultUnhealthyAfter}
 			if attr, ok := mc.Attributes["listen"]; ok {
 				diags = append(diags, decodeString(attr, ectx, &m.Listen, "metrics")...)
+			}
+			if attr, ok := mc.Attributes["unhealthy_after"]; ok {
+				d := decodeDuration(attr, ectx, &m.UnhealthyAfter, "metrics")
+				if !d.HasErrors() && m.UnhealthyAfter <= 0 {
+					d = hcl.Diagnostics{errAt(attr.Expr.Range(), fmt.Sprintf("metrics: unhealthy_after: must be positive, got %s", m.UnhealthyAfter))}
+				}
+				diags = append(diags, d...)
 			}
 			a.Metrics = m
 			continue
@@ -377,11 +417,11 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 			if ok {
 				cfg, d := decode(f, remain, ectx, what, b.DefRange)
 				diags = append(diags, d...)
-				s.Config, s.Factory = cfg, f
+				s.Config, s.Factory, s.body = cfg, f, remain
 			}
 			a.Sources = append(a.Sources, s)
 		case "channel":
-			c := &Channel{Component: comp}
+			c := &Channel{Component: comp, body: b.Body}
 			f, ok := channels[comp.Type]
 			if !ok {
 				diags = append(diags, unknownType(b, "channel", keys(channels)))
@@ -408,10 +448,17 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 				}
 			}
 			if attr, ok := sc.Attributes["batch_size"]; ok {
+				s.batchSet = true
 				diags = append(diags, decodeInt(attr, ectx, &s.BatchSize, what)...)
 				if s.BatchSize < 1 {
 					diags = append(diags, errAt(attr.Expr.Range(), fmt.Sprintf("%s: batch_size: must be at least 1, got %d", what, s.BatchSize)))
 				}
+			}
+			d = decodeSetAside(s, sc.Attributes, ectx, what)
+			diags = append(diags, d...)
+			if attr := sc.Attributes["dead_letter_channel"]; attr != nil && !d.HasErrors() {
+				chanRefs = append(chanRefs, ref{s.DeadLetterChannel, attr.Expr.Range()})
+				deadLetterRefs = append(deadLetterRefs, deadLetterRef{s, attr.Expr.Range()})
 			}
 			if ok {
 				cfg, d := decode(f, remain, ectx, what, b.DefRange)
@@ -459,6 +506,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 		}
 	}
 	diags = append(diags, crossCheck(a, names, chanRefs)...)
+	diags = append(diags, checkDeadLetters(a, names["channel"], deadLetterRefs)...)
 	sortDiags(diags)
 	return a, diags
 }
@@ -500,9 +548,11 @@ func crossCheck(a *Agent, names map[string]map[string]hcl.Range, chanRefs []ref)
 		used[r.name] = true
 	}
 	txCap := map[string]int{}
+	chans := map[string]*Channel{}
 	for _, c := range a.Channels {
 		if tc, ok := c.Config.(channel.TxCapacity); ok {
 			txCap[c.Name] = tc.TransactionCapacity()
+			chans[c.Name] = c
 		}
 		if !used[c.Name] {
 			r := c.DefRange
@@ -511,6 +561,9 @@ func crossCheck(a *Agent, names map[string]map[string]hcl.Range, chanRefs []ref)
 		}
 	}
 	for _, s := range a.Sinks {
+		if tc, ok := txCap[s.Channel]; ok && !s.batchSet && s.BatchSize > tc {
+			s.BatchSize = tc
+		}
 		if tc, ok := txCap[s.Channel]; ok && s.BatchSize > tc {
 			r := s.DefRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Subject: &r,
@@ -518,16 +571,8 @@ func crossCheck(a *Agent, names map[string]map[string]hcl.Range, chanRefs []ref)
 		}
 	}
 	for _, s := range a.Sources {
-		b, ok := s.Config.(interface{ BatchSize() int })
-		if !ok {
-			continue
-		}
-		for _, c := range s.Channels {
-			if tc, ok := txCap[c]; ok && b.BatchSize() > tc {
-				r := s.DefRange
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Subject: &r,
-					Summary: fmt.Sprintf("source %q %q: batch_size %d is above channel %q's transaction_capacity %d", s.Type, s.Name, b.BatchSize(), c, tc)})
-			}
+		if b, ok := s.Config.(source.Batched); ok {
+			diags = append(diags, checkPuts(s, b.BatchLimit(), chans)...)
 		}
 		if s.Selector != nil {
 			if refs, ok := s.Selector.Config.(interceptor.ChannelRefs); ok {
@@ -599,6 +644,19 @@ func decodeString(attr *hcl.Attribute, ectx *hcl.EvalContext, dst *string, what 
 	return nil
 }
 
+func decodeDuration(attr *hcl.Attribute, ectx *hcl.EvalContext, dst *time.Duration, what string) hcl.Diagnostics {
+	var text string
+	if diags := decodeString(attr, ectx, &text, what); diags.HasErrors() {
+		return diags
+	}
+	d, err := schema.ParseDuration(text)
+	if err != nil {
+		return hcl.Diagnostics{errAt(attr.Expr.Range(), fmt.Sprintf("%s: %s: %v", what, attr.Name, err))}
+	}
+	*dst = d
+	return nil
+}
+
 func decodeInt(attr *hcl.Attribute, ectx *hcl.EvalContext, dst *int, what string) hcl.Diagnostics {
 	v, diags := attr.Expr.Value(ectx)
 	if diags.HasErrors() {
@@ -612,6 +670,95 @@ func decodeInt(attr *hcl.Attribute, ectx *hcl.EvalContext, dst *int, what string
 	}
 	i, _ := v.AsBigFloat().Int64()
 	*dst = int(i)
+	return nil
+}
+
+// checkPuts holds a source's largest put against the transaction_capacity of each of its
+// channels when the size is written, naming both positions: the source's attribute and the
+// channel's transaction_capacity. A source that answers its client for the whole put (http,
+// avro) cannot split it, so a channel too small for it is an error: every such call would be
+// refused at run time. Other sources' puts are split into transactions that fit (Deliver), which
+// is worth a warning. A default size is not checked: a Whole source's calls above the channel's
+// transaction_capacity are then refused permanently at run time (HTTP 413), and other sources
+// split, so every default configuration validates whatever the channels' defaults.
+func checkPuts(s *Source, lim source.BatchLimit, chans map[string]*Channel) hcl.Diagnostics {
+	at, written := attrRange(s.body, lim.Attr)
+	if !written {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for _, name := range s.Channels {
+		c, ok := chans[name]
+		if !ok {
+			continue
+		}
+		tc := c.Config.(channel.TxCapacity).TransactionCapacity()
+		if lim.Events <= tc {
+			continue
+		}
+		where, ok := attrRange(c.body, "transaction_capacity")
+		if !ok {
+			where = c.DefRange
+		}
+		head := fmt.Sprintf("source %q %q: %s %d is above channel %q's transaction_capacity %d (%s)",
+			s.Type, s.Name, lim.Attr, lim.Events, name, tc, pos(where))
+		r := at
+		if lim.Whole {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Subject: &r,
+				Summary: head + fmt.Sprintf(": a call is acknowledged for all its events or none, so it cannot be split; lower %s or raise transaction_capacity", lim.Attr)})
+		} else {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: &r,
+				Summary: head + fmt.Sprintf(": each batch is put in transactions of at most %d events", tc)})
+		}
+	}
+	return diags
+}
+
+// attrRange is the range of the value of body's attribute name, if it is written.
+func attrRange(body hcl.Body, name string) (hcl.Range, bool) {
+	if body == nil {
+		return hcl.Range{}, false
+	}
+	content, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: name}}})
+	if content == nil {
+		return hcl.Range{}, false
+	}
+	attr, ok := content.Attributes[name]
+	if !ok {
+		return hcl.Range{}, false
+	}
+	return attr.Expr.Range(), true
+}
+
+// pos prints a range as file:line:col.
+func pos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// decodeSize decodes a size: a number of bytes or a string with a unit ("256MiB").
+func decodeSize(attr *hcl.Attribute, ectx *hcl.EvalContext, dst *schema.Size, what string) hcl.Diagnostics {
+	v, diags := attr.Expr.Value(ectx)
+	if diags.HasErrors() {
+		return diags
+	}
+	bad := func(msg string) hcl.Diagnostics {
+		return hcl.Diagnostics{errAt(attr.Expr.Range(), fmt.Sprintf("%s: %s: %s", what, attr.Name, msg))}
+	}
+	switch {
+	case v.IsNull():
+		return bad("want a size")
+	case v.Type() == cty.String:
+		n, err := schema.ParseSize(v.AsString())
+		if err != nil {
+			return bad(err.Error())
+		}
+		*dst = n
+	case v.Type() == cty.Number && v.AsBigFloat().IsInt() && v.AsBigFloat().Sign() >= 0:
+		n, _ := v.AsBigFloat().Int64()
+		*dst = schema.Size(n)
+	default:
+		return bad(`want a number of bytes or a string such as "256MiB"`)
+	}
 	return nil
 }
 

@@ -28,7 +28,19 @@ func (c *testSourceConfig) Validate() error {
 	}
 	return nil
 }
-func (c *testSourceConfig) BatchSize() int { return c.Batch }
+func (c *testSourceConfig) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
+
+// testWholeConfig is a source that answers its clients for whole calls, like http.
+type testWholeConfig struct {
+	Port      int `hcl:"port"`
+	MaxEvents int `hcl:"max_batch_events,optional"`
+}
+
+func (c *testWholeConfig) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.MaxEvents, Attr: "max_batch_events", Whole: true}
+}
 
 type testChannelConfig struct {
 	Capacity int `hcl:"capacity,optional"`
@@ -73,7 +85,9 @@ func testComponents() Components {
 	errNo := errors.New("not built in config tests")
 	return Components{
 		Sources: []source.Factory{source.NewFactory("netcat", func() *testSourceConfig { return &testSourceConfig{Batch: 1} },
-			func(*testSourceConfig, source.Settings) (source.Source, error) { return nil, errNo })},
+			func(*testSourceConfig, source.Settings) (source.Source, error) { return nil, errNo }),
+			source.NewFactory("http", func() *testWholeConfig { return &testWholeConfig{MaxEvents: 100000} },
+				func(*testWholeConfig, source.Settings) (source.Source, error) { return nil, errNo })},
 		Channels: []channel.Factory{channel.NewFactory("memory", func() *testChannelConfig { return &testChannelConfig{Capacity: 100, TxCap: 100} },
 			func(*testChannelConfig, channel.Settings) (channel.Channel, error) { return nil, errNo })},
 		Sinks: []sink.Factory{sink.NewFactory("logger", func() *testSinkConfig { return &testSinkConfig{} },
@@ -143,7 +157,8 @@ agent "a1" {
 	if strings.Join(src.Channels, ",") != "c1,c2" || len(src.Interceptors) != 1 || src.Selector == nil {
 		t.Errorf("source = %+v", src)
 	}
-	if a.Sinks[0].BatchSize != DefaultSinkBatchSize || a.Sinks[1].BatchSize != 10 {
+	// k1 left batch_size out: the default is lowered to c1's transaction_capacity.
+	if a.Sinks[0].BatchSize != 100 || a.Sinks[1].BatchSize != 10 {
 		t.Errorf("batch sizes = %d, %d", a.Sinks[0].BatchSize, a.Sinks[1].BatchSize)
 	}
 	if g := a.SinkGroups[0]; g.Processor.Type != "failover" || strings.Join(g.Sinks, ",") != "k2,k3" {
@@ -186,7 +201,6 @@ func TestEveryMistakeIsReportedAtItsPosition(t *testing.T) {
 		`    An argument named "colour" is not expected here.`,
 		`flume.hcl:11:3: warning: channel "memory" "idle" is not used by any source or sink`,
 		`flume.hcl:12:3: error: sink "logger" "k1": batch_size 50 is above channel "c1"'s transaction_capacity 10`,
-		`flume.hcl:16:3: error: sink "logger" "k2": batch_size 100 is above channel "c1"'s transaction_capacity 10`,
 		`flume.hcl:19:5: error: sink_group "g1": processor "failover" names sink "k9", which is not in the group's sinks (k1, k2)`,
 		`flume.hcl:21:3: error: sink_group "g2": sink "k2" is already in sink_group "g1"`,
 		`flume.hcl:25:22: error: sink "logger" "k3": Missing required argument`,
@@ -299,3 +313,65 @@ func (panicDecoder) Decode(hcl.Body, *hcl.EvalContext, string, hcl.Range) (any, 
 	panic("a bug in a custom factory")
 }
 func (panicDecoder) Create(any, sink.Settings) (sink.Sink, error) { return nil, errors.New("unused") }
+
+func TestSourcePutsAreHeldAgainstTransactionCapacity(t *testing.T) {
+	a, out := load(t, `agent "a1" {
+  source "http" "h1" {
+    channels         = ["c1"]
+    port             = 1
+    max_batch_events = 500
+  }
+  source "http" "h2" {
+    channels = ["c1"]
+    port     = 2
+  }
+  source "netcat" "n1" {
+    channels   = ["c1"]
+    port       = 3
+    batch_size = 500
+  }
+  channel "memory" "c1" {
+    transaction_capacity = 100
+  }
+  sink "logger" "k1" { channel = "c1" }
+}`, "")
+	want := []string{
+		// Both positions: the source's attribute, and the channel's transaction_capacity.
+		`flume.hcl:5:24: error: source "http" "h1": max_batch_events 500 is above channel "c1"'s transaction_capacity 100 (flume.hcl:17:28): a call is acknowledged for all its events or none, so it cannot be split`,
+		`flume.hcl:14:18: warning: source "netcat" "n1": batch_size 500 is above channel "c1"'s transaction_capacity 100 (flume.hcl:17:28): each batch is put in transactions of at most 100 events`,
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing diagnostic\n  %s\nin:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, `"h2"`) {
+		t.Errorf("a default max_batch_events was reported; defaults must validate:\n%s", out)
+	}
+	if a != nil {
+		t.Error("an agent whose http source can never put a full call was accepted")
+	}
+}
+
+func TestMaxInflightBytes(t *testing.T) {
+	for _, tt := range []struct {
+		value string
+		want  schema.Size
+		err   string
+	}{
+		{"", DefaultMaxInflightBytes, ""},
+		{`max_inflight_bytes = "1GiB"`, 1 << 30, ""},
+		{`max_inflight_bytes = 1048576`, 1 << 20, ""},
+		{`max_inflight_bytes = 0`, 0, ""},
+		{`max_inflight_bytes = "lots"`, 0, `flume.hcl:2:24: error: agent "a1": max_inflight_bytes: invalid size "lots"`},
+		{`max_inflight_bytes = -1`, 0, `flume.hcl:2:24: error: agent "a1": max_inflight_bytes: want a number of bytes`},
+	} {
+		a, out := load(t, "agent \"a1\" {\n  "+tt.value+"\n  source \"netcat\" \"r1\" {\n    channels = [\"c1\"]\n    port = 1\n  }\n  channel \"memory\" \"c1\" {}\n  sink \"logger\" \"k1\" { channel = \"c1\" }\n}", "")
+		switch {
+		case tt.err != "" && !strings.Contains(out, tt.err):
+			t.Errorf("%s: diagnostics %q, want %q", tt.value, out, tt.err)
+		case tt.err == "" && (a == nil || a.MaxInflightBytes != tt.want):
+			t.Errorf("%s: got %v (%s), want %v", tt.value, a, out, tt.want)
+		}
+	}
+}

@@ -18,9 +18,12 @@ agent "forwarder" {
     port            = env("FLUMEGO_AVRO_PORT", "4141")
     batch_size      = 100
     connect_timeout = "5s"
+    # Calls of a batch sent before their answers; one answered FAILED is sent again alone.
+    max_in_flight = env("FLUMEGO_AVRO_MAX_IN_FLIGHT", "1")
   }
 
   metrics {
-    listen = env("FLUMEGO_METRICS", "127.0.0.1:41415")
+    listen          = env("FLUMEGO_METRICS", "127.0.0.1:41415")
+    unhealthy_after = env("FLUMEGO_UNHEALTHY_AFTER", "30s")
   }
 }

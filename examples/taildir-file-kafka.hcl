@@ -25,9 +25,9 @@ agent "a1" {
     channel     = "durable"
     brokers     = [env("FLUMEGO_KAFKA_BROKERS", "localhost:9092")]
     topic       = env("FLUMEGO_KAFKA_TOPIC", "app-logs")
-    acks        = "all"
+    acks        = env("FLUMEGO_KAFKA_ACKS", "all")
     compression = env("FLUMEGO_KAFKA_COMPRESSION", "lz4")
-    batch_size  = env("FLUMEGO_SINK_BATCH", "1000")
+    batch_size  = env("FLUMEGO_SINK_BATCH", "10000")
   }
 
   metrics {

@@ -1,4 +1,5 @@
-# Benchmark flow: taildir → durable file channel → null (bench/run.sh -only taildir).
+# Benchmark flow: taildir → durable file channel → null (bench/run.sh -only taildir): the flow
+# of taildir-null.hcl through a file channel, sizes at their defaults.
 agent "bench" {
   source "taildir" "r1" {
     channels      = ["c1"]
@@ -10,14 +11,11 @@ agent "bench" {
   }
 
   channel "file" "c1" {
-    dir                  = env("FLUMEGO_DIR", "/tmp/flumego-bench/channel")
-    capacity             = 1000000
-    transaction_capacity = 10000
+    dir = env("FLUMEGO_DIR", "/tmp/flumego-bench/channel") # fsync = "commit", the default
   }
 
   sink "null" "k1" {
-    channel    = "c1"
-    batch_size = 1000
+    channel = "c1"
   }
 
   metrics {

@@ -21,9 +21,9 @@ agent "a1" {
     channel     = "c1"
     brokers     = [env("FLUMEGO_KAFKA_BROKERS", "localhost:9092")]
     topic       = env("FLUMEGO_KAFKA_TOPIC", "app-logs")
-    acks        = "1"
+    acks        = env("FLUMEGO_KAFKA_ACKS", "1")
     compression = env("FLUMEGO_KAFKA_COMPRESSION", "none")
-    batch_size  = env("FLUMEGO_SINK_BATCH", "1000")
+    batch_size  = env("FLUMEGO_SINK_BATCH", "10000")
   }
 
   metrics {

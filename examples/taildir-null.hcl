@@ -1,4 +1,5 @@
 # Benchmark flow: taildir → memory → null, for MiB/s of tailing (bench/run.sh -only taildir).
+# Sizes at their defaults; taildir-filechannel-null.hcl is the same flow through a file channel.
 agent "bench" {
   source "taildir" "r1" {
     channels      = ["c1"]
@@ -9,14 +10,10 @@ agent "bench" {
     }
   }
 
-  channel "memory" "c1" {
-    capacity             = 100000
-    transaction_capacity = 10000
-  }
+  channel "memory" "c1" {}
 
   sink "null" "k1" {
-    channel    = "c1"
-    batch_size = 1000
+    channel = "c1"
   }
 
   metrics {

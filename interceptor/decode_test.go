@@ -18,6 +18,7 @@ func TestDefaults(t *testing.T) {
 		{NewUUIDFactory(), ``, &UUIDConfig{HeaderName: "id", PreserveExisting: true, Prefix: ""}},
 		{NewSearchReplaceFactory(), `search_pattern = "x"`, &SearchReplaceConfig{SearchPattern: "x", ReplaceString: "", Charset: "UTF-8"}},
 		{NewRegexFilterFactory(), ``, &RegexFilterConfig{Regex: ".*", ExcludeEvents: false}},
+		{NewJSONFactory(), ``, &JSONConfig{MaxDepth: 10}},
 		{NewRegexExtractorFactory(), `
 			regex = "(a)"
 			serializer "s1" { name = "one" }
@@ -116,6 +117,25 @@ header = "type"
 rule "number" { regex = "^[0-9]" }
 rule "letter" { regex = "[A-Z" }
 `, 4, []string{"rule.letter.regex: invalid regular expression"}},
+		{"json field deeper than max_depth", NewJSONFactory(), `
+max_depth = 2
+fields    = ["level", "a.b.c"]
+`, 3, []string{`fields: "a.b.c" has 3 segments, more than max_depth (2)`}},
+		{"json empty field", NewJSONFactory(), `
+fields = ["level", ""]
+`, 2, []string{`fields: "" is not a field name`}},
+		{"json max_depth out of range", NewJSONFactory(), `
+max_depth = 0
+`, 2, []string{"max_depth: must be 1-100, got 0"}},
+		{"json target ending with a dot", NewJSONFactory(), `
+target = "json."
+`, 2, []string{`target: "json." must not start or end with a dot`}},
+		{"json dotted message_key", NewJSONFactory(), `
+message_key = "log.message"
+`, 2, []string{"message_key", "top-level field name"}},
+		{"json fields not a list", NewJSONFactory(), `
+fields = "level"
+`, 2, []string{"list of string required"}},
 		{"no rule", NewRegexHeaderFactory(), `
 header = "type"
 `, 2, []string{"at least one rule"}},

@@ -20,7 +20,7 @@ type decoder interface {
 var subject = hcl.Range{Filename: "flume.hcl", Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 20}}
 
 // decode parses src as a component body in flume.hcl and decodes it with f.
-func decode(t *testing.T, f decoder, src string) (any, hcl.Diagnostics) {
+func decode(t testing.TB, f decoder, src string) (any, hcl.Diagnostics) {
 	t.Helper()
 	file, diags := hclsyntax.ParseConfig([]byte(src), "flume.hcl", hcl.InitialPos)
 	if diags.HasErrors() {
@@ -30,7 +30,7 @@ func decode(t *testing.T, f decoder, src string) (any, hcl.Diagnostics) {
 }
 
 // mustDecode decodes src and fails the test on any error diagnostic.
-func mustDecode(t *testing.T, f decoder, src string) any {
+func mustDecode(t testing.TB, f decoder, src string) any {
 	t.Helper()
 	cfg, diags := decode(t, f, src)
 	if diags.HasErrors() {
@@ -40,7 +40,7 @@ func mustDecode(t *testing.T, f decoder, src string) any {
 }
 
 // mustCreate decodes src with an interceptor factory and creates the interceptor.
-func mustCreate(t *testing.T, f Factory, src string) Interceptor {
+func mustCreate(t testing.TB, f Factory, src string) Interceptor {
 	t.Helper()
 	ic, err := f.Create(mustDecode(t, f, src), Settings{Type: f.Type()})
 	if err != nil {

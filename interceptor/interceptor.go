@@ -27,9 +27,20 @@ type Settings struct {
 	Source string // the source the interceptor belongs to
 	Type   string
 	Logger *slog.Logger
-	// Metrics are the source's counters, where an interceptor adds its own (the script
-	// interceptor's ScriptErrorCount); nil in tests that need none.
+	// Metrics is the source's component in the agent's metrics. An interceptor counts what it
+	// could not do (a body that does not parse, a fallback) there, through Counter, so the
+	// counts show at /metrics and /status beside the source's own. Nil when nothing is wired.
 	Metrics *metrics.Component
+}
+
+// Counter returns the source's counter of that name, created on first use and shared by every
+// interceptor of the source that asks for it; without Metrics, a counter nobody exports. Name
+// failure counters "...Fail": /status and `agent status` add those to the source's failures.
+func (s Settings) Counter(name string) *metrics.Counter {
+	if s.Metrics == nil {
+		return new(metrics.Counter)
+	}
+	return s.Metrics.Counter(name)
 }
 
 // Factory creates interceptors of one type.

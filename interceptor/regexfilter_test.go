@@ -45,3 +45,42 @@ func TestRegexFilter(t *testing.T) {
 		})
 	}
 }
+
+func TestRegexFilterOnAHeader(t *testing.T) {
+	in := func() []channel.Event {
+		return []channel.Event{
+			ev("a", "level", "debug"), ev("b", "level", "error"), ev("debug in the body"), ev("d", "level", ""), ev("e", "level", "info"),
+		}
+	}
+	tests := []struct {
+		name string
+		cfg  string
+		want []string
+	}{
+		{"keeps events whose header matches; one without it does not match", `
+			header = "level"
+			regex  = "^(error|info)$"
+		`, []string{"b", "e"}},
+		{"exclude_events drops matches and keeps events without the header", `
+			header         = "level"
+			regex          = "^debug$"
+			exclude_events = true
+		`, []string{"b", "debug in the body", "d", "e"}},
+		{"an empty value is a value", `
+			header = "level"
+			regex  = "^$"
+		`, []string{"d"}},
+		{"the body is not looked at", `
+			header = "level"
+			regex  = "body"
+		`, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := mustCreate(t, NewRegexFilterFactory(), tt.cfg).Intercept(in())
+			if got := bodies(out); !slices.Equal(got, tt.want) {
+				t.Errorf("kept %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

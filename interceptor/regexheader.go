@@ -18,9 +18,14 @@ import (
 //	  default = "second"
 //	  rule "first" { regex = "myUbuntu" }
 //	}
+//
+// With from_header the rules test that header's value instead of the body ("header" stays the
+// header written); an event without it matches no rule and gets default.
 type RegexHeaderConfig struct {
 	// Header is the header to set.
 	Header string `hcl:"header"`
+	// FromHeader is the header whose value the rules test; "" tests the body.
+	FromHeader string `hcl:"from_header,optional"`
 	// PreserveExisting keeps a header already set.
 	PreserveExisting bool `hcl:"preserve_existing,optional"`
 	// Default is the value when no rule matches; nil sets no header then.
@@ -48,7 +53,7 @@ func (c *RegexHeaderConfig) compile() (*regexHeader, error) {
 	if len(c.Rules) == 0 {
 		errs = append(errs, schema.Errorf("header", "at least one rule block is needed (the static interceptor sets a fixed header)"))
 	}
-	h := &regexHeader{header: c.Header, preserve: c.PreserveExisting}
+	h := &regexHeader{header: c.Header, from: c.FromHeader, preserve: c.PreserveExisting}
 	if c.Default != nil {
 		h.def, h.hasDef = *c.Default, true
 	}
@@ -82,6 +87,7 @@ func NewRegexHeader(cfg *RegexHeaderConfig, _ Settings) (Interceptor, error) {
 
 type regexHeader struct {
 	header   string
+	from     string // "" tests the body
 	preserve bool
 	def      string
 	hasDef   bool
@@ -103,7 +109,7 @@ next:
 			}
 		}
 		for _, r := range h.rules {
-			if r.re.Match(e.Body) {
+			if matchSubject(r.re, e, h.from) {
 				e.SetHeader(h.header, r.value)
 				continue next
 			}

@@ -43,6 +43,29 @@ func TestRegexHeader(t *testing.T) {
 			preserve_existing = true
 			rule "number" { regex = "^[0-9]" }
 		`, "type", ev("7", "type", "old"), "old"},
+		{"from_header tests that header, not the body", `
+			header      = "route"
+			from_header = "level"
+			default     = "rest"
+			rule "alerts" { regex = "^(error|fatal)$" }
+		`, "route", ev("error in the body", "level", "fatal"), "alerts"},
+		{"from_header: another value gets default", `
+			header      = "route"
+			from_header = "level"
+			default     = "rest"
+			rule "alerts" { regex = "^(error|fatal)$" }
+		`, "route", ev("x", "level", "info"), "rest"},
+		{"from_header: an event without the header matches no rule", `
+			header      = "route"
+			from_header = "level"
+			default     = "rest"
+			rule "any" { regex = ".*" }
+		`, "route", ev("error"), "rest"},
+		{"from_header may be the header written", `
+			header      = "level"
+			from_header = "level"
+			rule "ERROR" { regex = "(?i)^error$" }
+		`, "level", ev("x", "level", "error"), "ERROR"},
 		{"an empty default is a value", `
 			header  = "type"
 			default = ""

@@ -75,7 +75,9 @@ func TestDashboardChartsWhatTheAgentExports(t *testing.T) {
 		"flumego_channel_fill_percentage", "flumego_channel_event_put_success_total",
 		"flumego_channel_event_take_success_total", "flumego_source_event_accepted_total",
 		"flumego_sink_event_drain_success_total", "flumego_sink_event_write_fail_total",
-		"flumego_source_channel_write_fail_total",
+		"flumego_source_channel_write_fail_total", "flumego_component_healthy",
+		"flumego_config_last_reload_success", "flumego_sink_event_dead_letter_total",
+		"flumego_sink_event_dropped_total",
 	} {
 		if !used[n] {
 			t.Errorf("the dashboard does not chart %s", n)
@@ -91,7 +93,7 @@ func TestDashboardQueriesParse(t *testing.T) {
 		t.Skip("promtool not installed (apt-get install prometheus): the dashboard's PromQL is not parsed")
 	}
 	_, exprs := loadDashboard(t)
-	vars := strings.NewReplacer("$__rate_interval", "5m", "$instance", ".*", "$agent", ".*", "$component", ".*")
+	vars := strings.NewReplacer("$__rate_interval", "5m", "$job", ".*", "$instance", ".*", "$agent", ".*", "$component", ".*")
 	var rules strings.Builder
 	rules.WriteString("groups:\n- name: dashboard\n  rules:\n")
 	for i, e := range exprs {
@@ -105,4 +107,58 @@ func TestDashboardQueriesParse(t *testing.T) {
 	if out, err := exec.Command(promtool, "check", "rules", path).CombinedOutput(); err != nil {
 		t.Errorf("promtool check rules: %v\n%s\n%s", err, out, rules.String())
 	}
+}
+
+// TestDashboardStatsSurviveAComponentFilter checks the stats that add sums over different
+// kinds (sources' and sinks' failures): filtered to one component, the other kind's sum is
+// over no series, which PromQL makes empty, and empty plus anything is empty ("No data"). Each
+// addend must fall back to 0.
+func TestDashboardStatsSurviveAComponentFilter(t *testing.T) {
+	d, _ := loadDashboard(t)
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			for _, term := range topLevel(tg.Expr, " + ") {
+				if strings.Contains(term, "sum(") && !strings.HasSuffix(strings.TrimSuffix(strings.TrimSpace(term), ")"), "or vector(0)") {
+					t.Errorf("panel %q adds %q, which is empty when the filter selects none of its series: write (sum(...) or vector(0))", p.Title, term)
+				}
+			}
+		}
+	}
+}
+
+// TestDashboardShowsAgentsDownAndDegraded checks the panels an on-call operator looks at
+// first: agents that do not answer scrapes (up) and components that are degraded.
+func TestDashboardShowsAgentsDownAndDegraded(t *testing.T) {
+	d, _ := loadDashboard(t)
+	want := map[string]string{"Agents down": "up{", "Degraded components": "flumego_component_healthy"}
+	for _, p := range d.Panels {
+		if w, ok := want[p.Title]; ok && len(p.Targets) > 0 && strings.Contains(p.Targets[0].Expr, w) {
+			delete(want, p.Title)
+		}
+	}
+	for title, expr := range want {
+		t.Errorf("no panel %q querying %s", title, expr)
+	}
+}
+
+// topLevel splits expr at sep where it is outside parentheses and braces.
+func topLevel(expr, sep string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(expr); i++ {
+		switch expr[i] {
+		case '(', '{', '[':
+			depth++
+		case ')', '}', ']':
+			depth--
+		}
+		if depth == 0 && strings.HasPrefix(expr[i:], sep) {
+			out = append(out, expr[start:i])
+			start = i + len(sep)
+		}
+	}
+	if len(out) == 0 {
+		return nil // nothing is added
+	}
+	return append(out, expr[start:])
 }

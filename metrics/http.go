@@ -19,17 +19,29 @@ import (
 const index = `flumego metrics
 /metrics       Prometheus text format
 /metrics.json  Flume's JSON reporting format
-/healthz       200 "ok" when the agent is healthy, 503 and the reason otherwise
+/healthz       200 "ok" when the agent is healthy, 503 and the reason (degraded components) otherwise
+/livez         200 "ok" while every component runs, 503 when one stopped for good
 /status        every component at a glance: fill, rates, failures, where events pile up
 /status.json   every component's values now, for agent status
 `
 
+// Probes are the checks behind /healthz and /livez. A nil check always passes.
+type Probes struct {
+	// Health returns nil while the agent does its job; otherwise its error names the
+	// components that are degraded (failing for longer than unhealthy_after) or stopped.
+	Health func() error
+	// Alive returns nil unless a component stopped for good, which only a restart heals. A
+	// degraded destination is not such a failure: restarting would not bring it back.
+	Alive func() error
+}
+
 // Handler serves /metrics (Prometheus), /metrics.json (Flume's JSON), /healthz (200 "ok"
-// when health returns nil, 503 with the error text otherwise; a nil health is always ok),
-// /status (an HTML page of every component's fill, rates and failures, marking where events
-// pile up) and /status.json (a Snapshot, which `agent status` samples).
-// GET / lists the endpoints. Each Handler has its own Prometheus registry.
-func Handler(reg *Registry, health func() error) http.Handler {
+// when probes.Health returns nil, 503 with the error text otherwise), /livez (the same for
+// probes.Alive: for a liveness probe or a watchdog, which restart the agent), /status (an HTML
+// page of every component's fill, rates, failures and health, marking where events pile up)
+// and /status.json (a Snapshot, which `agent status` samples). GET / lists the endpoints. Each
+// Handler has its own Prometheus registry.
+func Handler(reg *Registry, probes Probes) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(NewPrometheusRegistry(reg), promhttp.HandlerOpts{
 		// A failing collector should not hide the others from the scrape.
@@ -44,19 +56,9 @@ func Handler(reg *Registry, health func() error) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		if health != nil {
-			if err := health(); err != nil {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = io.WriteString(w, err.Error()+"\n")
-				return
-			}
-		}
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	status := &statusPage{reg: reg, health: health}
+	mux.HandleFunc("GET /healthz", probe(probes.Health))
+	mux.HandleFunc("GET /livez", probe(probes.Alive))
+	status := &statusPage{reg: reg, health: probes.Health}
 	mux.HandleFunc("GET /status", status.serveHTML)
 	mux.HandleFunc("GET /status.json", status.serveJSON)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
@@ -64,6 +66,22 @@ func Handler(reg *Registry, health func() error) http.Handler {
 		_, _ = io.WriteString(w, index)
 	})
 	return mux
+}
+
+// probe answers 200 "ok" while check returns nil (or is nil), 503 with its error otherwise.
+func probe(check func() error) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if check != nil {
+			if err := check(); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, err.Error()+"\n")
+				return
+			}
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	}
 }
 
 // Server is a running metrics HTTP listener.
@@ -85,7 +103,7 @@ func Listen(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s := &Server{
 		ln: ln,

@@ -57,7 +57,7 @@ func TestServerEndpoints(t *testing.T) {
 		defer mu.Unlock()
 		return healthErr
 	}
-	s := listen(t, Handler(reg, health))
+	s := listen(t, Handler(reg, Probes{Health: health}))
 	base := "http://" + s.Addr().String()
 
 	tests := []struct {
@@ -88,7 +88,7 @@ func TestServerEndpoints(t *testing.T) {
 }
 
 func TestHealthzNil(t *testing.T) {
-	s := listen(t, Handler(NewRegistry("a1"), nil))
+	s := listen(t, Handler(NewRegistry("a1"), Probes{}))
 	if code, body := get(t, "http://"+s.Addr().String()+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("GET /healthz with nil health = %d %q, want 200 \"ok\\n\"", code, body)
 	}
@@ -112,7 +112,7 @@ func TestListenPortInUse(t *testing.T) {
 }
 
 func TestServerCloseTwice(t *testing.T) {
-	s, err := Listen("127.0.0.1:0", Handler(NewRegistry("a1"), nil), nil)
+	s, err := Listen("127.0.0.1:0", Handler(NewRegistry("a1"), Probes{}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,8 @@ func TestFlumeJSONShape(t *testing.T) {
 			"EventDrainSuccessCount": "40",
 			"EventWriteFail":         "0",
 			"ChannelReadFail":        "0",
+			"EventDroppedCount":      "0",
+			"EventDeadLetterCount":   "0",
 			"RollbackCount":          "3",
 			"Type":                   "SINK",
 			"StartTime":              "0",
@@ -76,7 +78,7 @@ func TestFlumeJSONShape(t *testing.T) {
 	// Through the HTTP handler, decoded as a generic JSON document, so the test sees exactly
 	// what a Flume dashboard would.
 	rec := httptest.NewRecorder()
-	Handler(reg, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics.json", nil))
+	Handler(reg, Probes{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics.json", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics.json: %d %s", rec.Code, rec.Body)
 	}

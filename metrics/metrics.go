@@ -53,6 +53,7 @@ type Component struct {
 
 	startTime atomic.Int64 // unix ms
 	stopTime  atomic.Int64
+	health    Health
 
 	mu     sync.Mutex
 	values []*Counter
@@ -162,6 +163,10 @@ type Sink struct {
 	EventDrainSuccessCount *Counter
 	EventWriteFail         *Counter
 	ChannelReadFail        *Counter
+	// EventDroppedCount and EventDeadLetterCount count the events the sink refused for good
+	// (a permanent error) that its runner dropped or put into the dead-letter channel.
+	EventDroppedCount    *Counter
+	EventDeadLetterCount *Counter
 }
 
 // Registry holds the components of one agent.
@@ -169,6 +174,36 @@ type Registry struct {
 	agent string
 	mu    sync.Mutex
 	comps map[string]*Component // key: KIND.name
+	build BuildInfo
+
+	unhealthyAfter atomic.Int64 // time.Duration; 0: DefaultUnhealthyAfter
+	reloadOK       atomic.Int64 // 1 when the last configuration load succeeded
+	reloadAt       atomic.Int64 // unix ms of the last load; 0: none recorded
+}
+
+// BuildInfo describes the running binary. /metrics exports it as
+// flumego_build_info{version,revision,goversion} 1, the way Prometheus's own exporters do, so a
+// fleet's versions can be counted and an upgrade seen on a dashboard.
+type BuildInfo struct {
+	Version   string // the release, such as "0.1.0", or "dev"
+	Revision  string // the commit it was built from
+	Date      string // when that commit was made (RFC 3339), so two builds of it are identical
+	GoVersion string // runtime.Version()
+	Platform  string // GOOS/GOARCH
+}
+
+// SetBuildInfo records what the binary is; an empty Version exports nothing.
+func (r *Registry) SetBuildInfo(b BuildInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.build = b
+}
+
+// BuildInfo is what SetBuildInfo recorded.
+func (r *Registry) BuildInfo() BuildInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.build
 }
 
 // NewRegistry returns an empty registry for the named agent.
@@ -273,5 +308,7 @@ func (r *Registry) Sink(name, typ string) *Sink {
 		EventDrainSuccessCount: c.Counter("EventDrainSuccessCount"),
 		EventWriteFail:         c.Counter("EventWriteFail"),
 		ChannelReadFail:        c.Counter("ChannelReadFail"),
+		EventDroppedCount:      c.Counter("EventDroppedCount"),
+		EventDeadLetterCount:   c.Counter("EventDeadLetterCount"),
 	}
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -32,6 +33,19 @@ func NewPrometheusRegistry(reg *Registry) *prometheus.Registry {
 
 type collector struct{ reg *Registry }
 
+// The agent-wide families, beside the per-component values.
+var (
+	healthyDesc = prometheus.NewDesc("flumego_component_healthy",
+		"1 while the component is healthy, 0 once it has failed without a break (or been stuck in one attempt) for longer than unhealthy_after.",
+		[]string{"agent", "kind", "component", "type"}, nil)
+	reloadSuccessDesc = prometheus.NewDesc("flumego_config_last_reload_success",
+		"1 when the last attempt to load the configuration (at start or a reload) succeeded, 0 when it was rejected or failed.",
+		[]string{"agent"}, nil)
+	reloadTimeDesc = prometheus.NewDesc("flumego_config_last_reload_timestamp_seconds",
+		"Unix time of the last attempt to load the configuration.",
+		[]string{"agent"}, nil)
+)
+
 // Describe sends nothing, which makes the collector unchecked: the set of components changes
 // at run time.
 func (*collector) Describe(chan<- *prometheus.Desc) {}
@@ -43,8 +57,16 @@ type family struct {
 	gauge bool
 }
 
+// buildInfoDesc is flumego_build_info, a constant 1 labelled with what the binary is.
+var buildInfoDesc = prometheus.NewDesc("flumego_build_info",
+	"A metric with a constant '1' value labelled by the version, revision and Go version of the flumego agent.",
+	[]string{"version", "revision", "goversion"}, nil)
+
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	agent := c.reg.Agent()
+	if b := c.reg.BuildInfo(); b.Version != "" {
+		ch <- prometheus.MustNewConstMetric(buildInfoDesc, prometheus.GaugeValue, 1, b.Version, b.Revision, b.GoVersion)
+	}
 	families := map[string]family{}
 	// seen guards against two values of one component mapping to one name ("Foo" and
 	// "FooCount"): a duplicate series would fail the whole scrape.
@@ -72,7 +94,13 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(f.desc, vt, v, agent, comp.Name, comp.Type)
 	}
 
+	now, after := time.Now(), c.reg.UnhealthyAfter()
 	for _, comp := range c.reg.Components() {
+		healthy := 0.0
+		if comp.health.State(now, after).Healthy {
+			healthy = 1
+		}
+		ch <- prometheus.MustNewConstMetric(healthyDesc, prometheus.GaugeValue, healthy, agent, strings.ToLower(string(comp.Kind)), comp.Name, comp.Type)
 		for _, v := range comp.Values() {
 			emit(comp, v.Name(), v.Gauge(), float64(v.Load()))
 		}
@@ -82,6 +110,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		if ms := comp.StartTime(); ms != 0 {
 			emit(comp, "StartTimeSeconds", true, float64(ms)/1000)
 		}
+	}
+	if ok, at := c.reg.lastConfigLoad(); at != 0 {
+		v := 0.0
+		if ok {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(reloadSuccessDesc, prometheus.GaugeValue, v, agent)
+		ch <- prometheus.MustNewConstMetric(reloadTimeDesc, prometheus.GaugeValue, float64(at)/1000, agent)
 	}
 }
 

@@ -2,12 +2,14 @@ package metrics
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -49,6 +51,7 @@ func testRegistry() *Registry {
 	sk.EventWriteFail.Add(1)
 	sk.ChannelReadFail.Add(2)
 	sk.Counter("RollbackCount").Add(7)
+	reg.ConfigLoaded(true, time.Unix(1_700_000_000, 0))
 	return reg
 }
 
@@ -97,7 +100,17 @@ var wantSeries = []series{
 	{"flumego_sink_event_drain_success_total", false, "k1", "logger", 16},
 	{"flumego_sink_event_write_fail_total", false, "k1", "logger", 1},
 	{"flumego_sink_channel_read_fail_total", false, "k1", "logger", 2},
+	{"flumego_sink_event_dropped_total", false, "k1", "logger", 0},
+	{"flumego_sink_event_dead_letter_total", false, "k1", "logger", 0},
 	{"flumego_sink_rollback_total", false, "k1", "logger", 7},
+}
+
+// agentFamilies are the flumego_ families that are not a component's value, checked by
+// TestPrometheusHealthAndReload.
+var agentFamilies = map[string]bool{
+	"flumego_component_healthy":                    true,
+	"flumego_config_last_reload_success":           true,
+	"flumego_config_last_reload_timestamp_seconds": true,
 }
 
 // flumegoSeries flattens the flumego_ families of a scrape into series, failing on any label
@@ -106,7 +119,7 @@ func flumegoSeries(t *testing.T, fams map[string]*dto.MetricFamily) []series {
 	t.Helper()
 	var got []series
 	for name, mf := range fams {
-		if !strings.HasPrefix(name, "flumego_") {
+		if !strings.HasPrefix(name, "flumego_") || agentFamilies[name] {
 			continue
 		}
 		if mf.GetHelp() == "" {
@@ -170,7 +183,7 @@ func diffSeries(t *testing.T, got, want []series) {
 func scrape(t *testing.T, reg *Registry) ([]byte, map[string]*dto.MetricFamily) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	Handler(reg, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	Handler(reg, Probes{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
 	}
@@ -215,6 +228,28 @@ func TestPrometheusStartTime(t *testing.T) {
 	}
 	if got, want := mf.GetMetric()[0].GetGauge().GetValue(), float64(src.StartTime())/1000; got != want {
 		t.Errorf("start time = %v, want %v", got, want)
+	}
+}
+
+func TestPrometheusBuildInfo(t *testing.T) {
+	reg := NewRegistry("a1")
+	if _, fams := scrape(t, reg); fams["flumego_build_info"] != nil {
+		t.Fatal("build info exported before the binary said what it is")
+	}
+	reg.SetBuildInfo(BuildInfo{Version: "0.1.0", Revision: "abc123", GoVersion: "go1.26.8", Date: "2026-12-01T00:00:00Z", Platform: "linux/amd64"})
+	_, fams := scrape(t, reg)
+	mf := fams["flumego_build_info"]
+	if mf == nil || mf.GetType() != dto.MetricType_GAUGE || len(mf.GetMetric()) != 1 {
+		t.Fatalf("flumego_build_info = %v, want one gauge", mf)
+	}
+	m := mf.GetMetric()[0]
+	labels := map[string]string{}
+	for _, l := range m.GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	want := map[string]string{"version": "0.1.0", "revision": "abc123", "goversion": "go1.26.8"}
+	if m.GetGauge().GetValue() != 1 || !maps.Equal(labels, want) {
+		t.Errorf("flumego_build_info %v = %v, want %v = 1", labels, m.GetGauge().GetValue(), want)
 	}
 }
 

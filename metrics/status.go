@@ -29,6 +29,9 @@ type ComponentSnapshot struct {
 	Values    map[string]int64 `json:"values"`
 	StartTime int64            `json:"start_time"` // unix ms, 0 when not started
 	StopTime  int64            `json:"stop_time"`  // unix ms, 0 while running
+	// Health is the component's failure streak and last error; nil when the source of the
+	// snapshot does not say (Flume's JSON).
+	Health *HealthState `json:"health,omitempty"`
 }
 
 // TakeSnapshot reads every value of reg now. A nil health leaves Health "ok".
@@ -39,9 +42,11 @@ func TakeSnapshot(reg *Registry, health func() error) Snapshot {
 			s.Health = err.Error()
 		}
 	}
+	after := reg.UnhealthyAfter()
 	for _, c := range reg.Components() {
+		st := c.health.State(s.Time, after)
 		cs := ComponentSnapshot{Kind: c.Kind, Name: c.Name, Type: c.Type, Values: map[string]int64{},
-			StartTime: c.StartTime(), StopTime: c.StopTime()}
+			StartTime: c.StartTime(), StopTime: c.StopTime(), Health: &st}
 		for _, v := range c.Values() {
 			cs.Values[v.Name()] = v.Load()
 		}
@@ -133,6 +138,12 @@ type Row struct {
 	// "Fail" or "Error": ChannelWriteFail, EventWriteFail, ConnectionFailedCount,
 	// EventPutErrorCount ...); NewFailures those counted during the interval.
 	Failures, NewFailures int64
+	// SetAside is, for a sink, the events it refused for good that were dead-lettered or
+	// dropped (EventDeadLetterCount + EventDroppedCount); -1 for other kinds.
+	SetAside int64
+	// Health is the component's health (nil when the snapshot does not say): whether it is
+	// degraded, its failure streak and its last error.
+	Health *HealthState
 	// Attention says why events are piling up here, or "" when nothing is wrong.
 	Attention string
 }
@@ -167,7 +178,7 @@ func Compare(prev, cur Snapshot) Status {
 			}
 			return float64(d) / secs
 		}
-		r := Row{Kind: c.Kind, Name: c.Name, Type: c.Type, Fill: -1, In: math.NaN(), Out: math.NaN()}
+		r := Row{Kind: c.Kind, Name: c.Name, Type: c.Type, Fill: -1, In: math.NaN(), Out: math.NaN(), Health: c.Health, SetAside: -1}
 		r.Failures = failures(c.Values)
 		if seen {
 			r.NewFailures = max(0, r.Failures-failures(p.Values))
@@ -194,9 +205,24 @@ func Compare(prev, cur Snapshot) Status {
 			}
 		case KindSink:
 			r.In, r.Out = rate("EventDrainAttemptCount"), rate("EventDrainSuccessCount")
+			r.SetAside = c.Values["EventDeadLetterCount"] + c.Values["EventDroppedCount"]
+			if seen {
+				dropped := c.Values["EventDroppedCount"] - p.Values["EventDroppedCount"]
+				dead := c.Values["EventDeadLetterCount"] - p.Values["EventDeadLetterCount"]
+				if dropped > 0 || dead > 0 {
+					why = append(why, fmt.Sprintf("refused for good: %d events dead-lettered, %d dropped", dead, dropped))
+				}
+			}
 		}
 		if r.NewFailures > 0 {
 			why = append(why, fmt.Sprintf("failing: %d new failures", r.NewFailures))
+		}
+		if h := c.Health; h != nil && h.Failing() {
+			d := h.Describe(cur.Time)
+			if !h.Healthy {
+				d = "DEGRADED: " + d
+			}
+			why = append(why, d)
 		}
 		if c.StopTime != 0 && c.StopTime >= c.StartTime {
 			why = append(why, "stopped")
@@ -216,6 +242,20 @@ func failures(values map[string]int64) int64 {
 		}
 	}
 	return n
+}
+
+// Degraded reports whether the agent is not healthy: its health says so, or a component has
+// failed for longer than unhealthy_after.
+func (s Status) Degraded() bool {
+	if s.Health != "" && s.Health != "ok" {
+		return true
+	}
+	for _, r := range s.Rows {
+		if r.Health != nil && !r.Health.Healthy {
+			return true
+		}
+	}
+	return false
 }
 
 // Attention reports whether any row needs attention.
@@ -250,6 +290,28 @@ func (r Row) FormatFill() string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%% (%d/%d)", r.Fill, r.Size, r.Capacity)
+}
+
+// HealthWord is the row's health in a word: "ok", "failing" (within unhealthy_after),
+// "degraded", or "-" when unknown.
+func (r Row) HealthWord() string {
+	switch h := r.Health; {
+	case h == nil:
+		return "-"
+	case !h.Healthy:
+		return "degraded"
+	case h.Failing():
+		return "failing"
+	}
+	return "ok"
+}
+
+// FormatSetAside prints a sink's events set aside, or "-" for other kinds.
+func (r Row) FormatSetAside() string {
+	if r.SetAside < 0 {
+		return "-"
+	}
+	return strconv.FormatInt(r.SetAside, 10)
 }
 
 // FormatFailures prints the failure total and, when some are new, how many ("15 (+3)").

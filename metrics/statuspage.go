@@ -82,7 +82,8 @@ func (p *statusPage) serveJSON(w http.ResponseWriter, _ *http.Request) {
 }
 
 var statusTemplate = template.Must(template.New("status").Funcs(template.FuncMap{
-	"rate": FormatRate,
+	"rate":   FormatRate,
+	"health": Row.HealthWord,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -107,13 +108,14 @@ meter { width: 8em; }
 · events per second over the last {{.Interval.Round 1000000}} · {{.Time.Format "2006-01-02 15:04:05 MST"}}
 · this page refreshes every {{.Refresh}} s</p>
 <table>
-<thead><tr><th class="l">kind</th><th class="l">name</th><th class="l">type</th><th class="l">fill</th><th>in/s</th><th>out/s</th><th>failures</th><th class="l">attention</th></tr></thead>
+<thead><tr><th class="l">kind</th><th class="l">name</th><th class="l">type</th><th class="l">health</th><th class="l">fill</th><th>in/s</th><th>out/s</th><th>failures</th><th>set aside</th><th class="l">attention</th></tr></thead>
 <tbody>
 {{- range .Rows}}
 <tr{{if .Attention}} class="attention"{{end}}>
 <td class="l">{{.Kind}}</td><td class="l">{{.Name}}</td><td class="l">{{or .Type "-"}}</td>
+<td class="l{{if eq (health .) "degraded"}} bad{{end}}">{{health .}}</td>
 <td class="l">{{if ge .Fill 0.0}}<meter min="0" max="100" high="90" value="{{printf "%.1f" .Fill}}"></meter> {{.FormatFill}}{{else}}-{{end}}</td>
-<td>{{rate .In}}</td><td>{{rate .Out}}</td><td>{{.FormatFailures}}</td>
+<td>{{rate .In}}</td><td>{{rate .Out}}</td><td>{{.FormatFailures}}</td><td>{{.FormatSetAside}}</td>
 <td class="l{{if .Attention}} attention{{end}}">{{.Attention}}</td>
 </tr>
 {{- end}}

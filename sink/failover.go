@@ -61,6 +61,11 @@ func NewFailoverFactory() ProcessorFactory {
 // same batch goes to the next member within the same Write, so the runner sees an error only
 // when every eligible member failed. A penalised member is tried again once its penalty is over
 // and, when it succeeds, takes the traffic back from lower-priority members.
+//
+// A member that refuses events for good (a PermanentError) has not failed: it is not penalised
+// and the batch does not go to the next member, which would refuse the same events or deliver
+// the others twice. The error goes to the runner, which sets the refused events aside by that
+// member's on_permanent_error and dead_letter_channel, counted on that member's metrics.
 type failover struct {
 	members    []*groupMember // highest priority first
 	batchSize  int
@@ -102,6 +107,9 @@ func (f *failover) Write(ctx context.Context, events []channel.Event) error {
 		if err == nil {
 			m.succeeded(time.Now(), f.log)
 			return nil
+		}
+		if _, ok := permanentParts(err); ok {
+			return err // the events' fault, not the member's: see failover's doc
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {

@@ -67,6 +67,10 @@ func NewLoadBalanceFactory() ProcessorFactory {
 // member costs a retry on the next one, not an error to the runner. Like Flume's, round robin
 // rotates over the members available at the time, so a backed-off member's share goes to the
 // member after it.
+//
+// A member that refuses events for good (a PermanentError) has not failed: it is not backed
+// off and the batch goes to no other member; the runner sets the refused events aside by that
+// member's on_permanent_error and dead_letter_channel, counted on that member's metrics.
 type loadBalance struct {
 	members    []*groupMember
 	batchSize  int
@@ -120,6 +124,9 @@ func (l *loadBalance) Write(ctx context.Context, events []channel.Event) error {
 		if err == nil {
 			m.succeeded(time.Now(), l.log)
 			return nil
+		}
+		if _, ok := permanentParts(err); ok {
+			return err // the events' fault, not the member's: see loadBalance's doc
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/backoff"
 )
 
 // Write delivers events through the member's sink and counts them on the member's metrics, the
@@ -18,22 +19,50 @@ import (
 //     the write carried batchSize events (a full take), BatchUnderflowCount by one otherwise;
 //   - on failure EventWriteFail grows by len(events). Flume increments EventWriteFail once per
 //     failed write; counting events instead keeps it comparable with the drain counters
-//     (attempts = successes + write failures).
+//     (attempts = successes + write failures);
+//   - on a PermanentError the events the sink refused count as write failures and the others
+//     as successes (the batch counters grow as on success, unless every event was refused).
+//     The runner then counts the refused ones again, as dropped or dead-lettered.
 //
-// The error returned is wrapped with the member's name ("sink k1: ..."), so sinks wrap theirs
-// with the operation only. m.Metrics must not be nil.
+// The member's health follows its writes: each write begins an attempt (so a write that hangs
+// shows), a failed write or one whose every event was refused lengthens the failure streak, a
+// write that delivered anything ends it, and a write cut short by ctx counts as neither.
+//
+// The error returned names the member ("sink k1: ..."), so sinks wrap theirs with the operation
+// only, and carries the member to the runner. m.Metrics must not be nil.
 func (m Member) Write(ctx context.Context, events []channel.Event, batchSize int) error {
 	n := int64(len(events))
 	m.Metrics.EventDrainAttemptCount.Add(n)
-	if err := m.Sink.Write(ctx, events); err != nil {
-		m.Metrics.EventWriteFail.Add(n)
-		return fmt.Errorf("sink %s: %w", m.Name, err)
-	}
-	m.Metrics.EventDrainSuccessCount.Add(n)
-	if len(events) >= batchSize {
-		m.Metrics.BatchCompleteCount.Inc()
+	h := m.Metrics.Health()
+	h.Begin()
+	err := m.Sink.Write(ctx, events)
+	refused := n
+	if err != nil {
+		if parts, ok := permanentParts(err); ok {
+			_, k := refusals(parts, len(events))
+			refused = int64(k)
+		}
+		m.Metrics.EventWriteFail.Add(refused)
 	} else {
-		m.Metrics.BatchUnderflowCount.Inc()
+		refused = 0
+	}
+	delivered := n - refused
+	m.Metrics.EventDrainSuccessCount.Add(delivered)
+	switch {
+	case err == nil || delivered > 0:
+		h.Succeeded()
+		if len(events) >= batchSize {
+			m.Metrics.BatchCompleteCount.Inc()
+		} else {
+			m.Metrics.BatchUnderflowCount.Inc()
+		}
+	case ctx.Err() != nil:
+		h.End() // our own shutdown, not the sink's failure
+	default:
+		h.Failed(err)
+	}
+	if err != nil {
+		return &memberError{m: m, err: err}
 	}
 	return nil
 }
@@ -67,21 +96,22 @@ type groupMember struct {
 	failures int
 	until    time.Time
 	since    time.Time
+	penalty  *backoff.Backoff // nil until the first failure
 }
 
 // eligible reports whether the member may be tried at now.
 func (g *groupMember) eligible(now time.Time) bool { return !now.Before(g.until) }
 
 // failed records a failed write and returns how long the member is now left out (one second
-// after the first failure, doubling with each further one, capped at maxPenalty) and whether
-// this failure began a streak, the one the caller logs.
+// after the first failure, doubling with each further one, capped at maxPenalty; each jittered
+// to between half of that and all of it, so a fleet does not retry a recovering sink in step)
+// and whether this failure began a streak, the one the caller logs.
 func (g *groupMember) failed(now time.Time, maxPenalty time.Duration) (time.Duration, bool) {
 	g.failures++
-	d := firstPenalty
-	for i := 1; i < g.failures && d < maxPenalty; i++ {
-		d *= 2
+	if g.penalty == nil {
+		g.penalty = backoff.New(firstPenalty, maxPenalty)
 	}
-	d = min(d, maxPenalty)
+	d := g.penalty.Next()
 	g.until = now.Add(d)
 	if g.failures == 1 {
 		g.since = now
@@ -96,6 +126,7 @@ func (g *groupMember) succeeded(now time.Time, log *slog.Logger) {
 	}
 	log.Info("sink is back", "sink", g.Name, "failed_writes", g.failures, "down_for", now.Sub(g.since).Round(time.Millisecond))
 	g.failures, g.until, g.since = 0, time.Time{}, time.Time{}
+	g.penalty.Reset()
 }
 
 // newGroupMembers checks the members a processor was given and wraps them.

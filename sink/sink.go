@@ -53,11 +53,13 @@ func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings)
 	return schema.Typed[C, Settings, Sink]{Name: typ, Defaults: defaults, New: create}
 }
 
-// Member is one sink of a group, as a processor sees it.
+// Member is one sink of a group, as a processor sees it (a lone sink is a group of one).
 type Member struct {
 	Name    string
 	Sink    Sink
 	Metrics *metrics.Sink
+	// SetAside is what the runner does with the events this sink refuses for good.
+	SetAside SetAside
 }
 
 // ProcessorSettings are what the agent injects into a sink processor.

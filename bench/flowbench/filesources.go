@@ -10,54 +10,86 @@ import (
 	"time"
 )
 
-// namedRun is one scenario of this file; main adds them to its list.
-type namedRun struct {
-	name string
-	run  func() result
-}
-
 // accessLog is the 2,000,000-line access log of ../shared/bench/genlog.py (about 150 bytes a
 // line), made once and kept in /tmp, as the peers' benchmarks use it.
 const accessLog = "/tmp/access.log"
 
-// fileSourceScenarios are the taildir flows over the access log.
-func fileSourceScenarios(bin string) []namedRun {
-	return []namedRun{
-		{"taildir → memory → null, access log", func() result {
-			return taildirFlow(bin, "examples/taildir-null.hcl", "flumego_sink_event_drain_success_total")
+// The scenarios the aims compare.
+const (
+	memoryNull       = "taildir → memory → null, access log"
+	fileNull         = "taildir → file(fsync=commit) → null, access log"
+	tunedFileRoll    = "taildir → memory → file_roll(fsync), tuned example"
+	defaultsFileRoll = "taildir → memory → file_roll, every setting at its default"
+)
+
+// fileSourceScenarios are the taildir flows over the access log, each measured against cat
+// of the same log: to /dev/null for the flows that write nothing, to a file for the others.
+func fileSourceScenarios(bin string) []scenario {
+	const drained = "flumego_sink_event_drain_success_total"
+	return []scenario{
+		{memoryNull, catNull, func() result { return taildirFlow(bin, "examples/taildir-null.hcl", drained) }},
+		{fileNull, catNull, func() result { return taildirFlow(bin, "examples/taildir-filechannel-null.hcl", drained) }},
+		{tunedFileRoll, catFile, func() result { return taildirFlow(bin, "examples/taildir-fileroll.hcl", drained) }},
+		{"taildir → memory → file_roll(no fsync), tuned example", catFile, func() result {
+			return taildirFlow(bin, "examples/taildir-fileroll.hcl", drained, "FLUMEGO_FSYNC=false")
 		}},
-		{"taildir → memory → file_roll(fsync), access log", func() result {
-			return taildirFlow(bin, "examples/taildir-fileroll.hcl", "flumego_sink_event_drain_success_total")
-		}},
-		{"taildir → memory → file_roll(no fsync), access log", func() result {
-			return taildirFlow(bin, "examples/taildir-fileroll.hcl", "flumego_sink_event_drain_success_total", "FLUMEGO_FSYNC=false")
-		}},
-		{"taildir → file(fsync=commit) → null, access log", func() result {
-			return taildirFlow(bin, "examples/taildir-filechannel-null.hcl", "flumego_sink_event_drain_success_total")
+		{defaultsFileRoll, catFile, func() result { return taildirFlow(bin, "examples/taildir-defaults-fileroll.hcl", drained) }},
+		{"taildir format=cri → memory → null, access log in CRI records", catNull, func() result {
+			return taildirFlowOn(bin, criAccessLog(), "examples/taildir-cri-null.hcl", drained)
 		}},
 	}
+}
+
+// criAccessLog is the access log as a container runtime writes it (containerd's CRI format:
+// a time a microsecond apart, the stream, "F", the line), made once beside it.
+func criAccessLog() string {
+	const path = "/tmp/access-cri.log"
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	ensureAccessLog()
+	in, err := os.ReadFile(accessLog)
+	check(err)
+	out := make([]byte, 0, len(in)+len(in)/4)
+	t := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	for i, line := range bytes.SplitAfter(in, []byte{'\n'}) {
+		if len(line) == 0 {
+			continue
+		}
+		out = t.Add(time.Duration(i)*time.Microsecond).AppendFormat(out, time.RFC3339Nano)
+		out = append(out, []string{" stdout F ", " stderr F "}[i%10/9]...)
+		out = append(out, line...)
+	}
+	check(os.WriteFile(path, out, 0o644))
+	return path
 }
 
 // taildirFlow tails a hard link of the access log (a copy where links are impossible) from a
 // fresh position file and waits until the sink has drained every line.
 func taildirFlow(bin, cfg, doneMetric string, env ...string) result {
 	ensureAccessLog()
-	lines, size := countLines(accessLog)
+	return taildirFlowOn(bin, accessLog, cfg, doneMetric, env...)
+}
+
+// taildirFlowOn is taildirFlow on another log.
+func taildirFlowOn(bin, log, cfg, doneMetric string, env ...string) result {
+	lines, size := countLines(log)
 	dir, err := os.MkdirTemp("", "flowbench-taildir-")
 	check(err)
 	defer os.RemoveAll(dir)
 	logPath := filepath.Join(dir, "access.log")
-	if os.Link(accessLog, logPath) != nil {
-		copyFile(accessLog, logPath)
+	if os.Link(log, logPath) != nil {
+		copyFile(log, logPath)
 	}
 	env = append(env, "FLUMEGO_TAIL_PATH="+filepath.Join(dir, "*.log"),
 		"FLUMEGO_POSITION_FILE="+filepath.Join(dir, "pos", "taildir.json"),
 		"FLUMEGO_OUT="+filepath.Join(dir, "out"), "FLUMEGO_DIR="+filepath.Join(dir, "channel"))
 	t0 := time.Now()
 	p := start(bin, cfg, env...)
-	end := p.waitFor(doneMetric, float64(lines))
-	cpu, peak := p.stop()
-	return result{events: lines, bytes: size, seconds: end.Sub(t0).Seconds(), cpu: cpu, peakRSS: peak}
+	end := p.waitMetric(doneMetric, float64(lines))
+	r := p.stop()
+	r.events, r.bytes, r.seconds = lines, size, end.Sub(t0).Seconds()
+	return r
 }
 
 func ensureAccessLog() {

@@ -1,233 +1,222 @@
 // Command flowbench measures whole flows through the real agent binary: it starts the agent on
 // an example config, pushes a fixed workload through it, and reports events/s, MiB/s, the
-// agent's CPU seconds and peak RSS. Figures are for reports, never for pass/fail.
+// agent's CPU seconds and peak resident memory (and its anonymous and file-backed parts). Next
+// to each flow it prints the machine's limit for the same input as a ratio: `cat` of the log to
+// /dev/null (reading) or to a file on the same disk (reading and writing), and `kcat -P`
+// (librdkafka) producing the log into the same broker. Figures are for reports, never for
+// pass/fail.
 //
-//	go run ./bench/flowbench                 # every scenario
-//	go run ./bench/flowbench -only seq       # scenarios whose name contains "seq"
+//	go run ./bench/flowbench                          # every scenario once
+//	go run ./bench/flowbench -only taildir -repeat 3  # matching scenarios, 3 interleaved rounds
+//	go run ./bench/flowbench -only kafka,kcat -compression none,lz4
+//
+// With -repeat N every selected scenario runs once per round, round after round, so that load
+// from other work on the machine spreads over all of them; the report gives medians and ranges,
+// the load average at the start of each round, and the aims of the benchmarks as ratios.
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
-	"time"
 )
 
+// result is one run of a scenario.
 type result struct {
-	name          string
 	events, bytes int64
-	seconds       float64
-	cpu           float64
-	peakRSS       int64 // KiB
+	seconds, cpu  float64
+	// Peak resident memory (VmHWM), and the highest anonymous and file-backed resident sizes
+	// seen while it ran, in KiB.
+	peak, anon, file int64
+}
+
+// scenario is one measurement; ref names the limit scenario it is printed as a ratio of.
+type scenario struct {
+	name, ref string
+	run       func() result
+}
+
+// aim is a ratio of two scenarios' throughputs that the benchmarks aim at (issue 16).
+type aim struct {
+	what     string
+	num, den string
+	atLeast  float64
 }
 
 func main() {
 	agentBin := flag.String("agent", "", "agent binary (default: build ./cmd/agent)")
-	only := flag.String("only", "", "run only scenarios whose name contains this")
+	only := flag.String("only", "", "run only scenarios whose name contains one of these (comma-separated)")
+	repeat := flag.Int("repeat", 1, "rounds: every selected scenario runs once per round, interleaved")
 	total := flag.Int64("events", 5_000_000, "events per seq scenario")
 	lines := flag.Int("lines", 2_000_000, "150-byte lines for the netcat scenario")
+	codecs := flag.String("compression", "none,lz4,zstd", "Kafka compressions to measure")
+	channels := flag.String("channels", "memory,file", "channels of the Kafka flows")
+	serializers := flag.String("serializers", "text", "serializers of the Kafka flows: text, filebeat")
+	blackhole := flag.Bool("blackhole", false, "the Kafka broker acknowledges without storing")
 	flag.Parse()
 
+	tmp, err := os.MkdirTemp("", "flowbench-")
+	check(err)
+	defer os.RemoveAll(tmp)
 	if *agentBin == "" {
-		dir, err := os.MkdirTemp("", "flowbench-")
-		check(err)
-		defer os.RemoveAll(dir)
-		*agentBin = filepath.Join(dir, "agent")
-		build := exec.Command("go", "build", "-o", *agentBin, "./cmd/agent")
-		build.Stderr = os.Stderr
-		check(build.Run())
+		*agentBin = filepath.Join(tmp, "agent")
+		build("./cmd/agent", *agentBin)
 	}
-	type scenario struct {
-		name string
-		run  func() result
-	}
-	scenarios := []scenario{
-		{"idle RSS (quickstart)", func() result { return idle(*agentBin) }},
-	}
+	bin := *agentBin
+
+	scenarios := []scenario{{name: "idle RSS (quickstart)", run: func() result { return idle(bin) }}}
 	for _, b := range []int{1, 100, 1000} {
 		n := *total
 		if b == 1 {
 			n /= 10
 		}
-		scenarios = append(scenarios, scenario{fmt.Sprintf("seq → memory → null, batch %d", b), func() result {
-			return seqFlow(*agentBin, "examples/seq-null.hcl", b, n)
+		scenarios = append(scenarios, scenario{name: fmt.Sprintf("seq → memory → null, batch %d", b), run: func() result {
+			return seqFlow(bin, "examples/seq-null.hcl", b, n)
 		}})
 	}
-	scenarios = append(scenarios, scenario{"seq → script → memory → null, batch 1000", func() result {
-		return seqFlow(*agentBin, "examples/seq-script-null.hcl", 1000, *total/5)
+	scenarios = append(scenarios, scenario{name: "seq → script → memory → null, batch 1000", run: func() result {
+		return seqFlow(bin, "examples/seq-script-null.hcl", 1000, *total/5)
 	}})
 	fsync := os.Getenv("FLUMEGO_FSYNC") // the file channel's fsync mode: commit (default) or interval
 	if fsync == "" {
 		fsync = "commit"
 	}
-	scenarios = append(scenarios, scenario{"seq → file(fsync=" + fsync + ") → null, batch 1000", func() result {
-		return seqFlow(*agentBin, "examples/seq-file-null.hcl", 1000, *total/5)
-	}})
-	scenarios = append(scenarios, scenario{"netcat → memory → null, 150-byte lines, no acks", func() result {
-		return netcatFlow(*agentBin, *lines)
-	}})
-	for _, s := range fileSourceScenarios(*agentBin) {
-		scenarios = append(scenarios, scenario{s.name, s.run})
-	}
+	scenarios = append(scenarios,
+		scenario{name: "seq → file(fsync=" + fsync + ") → null, batch 1000", run: func() result {
+			return seqFlow(bin, "examples/seq-file-null.hcl", 1000, *total/5)
+		}},
+		scenario{name: "netcat → memory → null, 150-byte lines, no acks", run: func() result { return netcatFlow(bin, *lines) }})
+	scenarios = append(scenarios, limitScenarios()...)
+	scenarios = append(scenarios, fileSourceScenarios(bin)...)
+	k := &kafkaBench{agent: bin, tmp: tmp, blackhole: *blackhole}
+	scenarios = append(scenarios, k.scenarios(split(*channels), split(*codecs), split(*serializers))...)
 
-	fmt.Printf("%-50s %10s %8s %12s %9s %7s %9s\n", "scenario", "events", "seconds", "events/s", "MiB/s", "CPU s", "peak MiB")
+	var selected []scenario
 	for _, s := range scenarios {
-		if *only != "" && !strings.Contains(s.name, *only) {
+		if *only == "" || slices.ContainsFunc(split(*only), func(w string) bool { return strings.Contains(s.name, w) }) {
+			selected = append(selected, s)
+		}
+	}
+	runs := map[string][]result{}
+	for round := range *repeat {
+		fmt.Printf("round %d of %d: load average %s\n", round+1, *repeat, loadAverage())
+		for _, s := range selected {
+			r := s.run()
+			runs[s.name] = append(runs[s.name], r)
+			fmt.Printf("  %-58s %7.2f s %7.2f CPU s %7.1f MiB\n", s.name, r.seconds, r.cpu, float64(r.peak)/1024)
+		}
+	}
+	fmt.Printf("load average at the end: %s\n\n", loadAverage())
+	report(selected, runs, *repeat)
+	reportAims(k.aims(split(*codecs)), runs)
+}
+
+// report prints each scenario's medians (ranges in brackets with more than one round) and its
+// throughput as a ratio of its limit's.
+func report(selected []scenario, runs map[string][]result, rounds int) {
+	fmt.Printf("%-58s %10s %16s %10s %7s %14s %20s  %s\n", "scenario", "events", "seconds", "events/s", "MiB/s",
+		"CPU s", "peak MiB (anon+file)", "vs limit")
+	for _, s := range selected {
+		rs := runs[s.name]
+		if len(rs) == 0 {
 			continue
 		}
-		r := s.run()
-		r.name = s.name
+		secs := median(rs, func(r result) float64 { return r.seconds })
 		rate, mib := "-", "-"
-		if r.seconds > 0 && r.events > 0 {
-			rate = fmt.Sprintf("%.0f", float64(r.events)/r.seconds)
-			if r.bytes > 0 {
-				mib = fmt.Sprintf("%.1f", float64(r.bytes)/r.seconds/(1<<20))
+		if secs > 0 && rs[0].events > 0 {
+			rate = fmt.Sprintf("%.0f", float64(rs[0].events)/secs)
+			if rs[0].bytes > 0 {
+				mib = fmt.Sprintf("%.1f", float64(rs[0].bytes)/secs/(1<<20))
 			}
 		}
-		fmt.Printf("%-50s %10d %8.2f %12s %9s %7.2f %9.1f\n", r.name, r.events, r.seconds, rate, mib, r.cpu, float64(r.peakRSS)/1024)
+		vs := ""
+		if ref := runs[s.ref]; len(ref) > 0 && secs > 0 {
+			vs = fmt.Sprintf("%.2f× %s", median(ref, func(r result) float64 { return r.seconds })/secs, s.ref)
+		}
+		mem := "-"
+		if rs[0].peak > 0 {
+			mem = fmt.Sprintf("%.0f (%.0f+%.0f)", median(rs, func(r result) float64 { return float64(r.peak) / 1024 }),
+				median(rs, func(r result) float64 { return float64(r.anon) / 1024 }),
+				median(rs, func(r result) float64 { return float64(r.file) / 1024 }))
+		}
+		fmt.Printf("%-58s %10d %16s %10s %7s %14s %20s  %s\n", s.name, rs[0].events,
+			spread(rs, rounds, "%.2f", func(r result) float64 { return r.seconds }), rate, mib,
+			spread(rs, rounds, "%.2f", func(r result) float64 { return r.cpu }), mem, vs)
 	}
 }
 
-type proc struct {
-	cmd     *exec.Cmd
-	metrics string
+// reportAims prints the aims whose two scenarios ran, as ratios of median throughputs.
+func reportAims(aims []aim, runs map[string][]result) {
+	aims = append([]aim{
+		{"defaults / tuned example, taildir → memory → file_roll", defaultsFileRoll, tunedFileRoll, 0.8},
+		{"file channel (fsync=commit) / memory channel, taildir → null", fileNull, memoryNull, 0.5},
+	}, aims...)
+	printed := false
+	for _, a := range aims {
+		num, den := runs[a.num], runs[a.den]
+		if len(num) == 0 || len(den) == 0 {
+			continue
+		}
+		if !printed {
+			fmt.Println("\naims (throughput ratios of medians; reported, never asserted):")
+			printed = true
+		}
+		ratio := median(den, func(r result) float64 { return r.seconds }) / median(num, func(r result) float64 { return r.seconds })
+		fmt.Printf("  %-66s %5.2f (aim ≥ %.2f)\n", a.what, ratio, a.atLeast)
+	}
 }
 
-func start(bin, cfg string, env ...string) *proc {
-	m := fmt.Sprintf("127.0.0.1:%d", freePort())
-	cmd := exec.Command(bin, "-f", cfg, "--log-level", "warn")
-	cmd.Env = append(append(os.Environ(), "FLUMEGO_METRICS="+m), env...)
+func median(rs []result, f func(result) float64) float64 {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
+	}
+	slices.Sort(v)
+	if n := len(v); n%2 == 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return v[len(v)/2]
+}
+
+// spread is the median, with the range when there were several rounds.
+func spread(rs []result, rounds int, format string, f func(result) float64) string {
+	m := fmt.Sprintf(format, median(rs, f))
+	if rounds < 2 {
+		return m
+	}
+	lo, hi := f(rs[0]), f(rs[0])
+	for _, r := range rs {
+		lo, hi = min(lo, f(r)), max(hi, f(r))
+	}
+	return fmt.Sprintf("%s ["+format+"–"+format+"]", m, lo, hi)
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+func split(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func build(pkg, out string) {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
 	cmd.Stderr = os.Stderr
-	check(cmd.Start())
-	p := &proc{cmd: cmd, metrics: m}
-	deadline := time.Now().Add(20 * time.Second)
-	for p.value("flumego_channel_capacity") < 0 {
-		if time.Now().After(deadline) {
-			panic("agent did not come up")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return p
-}
-
-// value sums every series of a metric; -1 when the endpoint is not up yet.
-func (p *proc) value(name string) float64 {
-	resp, err := http.Get("http://" + p.metrics + "/metrics")
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	sum, found := 0.0, false
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, name+"{") || strings.HasPrefix(line, name+" ") {
-			f := strings.Fields(line)
-			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
-			sum += v
-			found = true
-		}
-	}
-	if !found {
-		return -1
-	}
-	return sum
-}
-
-func (p *proc) waitFor(name string, target float64) time.Time {
-	deadline := time.Now().Add(10 * time.Minute)
-	for p.value(name) < target {
-		if time.Now().After(deadline) {
-			panic("timed out waiting for " + name)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return time.Now()
-}
-
-// stop reads CPU and peak RSS from /proc, then stops the agent.
-func (p *proc) stop() (cpu float64, peak int64) {
-	pid := p.cmd.Process.Pid
-	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-		ut, _ := strconv.ParseFloat(f[11], 64)
-		st, _ := strconv.ParseFloat(f[12], 64)
-		cpu = (ut + st) / 100 // USER_HZ
-	}
-	peak = statusKiB(pid, "VmHWM:")
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	_ = p.cmd.Wait()
-	return cpu, peak
-}
-
-func statusKiB(pid int, field string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, field) {
-			v, _ := strconv.ParseInt(strings.Fields(l)[1], 10, 64)
-			return v
-		}
-	}
-	return 0
-}
-
-func idle(bin string) result {
-	p := start(bin, "examples/quickstart.hcl", fmt.Sprintf("FLUMEGO_PORT=%d", freePort()))
-	time.Sleep(2 * time.Second) // let start-up garbage be collected; idle is what it settles at
-	rss := statusKiB(p.cmd.Process.Pid, "VmRSS:")
-	cpu, _ := p.stop()
-	return result{cpu: cpu, peakRSS: rss}
-}
-
-func seqFlow(bin, cfg string, batch int, total int64) result {
-	dir, err := os.MkdirTemp("", "flowbench-chan-")
-	check(err)
-	defer os.RemoveAll(dir)
-	t0 := time.Now()
-	p := start(bin, cfg, fmt.Sprintf("FLUMEGO_BATCH=%d", batch), fmt.Sprintf("FLUMEGO_TOTAL=%d", total), "FLUMEGO_DIR="+dir)
-	end := p.waitFor("flumego_sink_event_drain_success_total", float64(total))
-	cpu, peak := p.stop()
-	return result{events: total, seconds: end.Sub(t0).Seconds(), cpu: cpu, peakRSS: peak}
-}
-
-func netcatFlow(bin string, n int) result {
-	port := freePort()
-	p := start(bin, "examples/netcat-null.hcl", fmt.Sprintf("FLUMEGO_PORT=%d", port))
-	line := []byte(strings.Repeat("x", 149) + "\n")
-	payload := make([]byte, 0, len(line)*10000)
-	for i := 0; i < 10000; i++ {
-		payload = append(payload, line...)
-	}
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	check(err)
-	t0 := time.Now()
-	for sent := 0; sent < n; sent += 10000 {
-		_, err := c.Write(payload)
-		check(err)
-	}
-	check(c.(*net.TCPConn).CloseWrite())
-	sentLines := ((n + 9999) / 10000) * 10000
-	end := p.waitFor("flumego_sink_event_drain_success_total", float64(sentLines))
-	c.Close()
-	cpu, peak := p.stop()
-	return result{events: int64(sentLines), bytes: int64(sentLines) * int64(len(line)), seconds: end.Sub(t0).Seconds(), cpu: cpu, peakRSS: peak}
-}
-
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	check(cmd.Run())
 }
 
 func check(err error) {

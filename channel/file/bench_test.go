@@ -101,7 +101,7 @@ func benchPutTake(b *testing.B, ch channel.Channel, batch, putters int) {
 	errs := make(chan error, putters+1)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, before := time.Now(), readUsage()
 	for range putters {
 		wg.Go(func() {
 			events := make([]channel.Event, batch)
@@ -159,6 +159,17 @@ func benchPutTake(b *testing.B, ch channel.Channel, batch, putters int) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(total)/elapsed.Seconds(), "events/s")
+	reportUsage(b, before, total)
+}
+
+// reportUsage reports the CPU time and the bytes written per event since before: figures that
+// stay put when other work on the machine makes the wall time vary.
+func reportUsage(b *testing.B, before usage, events int64) {
+	after := readUsage()
+	b.ReportMetric(float64(after.cpu-before.cpu)/float64(events), "cpu-ns/event")
+	if before.written >= 0 && after.written >= 0 {
+		b.ReportMetric(float64(after.written-before.written)/float64(events*bodySize), "written/payload")
+	}
 }
 
 // BenchmarkDiskUse fills a channel with b.N events of 200 bytes (at least 10000) and reports

@@ -4,35 +4,45 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/flumego/flumego/channel"
 )
 
-// Events are stored in records: the events of one put commit, cut into records of about
-// recordBytes, each one bbolt value in bucket "events" keyed by the sequence number of its
-// first event (big-endian uint64, so the B+tree only appends at its right edge and take
-// commits delete from its left edge). Record by record rather than event by event, because
-// bbolt's cost is per key: a record of a hundred events costs what one event would.
+// Events are stored in records of about recordBytes: a put commit's events, cut into records,
+// go into a bucket of their own inside bucket "events", keyed by the sequence number of the
+// put's first event, and each record is keyed in it by the sequence number of its first event
+// (big-endian uint64, so keys only append at the right edge of the tree and take commits delete
+// from its left edge). A bucket per put because bbolt copies a page on write: a record stored
+// straight in "events" shares its leaf with its neighbours, so every later put (and every take
+// commit deleting a neighbour) wrote it again, about twice the payload in all; a put's bucket
+// is written once, and the leaf of "events" that the next put changes holds only small bucket
+// headers. Records rather than events, because bbolt's cost is per key: a record of a hundred
+// events costs what one event would.
 //
 //	record:  version byte (1), uvarint event count, then per event:
 //	event:   uvarint length of the rest, uvarint header count,
 //	         per header: uvarint key length, key, uvarint value length, value;
 //	         the body is what remains of the event's length.
 //
-// A record whose events were all taken and committed is deleted. One partly taken and
-// committed keeps the runs of sequence numbers already taken in bucket "acks", under the same
-// key, as uvarint pairs (offset from the record's first, length), so that a restart does not
-// hand them out again.
+// Files of format 1 hold the records straight in bucket "events", each its own put; they are
+// read as they are, and new puts get their bucket. A put whose events were all taken and
+// committed is deleted (its bucket, or its record). One partly taken and committed keeps the
+// runs of sequence numbers already taken in bucket "acks", under the same key, as uvarint pairs
+// (offset from the put's first, length), so that a restart does not hand them out again.
 const codecVersion = 1
 
-// recordBytes is the most event bytes in a record, unless one event alone is larger: with the
-// record's header, key and bbolt's page and element headers, a record then fills eight 4KiB
-// pages, wasting nothing but the end of the last event that did not fit.
+// recordBytes is the most event bytes in a record, unless one event alone is larger. A put's
+// bucket holds its records in leaves of two to four records, written once; reading one event
+// back walks its record from the start, so records stay this small.
 const recordBytes = 8*4096 - 64
 
 var errShortValue = errors.New("truncated record")
 
 func eventLen(e *channel.Event) int {
+	if len(e.Headers) == 0 {
+		return 1 + len(e.Body)
+	}
 	n := uvarintLen(uint64(len(e.Headers))) + len(e.Body)
 	for k, v := range e.Headers {
 		n += uvarintLen(uint64(len(k))) + len(k) + uvarintLen(uint64(len(v))) + len(v)
@@ -42,6 +52,9 @@ func eventLen(e *channel.Event) int {
 
 func appendEvent(dst []byte, e *channel.Event, n int) []byte {
 	dst = binary.AppendUvarint(dst, uint64(n))
+	if len(e.Headers) == 0 {
+		return append(append(dst, 0), e.Body...)
+	}
 	dst = binary.AppendUvarint(dst, uint64(len(e.Headers)))
 	for k, v := range e.Headers {
 		dst = binary.AppendUvarint(dst, uint64(len(k)))
@@ -52,34 +65,54 @@ func appendEvent(dst []byte, e *channel.Event, n int) []byte {
 	return append(dst, e.Body...)
 }
 
-// encodeRecords encodes events into records of about recordBytes, all in one buffer. It
-// returns the records and the number of events in each.
-func encodeRecords(events []channel.Event) (recs [][]byte, counts []int) {
-	lens := make([]int, len(events))
+// encoder encodes the events of a put into records, all in one buffer. A put commit's encoder
+// goes back to its channel's pool once the committer has written it (bbolt has then copied
+// the records into its pages), so a steady flow of puts encodes into the same few buffers.
+type encoder struct {
+	buf    []byte
+	lens   []int
+	recs   [][]byte
+	counts []int // events in each record
+}
+
+// encode encodes events into e.recs and e.counts, reusing e's buffers.
+func (e *encoder) encode(events []channel.Event) {
+	e.lens = slices.Grow(e.lens[:0], len(events))[:len(events)]
 	size := 0
 	for i := range events {
-		lens[i] = eventLen(&events[i])
-		size += uvarintLen(uint64(lens[i])) + lens[i]
+		e.lens[i] = eventLen(&events[i])
+		size += uvarintLen(uint64(e.lens[i])) + e.lens[i]
 	}
-	buf := make([]byte, 0, size+(size/recordBytes+1)*(1+binary.MaxVarintLen64))
+	buf := slices.Grow(e.buf[:0], size+(size/recordBytes+1)*(1+binary.MaxVarintLen64))
+	clear(e.recs)
+	e.recs, e.counts = e.recs[:0], e.counts[:0]
 	for i := 0; i < len(events); {
 		// Count the events of this record first: the count leads the record.
 		j, sz := i, 0
-		for j < len(events) && (j == i || sz+uvarintLen(uint64(lens[j]))+lens[j] <= recordBytes) {
-			sz += uvarintLen(uint64(lens[j])) + lens[j]
+		for j < len(events) && (j == i || sz+uvarintLen(uint64(e.lens[j]))+e.lens[j] <= recordBytes) {
+			sz += uvarintLen(uint64(e.lens[j])) + e.lens[j]
 			j++
 		}
 		start := len(buf)
 		buf = append(buf, codecVersion)
 		buf = binary.AppendUvarint(buf, uint64(j-i))
 		for k := i; k < j; k++ {
-			buf = appendEvent(buf, &events[k], lens[k])
+			buf = appendEvent(buf, &events[k], e.lens[k])
 		}
-		recs = append(recs, buf[start:len(buf):len(buf)])
-		counts = append(counts, j-i)
+		e.recs = append(e.recs, buf[start:len(buf):len(buf)])
+		e.counts = append(e.counts, j-i)
 		i = j
 	}
-	return recs, counts
+	e.buf = buf
+}
+
+// size is the bytes of the records.
+func (e *encoder) size() int64 {
+	var n int64
+	for _, r := range e.recs {
+		n += int64(len(r))
+	}
+	return n
 }
 
 // recordReader walks the events of one record.

@@ -9,6 +9,48 @@ import (
 	"github.com/flumego/flumego/channel"
 )
 
+// encodeRecords encodes events with a fresh encoder.
+func encodeRecords(events []channel.Event) (recs [][]byte, counts []int) {
+	var e encoder
+	e.encode(events)
+	return e.recs, e.counts
+}
+
+// TestEncoderReusesItsBuffers encodes a large put, then a small one, into one encoder: the
+// second records are right and the buffer was not reallocated.
+func TestEncoderReusesItsBuffers(t *testing.T) {
+	var e encoder
+	big := make([]channel.Event, 1000)
+	for i := range big {
+		big[i] = channel.Event{Body: bytes.Repeat([]byte{'a'}, 150)}
+	}
+	e.encode(big)
+	before := cap(e.buf)
+	small := []channel.Event{{Body: []byte("one")}, {Headers: map[string]string{"h": "v"}, Body: []byte("two")}}
+	e.encode(small)
+	if cap(e.buf) != before {
+		t.Errorf("the buffer was reallocated: cap %d, then %d", before, cap(e.buf))
+	}
+	if len(e.recs) != 1 || e.counts[0] != 2 {
+		t.Fatalf("records %d, counts %v; want one record of 2 events", len(e.recs), e.counts)
+	}
+	r, err := openRecord(e.recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a arena
+	for _, want := range small {
+		p, err := r.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeEvent(p, &a)
+		if err != nil || !bytes.Equal(got.Body, want.Body) || !maps.Equal(got.Headers, want.Headers) {
+			t.Fatalf("decoded %+v, %v; want %+v", got, err, want)
+		}
+	}
+}
+
 func TestRecordsRoundTrip(t *testing.T) {
 	evs := []channel.Event{
 		{Body: []byte("plain")},

@@ -3,6 +3,7 @@ package file
 import (
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,10 +13,9 @@ import (
 
 // commitOp is one put or take commit waiting for the committer.
 type commitOp struct {
-	// A put: its encoded records and their event counts, and the events themselves for the
-	// cache (nil when not cached).
-	recs   [][]byte
-	counts []int
+	// A put: its encoded records, and the events themselves for the cache (nil when not
+	// cached).
+	enc    *encoder
 	events []channel.Event
 	bytes  int64 // what the events count against the cache
 	size   int64 // bytes of the records
@@ -28,22 +28,27 @@ type commitOp struct {
 	done chan error
 }
 
-func (op *commitOp) put() bool { return op.recs != nil }
+func (op *commitOp) put() bool { return op.enc != nil }
 
-// newPutOp encodes events, in the caller's goroutine so that concurrent putters encode in
-// parallel.
-func newPutOp(events []channel.Event, cache bool) *commitOp {
-	recs, counts := encodeRecords(events)
-	op := &commitOp{recs: recs, counts: counts, n: len(events), done: make(chan error, 1)}
-	for _, r := range recs {
-		op.size += int64(len(r))
+// newPutOp encodes events with an encoder of the pool, in the caller's goroutine so that
+// concurrent putters encode in parallel. The caller gives the encoder back once answered.
+func newPutOp(events []channel.Event, pool *sync.Pool, cache bool) *commitOp {
+	enc, _ := pool.Get().(*encoder)
+	if enc == nil {
+		enc = new(encoder)
 	}
+	enc.encode(events)
+	op := &commitOp{enc: enc, size: enc.size(), n: len(events), done: make(chan error, 1)}
 	if cache {
 		op.events = events
 		op.bytes = op.size + 48*int64(len(events))
 	}
 	return op
 }
+
+// dropEvery is how often the committer drops the pages of the mapping that its writes made
+// resident (every access maps its neighbours too, so they add up; see dropPages).
+const dropEvery = time.Second
 
 // The most one group commit gathers, so one bbolt transaction stays a reasonable size.
 const (
@@ -68,7 +73,13 @@ type committer struct {
 	maxOps int
 	chg    []recChange
 	dirty  bool // written since the last sync, with fsync = "interval"
-	cmp    compactor
+	// touched is set by every write: bbolt read pages of the mapping (see dropMapped).
+	touched bool
+	// lastPut is when a put was last written; linger times how long lone takes wait for one.
+	lastPut  time.Time
+	lastPutN int
+	linger   *time.Timer
+	cmp      compactor
 	// groups and grouped count the bbolt transactions written and the commits they held; the
 	// benchmarks read them after Close.
 	groups, grouped int
@@ -107,17 +118,27 @@ func (k *committer) run() {
 	}
 	compactTick := time.NewTicker(k.cmp.every)
 	defer compactTick.Stop()
+	dropTick := time.NewTicker(dropEvery)
+	defer dropTick.Stop()
 	for {
 		select {
 		case op := <-k.ops:
 			k.batch = append(k.batch[:0], op)
 			k.gather(op)
+			if k.holdTakes() {
+				k.awaitPut()
+			}
 			k.write()
 			clear(k.batch)
 		case <-syncTick:
 			k.sync()
 		case <-compactTick.C:
 			k.cmp.maybe(k)
+		case <-dropTick.C:
+			if k.touched {
+				k.touched = false
+				k.c.dropMapped()
+			}
 		case <-k.quit:
 			return
 		}
@@ -139,13 +160,65 @@ func (k *committer) gather(first *commitOp) {
 	}
 }
 
+// A take commit alone rides on the next put's transaction, sharing its fsyncs, when a putter is
+// active (a put was written within putActive) and the taker has caught up (its takes emptied the
+// queue, so it has nothing to gain from returning sooner); it waits at most
+// takeLinger for that put, then is written alone. A single putter and taker so pay one bbolt
+// transaction per put instead of two, and a taker that falls behind is never slowed down.
+const (
+	putActive  = 100 * time.Millisecond
+	takeLinger = 2 * time.Millisecond
+)
+
+// holdTakes reports whether the batch holds only take commits worth holding for a put.
+func (k *committer) holdTakes() bool {
+	if k.maxOps == 1 || time.Since(k.lastPut) > putActive {
+		return false
+	}
+	taken := 0
+	for _, op := range k.batch {
+		if op.put() {
+			return false
+		}
+		taken += op.n
+	}
+	k.c.mu.Lock()
+	waiting := k.c.queue.count
+	k.c.mu.Unlock()
+	return waiting <= taken+k.lastPutN
+}
+
+// awaitPut adds commits to the batch until a put arrives or takeLinger passes.
+func (k *committer) awaitPut() {
+	if k.linger == nil {
+		k.linger = time.NewTimer(takeLinger)
+	} else {
+		k.linger.Reset(takeLinger)
+	}
+	defer k.linger.Stop()
+	for len(k.batch) < k.maxOps {
+		select {
+		case op := <-k.ops:
+			k.batch = append(k.batch, op)
+			if op.put() {
+				k.gather(op)
+				return
+			}
+		case <-k.linger.C:
+			return
+		}
+	}
+}
+
 func (k *committer) write() {
 	k.groups++
 	k.grouped += len(k.batch)
 	c := k.c
 	nrec := 0
 	for _, op := range k.batch {
-		nrec += len(op.recs)
+		if op.put() {
+			nrec += len(op.enc.recs)
+		}
 	}
 	if cap(k.keys) < 8*nrec {
 		k.keys = make([]byte, 8*nrec)
@@ -162,19 +235,26 @@ func (k *committer) write() {
 		err = c.db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(eventsBucket)
 			b.FillPercent = 1 // keys only ever append: fill pages completely
+			var kb [8]byte
 			for _, op := range k.batch {
 				if !op.put() {
 					continue
 				}
 				op.first = seq
-				for i, r := range op.recs {
+				putKey(kb[:], seq)
+				pb, err := b.CreateBucket(kb[:]) // copies the key
+				if err != nil {
+					return err
+				}
+				pb.FillPercent = 1
+				for i, r := range op.enc.recs {
 					key := keys[:8:8]
 					keys = keys[8:]
 					putKey(key, seq)
-					if err := b.Put(key, r); err != nil {
+					if err := pb.Put(key, r); err != nil {
 						return err
 					}
-					seq += uint64(op.counts[i])
+					seq += uint64(op.enc.counts[i])
 				}
 				bytes += op.size
 			}
@@ -200,16 +280,15 @@ func (k *committer) write() {
 	k.recs.apply(chg)
 	for _, op := range k.batch {
 		if op.put() {
-			s := op.first
-			for _, n := range op.counts {
-				k.recs.add(s, n)
-				s += uint64(n)
-			}
+			k.recs.add(op.first, op.n, true)
 		}
+	}
+	if seq != k.next {
+		k.lastPut, k.lastPutN = time.Now(), int(seq-k.next)
 	}
 	k.next = seq
 	c.written.Add(bytes)
-	k.dirty = true
+	k.dirty, k.touched = true, true
 
 	var puts, takes int
 	c.mu.Lock()
@@ -254,9 +333,10 @@ func (k *committer) sync() {
 	k.c.setIOFailed(k.c.db.Sync())
 }
 
-// recIndex is the committer's view of the records in the database: where each begins, how
-// many events it holds and which of them were taken for good. Only the committer (and load,
-// before it starts) uses it.
+// recIndex is the committer's view of the puts in the database: where each begins, how many
+// events it holds, which of them were taken for good, and whether it is a bucket of records
+// (nested) or, in a file of format 1, a record of its own. Only the committer (and load, before
+// it starts) uses it.
 type recIndex struct {
 	recs []rec // ascending by first; recs[:head] are gone
 	head int
@@ -267,6 +347,7 @@ type rec struct {
 	n      int
 	acked  []span // taken for good, ascending and merged
 	ackedN int
+	nested bool
 	gone   bool
 }
 
@@ -277,9 +358,11 @@ type recChange struct {
 	ackedN int
 }
 
-func (x *recIndex) add(first uint64, n int) { x.recs = append(x.recs, rec{first: first, n: n}) }
+func (x *recIndex) add(first uint64, n int, nested bool) {
+	x.recs = append(x.recs, rec{first: first, n: n, nested: nested})
+}
 
-// find returns the index of the live record holding seq, or -1.
+// find returns the index of the live put holding seq, or -1.
 func (x *recIndex) find(seq uint64) int {
 	live := x.recs[x.head:]
 	i := sort.Search(len(live), func(i int) bool { return live[i].first > seq }) - 1
@@ -290,7 +373,7 @@ func (x *recIndex) find(seq uint64) int {
 }
 
 // changes works out, without changing anything, what the take commits of a batch do to the
-// records they took from.
+// puts they took from.
 func (x *recIndex) changes(batch []*commitOp, out []recChange) ([]recChange, error) {
 	at := map[int]int(nil)
 	for _, op := range batch {
@@ -326,7 +409,7 @@ func (x *recIndex) changes(batch []*commitOp, out []recChange) ([]recChange, err
 	return out, nil
 }
 
-// writeChanges deletes the records taken whole and records the runs taken from the others.
+// writeChanges deletes the puts taken whole and records the runs taken from the others.
 func (x *recIndex) writeChanges(tx *bolt.Tx, chg []recChange) error {
 	if len(chg) == 0 {
 		return nil
@@ -337,7 +420,11 @@ func (x *recIndex) writeChanges(tx *bolt.Tx, chg []recChange) error {
 		r := &x.recs[ch.i]
 		putKey(kb[:], r.first)
 		if ch.ackedN >= r.n {
-			if err := events.Delete(kb[:]); err != nil {
+			del := events.Delete
+			if r.nested {
+				del = events.DeleteBucket
+			}
+			if err := del(kb[:]); err != nil {
 				return err
 			}
 			if len(r.acked) > 0 {

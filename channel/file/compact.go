@@ -12,9 +12,10 @@ import (
 // bbolt reuses the pages that take commits free, so the file grows to the largest backlog it
 // held and no further. After a large backlog drains, though, the file keeps its peak size. The
 // committer therefore checks every compactEvery whether the file is large (compactMinBytes)
-// and mostly free (live pages under a quarter of it); if so it copies the live records into a
-// fresh file and swaps it in. The copy is a few MiB at most by construction, and commits wait
-// for it.
+// and mostly free (live pages under a quarter of it, and under compactMaxLive); if so it copies
+// the live records into a fresh file and swaps it in. Commits wait for the copy, so it is kept
+// off the hot path by its bound: a channel still holding more than compactMaxLive is compacted
+// once it has drained below it.
 //
 // Crash safety: the copy is written to DBFile+".compact", synced, then renamed over DBFile and
 // the directory synced. A crash before the rename leaves the old file whole (the leftover copy
@@ -24,6 +25,7 @@ import (
 const (
 	defaultCompactEvery    = 30 * time.Second
 	defaultCompactMinBytes = 64 << 20
+	compactMaxLive         = 8 << 20
 	compactSuffix          = ".compact"
 )
 
@@ -58,7 +60,7 @@ func (p *compactor) maybe(k *committer) {
 		return nil
 	})
 	live := used - int64(c.db.Stats().FreeAlloc)
-	if live*4 > st.Size() {
+	if live*4 > st.Size() || live > compactMaxLive {
 		return
 	}
 	start := time.Now()

@@ -16,14 +16,14 @@
 // # How it stores events
 //
 // Every event gets a sequence number when its put commits. A put's events are stored as
-// records of about 32KiB (codec.go), keyed by the big-endian sequence number of their first
-// event, so puts append at the right edge of the B+tree and take commits delete from its left
-// edge; bbolt's cost is per key, so a record of a hundred events costs what one would. A take
-// commit deletes the records it emptied and, for a record it took only part of, stores the
-// runs taken in bucket "acks". The in-memory queue of sequence numbers is rebuilt from the
-// database on open: the database is the truth. Pages freed by take commits are reused by later
-// puts, so the file grows to the largest backlog it held and no further; when a large file is
-// mostly free it is compacted into a fresh one (compact.go).
+// records of about 32KiB in a bucket of the put's own, keyed by the big-endian sequence number
+// of its first event, so puts append at the right edge of the B+tree and take commits delete
+// from its left edge, and a put's records are written once (codec.go says why that takes a
+// bucket per put). A take commit deletes the puts it emptied and, for a put it took only part
+// of, stores the runs taken in bucket "acks". The in-memory queue of sequence numbers is
+// rebuilt from the database on open: the database is the truth. Pages freed by take commits
+// are reused by later puts, so the file grows to the largest backlog it held and no further;
+// when a large file is mostly free it is compacted into a fresh one (compact.go).
 //
 // # Transactions
 //
@@ -36,15 +36,20 @@
 //
 // # Group commit
 //
-// bbolt has one writer. All put and take commits go through one committer goroutine that
-// writes whatever commits are waiting as one bbolt transaction and one fsync; each caller
-// returns when its own commit is on disk. Unlike bbolt's DB.Batch it never waits for a batch
-// to fill: a lone putter pays one fsync per commit, concurrent putters and takers share them.
+// bbolt has one writer, and each of its transactions costs two fsyncs. All put and take
+// commits go through one committer goroutine that writes whatever commits are waiting as one
+// bbolt transaction; each caller returns when its own commit is on disk. Unlike bbolt's
+// DB.Batch it never waits for a batch to fill: a lone putter pays one transaction per commit,
+// concurrent putters share them. A take commit that finds no put to share with rides on the
+// next put's transaction, when a putter is active and the taker keeps up (committer.go), so a
+// source and a sink on one channel pay one transaction per put, not two.
 //
 // # Reading
 //
 // Recently put events are kept in memory (32MiB at most) so a sink that keeps up never reads
-// from disk; a backlog is read back in runs, one read transaction per Take.
+// from disk; a backlog is read back in runs, one read transaction per Take. bbolt reads through
+// a mapping of the file whose pages would stay in the agent's resident memory; the channel
+// gives them back to the page cache after each read and every second (mapped_linux.go).
 //
 // # Disk space
 //
@@ -70,7 +75,11 @@
 //
 // One agent owns a dir: a second opener fails at once (ErrLocked) with an error naming it. A
 // damaged or truncated database is reported with its path (ErrCorrupt) and the channel refuses
-// to open; nothing is silently discarded. Opening reads the whole file once.
+// to open; nothing is silently discarded. Opening reads the whole file once. Beside the database
+// a marker (MarkerFile, "channel.id") names its identity, so that a database emptied, removed or
+// replaced by another channel's while the agent was down is refused with its path too
+// (ErrCorrupt, ErrForeign) instead of being taken for a new, empty channel; removing the marker
+// is how an operator accepts that.
 package file
 
 import (
@@ -103,6 +112,9 @@ var (
 	ErrCorrupt = errors.New("database file is damaged or truncated")
 	// ErrLocked is returned by New when another process holds the database.
 	ErrLocked = errors.New("database is in use by another process")
+	// ErrForeign is returned by New for a database that is not the one the dir held before
+	// (see MarkerFile).
+	ErrForeign = errors.New("database file belongs to another channel")
 )
 
 var (
@@ -111,12 +123,15 @@ var (
 	metaBucket   = []byte("meta")
 	formatKey    = []byte("format")
 	stateKey     = []byte("state")
+	idKey        = []byte("id")
 )
 
-// The file format version in the meta bucket, and the states recorded there: how the file was
-// last opened, or that it was closed cleanly.
+// The file format version in the meta bucket (2: a bucket per put; an agent reading 2 reads
+// 1 too, see codec.go), and the states recorded there: how the file was last opened, or that
+// it was closed cleanly.
 const (
-	formatVersion     = "1"
+	formatVersion     = "2"
+	formatVersion1    = "1"
 	stateOpen         = "open"
 	stateClosed       = "closed"
 	defaultCacheBytes = 32 << 20
@@ -156,6 +171,7 @@ type fileChannel struct {
 	pending sync.WaitGroup // commits submitted and not yet answered
 
 	committer committer
+	encoders  sync.Pool // *encoder, for put commits
 
 	freeSpace      func(string) (int64, error)
 	spaceEvery     time.Duration
@@ -462,9 +478,11 @@ func (t *putTx) Commit(ctx context.Context) error {
 	if err := c.reserve(ctx, n); err != nil {
 		return err
 	}
-	op := newPutOp(events, c.cache.max > 0)
+	op := newPutOp(events, &c.encoders, c.cache.max > 0)
 	c.committer.submit(op)
-	if err := <-op.done; err != nil {
+	err := <-op.done
+	c.encoders.Put(op.enc) // bbolt is done with the records, whatever the outcome
+	if err != nil {
 		c.mu.Lock()
 		c.reserved -= n
 		c.mu.Unlock()
@@ -567,23 +585,18 @@ func (c *fileChannel) read(reads []diskRead, events []channel.Event) (err error)
 	}()
 	var a arena
 	err = c.db.View(func(tx *bolt.Tx) error {
-		cur := tx.Bucket(eventsBucket).Cursor()
-		var kb [8]byte
+		// The decoded events are copied out of the mapping: drop the pages read, all at once
+		// (dropped one by one, each read would map its neighbours again).
+		touched := touchedIn(tx)
+		defer touched.drop()
+		rc := recordCursor{events: tx.Bucket(eventsBucket)}
 		for _, r := range reads {
 			seq := r.lo
-			// The record holding seq is the last one that begins at or before it.
-			putKey(kb[:], seq)
-			k, v := cur.Seek(kb[:])
-			if k == nil {
-				k, v = cur.Last()
-			} else if keySeq(k) > seq {
-				k, v = cur.Prev()
-			}
+			first, v := rc.seek(seq)
 			for seq < r.hi {
-				if k == nil || keySeq(k) > seq {
+				if v == nil || first > seq {
 					return fmt.Errorf("event %d is missing from %s", seq, c.path)
 				}
-				first := keySeq(k)
 				rr, err := openRecord(v)
 				if err != nil {
 					return fmt.Errorf("record %d in %s: %w", first, c.path, err)
@@ -608,8 +621,9 @@ func (c *fileChannel) read(reads []diskRead, events []channel.Event) (err error)
 					events[r.at+int(seq-r.lo)] = e
 					seq++
 				}
+				touched.add(v)
 				if seq < r.hi {
-					k, v = cur.Next()
+					first, v = rc.next()
 				}
 			}
 		}
@@ -620,6 +634,95 @@ func (c *fileChannel) read(reads []diskRead, events []channel.Event) (err error)
 		return c.errorf("take: %w", err)
 	}
 	return nil
+}
+
+// recordCursor walks the records of bucket "events" in sequence order, through the buckets of
+// the puts and the records of format 1 standing on their own.
+type recordCursor struct {
+	events *bolt.Bucket
+	puts   *bolt.Cursor // over events
+	recs   *bolt.Cursor // over the current put's bucket; nil for a record of format 1
+}
+
+// seek returns the record holding seq, if any: the last one that begins at or before it. v is
+// nil when there is none.
+func (rc *recordCursor) seek(seq uint64) (first uint64, v []byte) {
+	if rc.puts == nil {
+		rc.puts = rc.events.Cursor()
+	}
+	var kb [8]byte
+	putKey(kb[:], seq)
+	k, v := rc.puts.Seek(kb[:])
+	if k == nil {
+		k, v = rc.puts.Last()
+	} else if keySeq(k) > seq {
+		k, v = rc.puts.Prev()
+	}
+	if k == nil {
+		return 0, nil
+	}
+	if v != nil {
+		rc.recs = nil
+		return keySeq(k), v
+	}
+	rc.recs = rc.bucket(k)
+	if rc.recs == nil {
+		return 0, nil
+	}
+	k, v = rc.recs.Seek(kb[:])
+	if k == nil {
+		k, v = rc.recs.Last()
+	} else if keySeq(k) > seq {
+		k, v = rc.recs.Prev()
+	}
+	return rc.record(k, v)
+}
+
+// next returns the record after the last one returned; v is nil when there is none.
+func (rc *recordCursor) next() (first uint64, v []byte) {
+	if rc.recs != nil {
+		if k, v := rc.recs.Next(); k != nil {
+			return rc.record(k, v)
+		}
+	}
+	k, v := rc.puts.Next()
+	if k == nil {
+		return 0, nil
+	}
+	if v != nil {
+		rc.recs = nil
+		return keySeq(k), v
+	}
+	if rc.recs = rc.bucket(k); rc.recs == nil {
+		return 0, nil
+	}
+	return rc.record(rc.recs.First())
+}
+
+func (rc *recordCursor) bucket(k []byte) *bolt.Cursor {
+	b := rc.events.Bucket(k)
+	if b == nil {
+		return nil
+	}
+	return b.Cursor()
+}
+
+// record checks a record's key; v is nil for a key that is not a sequence number, or a nested
+// bucket where a record belongs.
+func (rc *recordCursor) record(k, v []byte) (uint64, []byte) {
+	if len(k) != 8 {
+		return 0, nil
+	}
+	return keySeq(k), v
+}
+
+// dropMapped drops every mapped page of the database from the agent's resident memory (see
+// dropPages). The committer calls it, and open before the committer starts.
+func (c *fileChannel) dropMapped() {
+	_ = c.db.View(func(tx *bolt.Tx) error {
+		dropAll(tx)
+		return nil
+	})
 }
 
 // handBack returns events taken to the head of the queue, in order.

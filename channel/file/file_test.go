@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -344,10 +345,7 @@ func TestDamagedFileIsRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = db.Update(func(tx *bolt.Tx) error {
-				k, _ := tx.Bucket(eventsBucket).Cursor().First()
-				return tx.Bucket(eventsBucket).Put(k, []byte{codecVersion, 5, 200, 1})
-			})
+			err = db.Update(func(tx *bolt.Tx) error { return overwriteFirstRecord(tx, []byte{codecVersion, 5, 200, 1}) })
 			if err2 := db.Close(); err == nil {
 				err = err2
 			}
@@ -400,6 +398,197 @@ func TestDamagedFileIsRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// overwriteFirstRecord replaces the first record of the first put with v.
+func overwriteFirstRecord(tx *bolt.Tx, v []byte) error {
+	k, _ := tx.Bucket(eventsBucket).Cursor().First()
+	put := tx.Bucket(eventsBucket).Bucket(k)
+	if put == nil {
+		return fmt.Errorf("put %x is not a bucket", k)
+	}
+	rk, _ := put.Cursor().First()
+	return put.Put(rk, v)
+}
+
+// TestFormat1IsRead opens a file written the way format 1 stores events (each put a record
+// straight in bucket "events", one of them partly taken), takes from it, puts more, and checks
+// a restart finds every event not taken, in order.
+func TestFormat1IsRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, DBFile)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta, err1 := tx.CreateBucket(metaBucket)
+		evs, err2 := tx.CreateBucket(eventsBucket)
+		acks, err3 := tx.CreateBucket(acksBucket)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return err
+		}
+		if err := errors.Join(meta.Put(formatKey, []byte(formatVersion1)), meta.Put(stateKey, []byte(stateClosed))); err != nil {
+			return err
+		}
+		next := uint64(0)
+		for _, from := range []int{0, 100, 250} {
+			recs, counts := encodeRecords(events(from, from+100+from/5))
+			for i, r := range recs {
+				k := make([]byte, 8)
+				putKey(k, next)
+				if err := evs.Put(k, r); err != nil {
+					return err
+				}
+				next += uint64(counts[i])
+			}
+		}
+		// Events 0-9 of the first record were taken for good.
+		k := make([]byte, 8)
+		putKey(k, 0)
+		if err := acks.Put(k, encodeAcks(0, []span{{0, 10}})); err != nil {
+			return err
+		}
+		return evs.SetSequence(next)
+	})
+	if err2 := db.Close(); err == nil {
+		err = err2
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append(seq(10, 100), seq(100, 220)...), seq(250, 400)...)
+
+	ch := open(t, testConfig(dir))
+	tx := ch.BeginTake()
+	expectIDs(t, "first take from a file of format 1", take(t, tx, 50), want[:50])
+	if err := tx.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	put(t, ch, events(1000, 1010)...)
+	ch = reopen(t, ch)
+	expectIDs(t, "after a put and a restart", drain(t, ch), append(want[50:], seq(1000, 1010)...))
+	ch = reopen(t, ch)
+	expectIDs(t, "drained channel after a restart", drain(t, ch), nil)
+}
+
+// TestReplacedDatabaseIsRefused empties, removes or replaces the database of a channel that held
+// events while it is closed: each is refused with the file's path, and left as it is.
+func TestReplacedDatabaseIsRefused(t *testing.T) {
+	tests := []struct {
+		name    string
+		replace func(t *testing.T, path string)
+		want    error
+	}{
+		{"truncated to zero", func(t *testing.T, path string) {
+			if err := os.Truncate(path, 0); err != nil {
+				t.Fatal(err)
+			}
+		}, ErrCorrupt},
+		{"removed", func(t *testing.T, path string) {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		}, ErrCorrupt},
+		{"another channel's", func(t *testing.T, path string) {
+			other := t.TempDir()
+			ch := open(t, testConfig(other))
+			put(t, ch, events(100, 110)...)
+			if err := ch.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(other, DBFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, path, b)
+		}, ErrForeign},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ch := open(t, testConfig(dir))
+			put(t, ch, events(0, 10)...)
+			if err := ch.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, DBFile)
+			tt.replace(t, path)
+			before, _ := os.ReadFile(path)
+			_, err := New(testConfig(dir), testSettings(t))
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), MarkerFile) {
+				t.Fatalf("New: got %v, want %v naming %s and %s", err, tt.want, path, MarkerFile)
+			}
+			t.Log(err)
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Errorf("New changed %s (%d bytes, then %d)", path, len(before), len(after))
+			}
+			// Removing the marker is how an operator says "start empty" (or "adopt this file").
+			if err := os.Remove(filepath.Join(dir, MarkerFile)); err != nil {
+				t.Fatal(err)
+			}
+			ch = open(t, testConfig(dir))
+			if tt.want == ErrForeign {
+				expectIDs(t, "the adopted database's events", drain(t, ch), seq(100, 110))
+			} else {
+				expectIDs(t, "a channel started empty", drain(t, ch), nil)
+			}
+		})
+	}
+}
+
+// TestMarkerIsWrittenForAnExistingDatabase opens a database from before markers: the marker is
+// written, and a later emptied database is then refused.
+func TestMarkerIsWrittenForAnExistingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	ch := open(t, testConfig(dir))
+	put(t, ch, events(0, 5)...)
+	if err := ch.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(dir, MarkerFile)
+	if err := os.Remove(marker); err != nil {
+		t.Fatal(err)
+	}
+	ch = open(t, testConfig(dir))
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatalf("no marker after opening an existing database: %v", err)
+	}
+	expectIDs(t, "events", drain(t, ch), seq(0, 5))
+	if err := ch.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(dir, DBFile), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(testConfig(dir), testSettings(t)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("New on an emptied database: got %v, want ErrCorrupt", err)
+	}
+	writeFile(t, marker, nil)
+	if _, err := New(testConfig(dir), testSettings(t)); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), marker) {
+		t.Fatalf("New with an empty marker: got %v, want ErrCorrupt naming %s", err, marker)
+	}
+}
+
+// TestSmallAndLargePutsReadBackFromDisk reads small puts (whose records bbolt may copy to the
+// heap) and large ones back from disk, in the same takes, again and again: what the reads drop
+// from the mapping must never touch the heap, and every event comes back whole.
+func TestSmallAndLargePutsReadBackFromDisk(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.tune.cacheBytes = -1
+	ch := open(t, cfg)
+	var want []int
+	for _, r := range [][2]int{{0, 1}, {1, 4}, {4, 1004}, {1004, 1005}, {1005, 1600}} {
+		put(t, ch, events(r[0], r[1])...)
+		want = append(want, seq(r[0], r[1])...)
+	}
+	for range 50 {
+		tx := ch.BeginTake()
+		expectIDs(t, "taken", take(t, tx, 2000), want)
+		tx.Rollback()
+		runtime.GC()
+	}
+	expectIDs(t, "drained", drain(t, ch), want)
 }
 
 func writeFile(t *testing.T, path string, b []byte) {
@@ -808,10 +997,7 @@ func TestDamagedRecordWhileRunning(t *testing.T) {
 	ch := chi.(*fileChannel)
 	defer ch.Close(context.Background())
 	put(t, ch, events(0, 10)...)
-	if err := ch.db.Update(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(eventsBucket).Cursor().First()
-		return tx.Bucket(eventsBucket).Put(k, []byte{codecVersion, 10, 0xff})
-	}); err != nil {
+	if err := ch.db.Update(func(tx *bolt.Tx) error { return overwriteFirstRecord(tx, []byte{codecVersion, 10, 0xff}) }); err != nil {
 		t.Fatal(err)
 	}
 	tx := ch.BeginTake()

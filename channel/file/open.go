@@ -1,22 +1,34 @@
 package file
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/flumego/flumego/internal/fsync"
 )
 
 // opened is what opening the database found in it.
 type opened struct {
 	next    uint64 // the next sequence number to give
 	recs    recIndex
-	unclean bool // the last agent did not close it
+	unclean bool   // the last agent did not close it
+	id      string // the database's identity, "" for a file written before identities
 }
+
+// MarkerFile sits beside DBFile once a dir holds a channel, naming the identity of its database
+// (kept in the database too). An empty, missing or foreign DBFile beside it is refused with its
+// path: without it, a database truncated to nothing or replaced while the agent was down would
+// be taken for a new channel and its events silently lost.
+const MarkerFile = "channel.id"
 
 // open opens the database in two steps, so that a damaged file is an error naming it and never
 // a crash. bbolt, opening a file read-write, walks every page to rebuild its freelist (the
@@ -27,26 +39,57 @@ type opened struct {
 // the queue is rebuilt from that read. Only a file that passed is opened read-write; bbolt's
 // own walk then also checks the tree's invariants (key order, pages referenced once), and what
 // it finds is recovered here too.
+//
+// The marker is checked first (see MarkerFile), and written once the database is open.
 func (c *fileChannel) open() (opened, error) {
 	var st opened
+	marker, err := c.readMarker()
+	if err != nil {
+		return st, err
+	}
 	info, err := os.Stat(c.path)
 	exists := err == nil && info.Size() > 0
+	if marker != "" && !exists {
+		what := "is empty"
+		if err != nil {
+			what = "is missing"
+		}
+		return st, c.errorf("%w: %s %s, but %s shows this dir held the channel's database %s: refusing to start "+
+			"an empty channel in its place so that nothing is silently discarded: restore the file, or remove %s to "+
+			"start empty", ErrCorrupt, c.path, what, c.markerPath(), marker, MarkerFile)
+	}
 	var txid int
 	if exists {
 		if st, txid, err = c.scan(info.Size()); err != nil {
 			return st, err
+		}
+		if marker != "" && st.id != marker {
+			found := "no identity"
+			if st.id != "" {
+				found = "identity " + st.id
+			}
+			return st, c.errorf("%w: %s has %s, but %s names %s: refusing to serve another channel's events in "+
+				"its place: restore this dir's database, or remove %s to adopt this one", ErrForeign, c.path, found,
+				c.markerPath(), marker, MarkerFile)
 		}
 	}
 	db, err := c.openRW()
 	if err != nil {
 		return st, err
 	}
-	if err := c.prepare(db, exists, txid); err != nil {
+	if err := c.prepare(db, exists, txid, &st.id); err != nil {
 		_ = db.Close()
 		return st, err
 	}
+	if marker == "" {
+		if err := fsync.ReplaceFile(c.markerPath(), []byte(st.id+"\n"), 0o600); err != nil {
+			_ = db.Close()
+			return st, c.errorf("write %s: %w", c.markerPath(), err)
+		}
+	}
 	c.db = db
 	c.stored = c.queue.count
+	c.dropMapped() // bbolt's freelist walk touched every page
 	return st, nil
 }
 
@@ -70,10 +113,11 @@ func (c *fileChannel) scan(size int64) (st opened, txid int, err error) {
 			return c.corrupt(fmt.Sprintf("the file is %d bytes but its pages reach %d", size, tx.Size()))
 		}
 		if m := tx.Bucket(metaBucket); m != nil {
-			if f := m.Get(formatKey); f != nil && string(f) != formatVersion {
+			if f := m.Get(formatKey); f != nil && string(f) != formatVersion && string(f) != formatVersion1 {
 				return c.errorf("%s has format %q, this agent reads %q: it was written by a newer agent", c.path, f, formatVersion)
 			}
 			st.unclean = string(m.Get(stateKey)) != stateClosed
+			st.id = string(m.Get(idKey))
 		}
 		b := tx.Bucket(eventsBucket)
 		if b == nil {
@@ -87,14 +131,20 @@ func (c *fileChannel) scan(size int64) (st opened, txid int, err error) {
 				return c.corrupt(fmt.Sprintf("key %x is not a sequence number", k))
 			}
 			first := keySeq(k)
-			n, err := checkRecord(v)
+			var n int
+			var err error
+			if v == nil {
+				n, err = checkPut(b.Bucket(k), first)
+			} else {
+				n, err = checkRecord(v) // format 1: a record on its own
+			}
 			if err != nil {
-				return c.corrupt(fmt.Sprintf("record %d: %v", first, err))
+				return c.corrupt(fmt.Sprintf("put %d: %v", first, err))
 			}
 			if first < end {
-				return c.corrupt(fmt.Sprintf("record %d overlaps the one before", first))
+				return c.corrupt(fmt.Sprintf("put %d overlaps the one before", first))
 			}
-			st.recs.add(first, n)
+			st.recs.add(first, n, v == nil)
 			end = first + uint64(n)
 		}
 		st.next = max(st.next, end)
@@ -133,6 +183,34 @@ func (c *fileChannel) scan(size int64) (st opened, txid int, err error) {
 		return nil
 	})
 	return st, txid, err
+}
+
+// checkPut walks the records of a put's bucket, which must follow each other from first, and
+// returns the put's event count.
+func checkPut(b *bolt.Bucket, first uint64) (int, error) {
+	if b == nil {
+		return 0, errors.New("not a bucket")
+	}
+	next, n := first, 0
+	cur := b.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(k) != 8 || v == nil {
+			return 0, fmt.Errorf("key %x is not a record's", k)
+		}
+		if keySeq(k) != next {
+			return 0, fmt.Errorf("record %d where %d was due", keySeq(k), next)
+		}
+		m, err := checkRecord(v)
+		if err != nil {
+			return 0, fmt.Errorf("record %d: %w", keySeq(k), err)
+		}
+		next += uint64(m)
+		n += m
+	}
+	if n == 0 {
+		return 0, errors.New("no records")
+	}
+	return n, nil
 }
 
 // openRW opens the database for the channel's use.
@@ -181,9 +259,27 @@ func (c *fileChannel) openError(err error) error {
 	}
 }
 
-// prepare checks nobody wrote the file since scan read it, creates the buckets of a new file and
-// records that the file is open.
-func (c *fileChannel) prepare(db *bolt.DB, scanned bool, txid int) error {
+func (c *fileChannel) markerPath() string { return filepath.Join(c.dir, MarkerFile) }
+
+// readMarker returns the identity MarkerFile names, "" when there is none.
+func (c *fileChannel) readMarker() (string, error) {
+	b, err := os.ReadFile(c.markerPath())
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", nil
+	case err != nil:
+		return "", c.errorf("read %w", err)
+	}
+	id := strings.TrimSpace(string(b))
+	if id == "" {
+		return "", c.errorf("%w: %s is empty; it should name the identity of %s", ErrCorrupt, c.markerPath(), c.path)
+	}
+	return id, nil
+}
+
+// prepare checks nobody wrote the file since scan read it, creates the buckets of a new file,
+// gives the database an identity if it has none (into *id) and records that the file is open.
+func (c *fileChannel) prepare(db *bolt.DB, scanned bool, txid int, id *string) error {
 	return db.Update(func(tx *bolt.Tx) error {
 		if scanned && tx.ID() != txid+1 {
 			return c.errorf("%w: %s changed while opening it (dir %s used by another agent?)", ErrLocked, c.path, c.dir)
@@ -194,6 +290,12 @@ func (c *fileChannel) prepare(db *bolt.DB, scanned bool, txid int) error {
 			}
 		}
 		m := tx.Bucket(metaBucket)
+		if *id == "" {
+			*id = rand.Text()
+			if err := m.Put(idKey, []byte(*id)); err != nil {
+				return err
+			}
+		}
 		if err := m.Put(formatKey, []byte(formatVersion)); err != nil {
 			return err
 		}

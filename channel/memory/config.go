@@ -11,15 +11,16 @@ import (
 // Config is the memory channel's configuration, with Flume's property names in snake_case.
 type Config struct {
 	// Capacity is the most events the channel holds, counting events taken by a sink but not yet
-	// committed (Flume: capacity, default 100).
+	// committed (Flume: capacity, default 100; flumego's is DefaultCapacity).
 	Capacity int `hcl:"capacity,optional"`
 	// TxCapacity is the most events one put or take transaction holds (Flume:
-	// transactionCapacity, default 100). It is at most Capacity.
+	// transactionCapacity, default 100). It is at most Capacity. Left out (or 0), it is the
+	// smaller of DefaultTxCapacity and Capacity, so a block that sets only capacity stays valid.
 	TxCapacity int `hcl:"transaction_capacity,optional"`
 	// ByteCapacity bounds the bytes of event bodies the channel holds (Flume: byteCapacity).
-	// 0, the default, means no byte limit: Flume defaults to 80% of the JVM's -Xmx, but a Go
-	// process has no fixed heap size to take a share of, and Capacity already bounds memory for
-	// a known event size. Set it when event sizes vary widely.
+	// The default, 128MiB, bounds memory whatever the events' size (Flume defaults to 80% of the
+	// JVM's -Xmx; a Go process has no fixed heap to take a share of) while leaving room for the
+	// largest put any source makes by default (an avro call of 64MiB). 0 means no byte limit.
 	ByteCapacity schema.Size `hcl:"byte_capacity,optional"`
 	// ByteCapacityBufferPercentage is the share of ByteCapacity kept free for what the byte count
 	// leaves out (headers, per-event overhead): as in Flume, bodies may fill only
@@ -30,11 +31,19 @@ type Config struct {
 	KeepAlive time.Duration `hcl:"keep_alive,optional"`
 }
 
-// defaults returns Flume's defaults.
+// Defaults: flumego's sizes are for throughput (Flume's capacity and transaction_capacity of 100
+// make every commit carry 100 small events); byte_capacity bounds what the larger capacity
+// could hold of large events. The rest are Flume's.
+const (
+	DefaultCapacity     = 20_000
+	DefaultTxCapacity   = 10_000
+	DefaultByteCapacity = 128 << 20
+)
+
 func defaults() *Config {
 	return &Config{
-		Capacity:                     100,
-		TxCapacity:                   100,
+		Capacity:                     DefaultCapacity,
+		ByteCapacity:                 DefaultByteCapacity,
 		ByteCapacityBufferPercentage: 20,
 		KeepAlive:                    3 * time.Second,
 	}
@@ -52,8 +61,12 @@ func (c *Config) byteLimit() int64 {
 	return int64(c.ByteCapacity) * int64(100-c.ByteCapacityBufferPercentage) / 100
 }
 
-// Validate reports every problem with the settings at once.
+// Validate reports every problem with the settings at once, after filling in an unset
+// transaction_capacity.
 func (c *Config) Validate() error {
+	if c.TxCapacity == 0 {
+		c.TxCapacity = max(1, min(DefaultTxCapacity, c.Capacity))
+	}
 	var errs []error
 	if c.Capacity < 1 {
 		errs = append(errs, schema.Errorf("capacity", "must be at least 1, got %d", c.Capacity))

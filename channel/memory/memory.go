@@ -3,9 +3,9 @@
 // few seconds of events may be lost on a crash; use the file channel otherwise.
 //
 //	channel "memory" "c1" {
-//	  capacity                        = 10000   # events, default 100
-//	  transaction_capacity            = 1000    # events per put or take, default 100
-//	  byte_capacity                   = "64MiB" # body bytes, default 0 = no limit
+//	  capacity                        = 20000    # events (Flume's default: 100)
+//	  transaction_capacity            = 10000    # events per put or take (Flume's: 100)
+//	  byte_capacity                   = "128MiB" # body bytes; 0 = no limit
 //	  byte_capacity_buffer_percentage = 20      # share of byte_capacity kept for headers
 //	  keep_alive                      = "3s"    # how long a full channel makes a put commit wait
 //	}
@@ -267,7 +267,7 @@ func (tx *putTx) Commit(ctx context.Context) error {
 	if c.byteLimit > 0 && bytes > c.byteLimit {
 		c.mu.Unlock()
 		return fmt.Errorf("%s: put commit of %d events: %w: their %d body bytes exceed what byte_capacity leaves for bodies (%d), however much is taken",
-			c.name, n, channel.ErrFull, bytes, c.byteLimit)
+			c.name, n, channel.ErrTooLarge, bytes, c.byteLimit)
 	}
 	return tx.wait(ctx, n, bytes) // unlocks mu
 }

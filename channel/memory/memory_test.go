@@ -119,8 +119,8 @@ func TestByteCapacityOversizedBatchFailsAtOnce(t *testing.T) {
 	ch, _ := newChannel(t, cfg)
 	start := time.Now()
 	err := putBodies(context.Background(), ch, 500, 500)
-	if !errors.Is(err, channel.ErrFull) || !strings.Contains(err.Error(), "however much is taken") {
-		t.Fatalf("put of 1000 body bytes with room for 800: got %v, want ErrFull saying it can never fit", err)
+	if !errors.Is(err, channel.ErrTooLarge) || !strings.Contains(err.Error(), "however much is taken") {
+		t.Fatalf("put of 1000 body bytes with room for 800: got %v, want ErrTooLarge saying it can never fit", err)
 	}
 	if waited := time.Since(start); waited > time.Second {
 		t.Errorf("a batch that can never fit waited %s", waited)
@@ -491,7 +491,7 @@ func TestConfig(t *testing.T) {
 		{
 			name: "defaults",
 			src:  "",
-			want: &Config{Capacity: 100, TxCapacity: 100, ByteCapacityBufferPercentage: 20, KeepAlive: 3 * time.Second},
+			want: &Config{Capacity: 20000, TxCapacity: 10000, ByteCapacity: 128 << 20, ByteCapacityBufferPercentage: 20, KeepAlive: 3 * time.Second},
 		},
 		{
 			name: "all settings",
@@ -505,12 +505,17 @@ keep_alive = "500ms"`,
 		{
 			name: "keep_alive in seconds as Flume writes it",
 			src:  `keep_alive = 5`,
-			want: &Config{Capacity: 100, TxCapacity: 100, ByteCapacityBufferPercentage: 20, KeepAlive: 5 * time.Second},
+			want: &Config{Capacity: 20000, TxCapacity: 10000, ByteCapacity: 128 << 20, ByteCapacityBufferPercentage: 20, KeepAlive: 5 * time.Second},
+		},
+		{
+			name: "transaction_capacity left out follows a small capacity",
+			src:  `capacity = 500`,
+			want: &Config{Capacity: 500, TxCapacity: 500, ByteCapacity: 128 << 20, ByteCapacityBufferPercentage: 20, KeepAlive: 3 * time.Second},
 		},
 		{
 			name: "every problem at once",
 			src: `capacity = 0
-transaction_capacity = 0
+transaction_capacity = -1
 byte_capacity_buffer_percentage = 101`,
 			errs: []string{"1: capacity: must be at least 1", "2: transaction_capacity: must be at least 1", "3: byte_capacity_buffer_percentage: must be between 0 and 100"},
 		},

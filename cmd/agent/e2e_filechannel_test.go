@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -261,4 +262,68 @@ func TestSecondAgentOnTheSameFileChannelFailsAtOnce(t *testing.T) {
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("the second agent took %v to give up", d)
 	}
+}
+
+// TestFileChannelEmptiedWhileDownIsRefused stops a file channel holding events, truncates its
+// database to zero bytes and starts the agent again: it refuses, naming the file (nothing is
+// silently re-created empty), and a running agent whose reload adds that channel refuses the
+// reload the same way while its other flow goes on delivering.
+func TestFileChannelEmptiedWhileDownIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	chDir, out := filepath.Join(dir, "channel"), filepath.Join(dir, "out")
+	port := freePort(t)
+	env := map[string]string{"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_CHANNEL_DIR": chDir, "FLUMEGO_OUT": out}
+	p := startAgent(t, example("file-channel.hcl"), env, "--drain-timeout", "1s")
+	breakDirectory(t, out) // the sink cannot write: the events stay in the channel
+	sendLines(t, fmt.Sprintf("127.0.0.1:%d", port), numbered("kept-", 50), true)
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	db := filepath.Join(chDir, "channel.db")
+	if err := os.Truncate(db, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := exec.Command(agentBin, "-f", example("file-channel.hcl"))
+	cmd.Env = append(os.Environ(), "FLUMEGO_CHANNEL_DIR="+chDir, "FLUMEGO_OUT="+out,
+		fmt.Sprintf("FLUMEGO_PORT=%d", freePort(t)), fmt.Sprintf("FLUMEGO_METRICS=127.0.0.1:%d", freePort(t)))
+	msg, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(msg), db+" is empty") ||
+		!strings.Contains(string(msg), "channel.id") {
+		t.Fatalf("agent on the emptied channel: exit %d, want 1 with an error naming %s and its marker:\n%s", code, db, msg)
+	}
+
+	// The agent's rule for a component that cannot be built on reload: the previous
+	// configuration runs on.
+	cfg := filepath.Join(dir, "agent.hcl")
+	port2, port3 := freePort(t), freePort(t)
+	out2 := filepath.Join(dir, "out2")
+	writeConfig(t, cfg, netcatToDir(port2, out2), false)
+	p = startAgent(t, cfg, nil, "--reload-poll", "50ms")
+	writeConfig(t, cfg, strings.Replace(netcatToDir(port2, out2), "  metrics {", fmt.Sprintf(`  source "netcat" "r2" {
+    bind     = "127.0.0.1"
+    port     = %d
+    channels = ["durable"]
+  }
+  channel "file" "durable" {
+    dir                    = %q
+    minimum_required_space = 0
+  }
+  sink "file_roll" "k2" {
+    channel   = "durable"
+    directory = %q
+  }
+  metrics {`, port3, chDir, filepath.Join(dir, "out3")), 1), false)
+	waitFor(t, 20*time.Second, "the reload refused, naming the emptied database", func() bool {
+		s := p.out.String()
+		return strings.Contains(s, "reload failed") && strings.Contains(s, db+" is empty")
+	})
+	sendLines(t, fmt.Sprintf("127.0.0.1:%d", port2), []string{"still served"}, true)
+	waitFor(t, 10*time.Second, "the running flow to deliver", func() bool {
+		return slices.Equal(dirLines(t, out2), []string{"still served"})
+	})
+	if st, err := os.Stat(db); err != nil || st.Size() != 0 {
+		t.Errorf("%s after the refusals: %v, %v; want it left empty", db, st, err)
+	}
+	p.stop(t, syscall.SIGTERM)
 }

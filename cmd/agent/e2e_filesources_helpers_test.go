@@ -20,6 +20,13 @@ type logWriter struct {
 	prefix string
 	f      *os.File
 	next   int
+	// encode, when set, appends line i (without its "\n") as the records a container runtime
+	// writes for it, and returns where its last record starts. With holdLast, each write keeps
+	// back the last record (the end of a line written in parts) for the next one, so the file
+	// often ends inside a partial line, across rotations too; finish writes it.
+	encode   func(b []byte, i int, line []byte) (out []byte, last int)
+	holdLast bool
+	held     []byte
 }
 
 func newLogWriter(t *testing.T, path, prefix string) *logWriter {
@@ -52,15 +59,38 @@ func (w *logWriter) close() {
 func (w *logWriter) write(n int) {
 	w.t.Helper()
 	b := make([]byte, 0, n*(len(w.prefix)+8))
+	b = append(b, w.held...)
+	var line []byte
+	last := 0
 	for range n {
-		b = append(b, w.prefix...)
-		b = appendPadded(b, w.next, 7)
-		b = append(b, '\n')
+		line = appendPadded(append(line[:0], w.prefix...), w.next, 7)
+		if w.encode != nil {
+			b, last = w.encode(b, w.next, line)
+		} else {
+			b = append(append(b, line...), '\n')
+		}
 		w.next++
+	}
+	w.held = nil
+	if w.holdLast && w.encode != nil {
+		w.held = append([]byte(nil), b[last:]...)
+		b = b[:last]
 	}
 	if _, err := w.f.Write(b); err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// finish writes what write held back and closes the file.
+func (w *logWriter) finish() {
+	w.t.Helper()
+	if len(w.held) > 0 {
+		if _, err := w.f.Write(w.held); err != nil {
+			w.t.Fatal(err)
+		}
+		w.held = nil
+	}
+	w.close()
 }
 
 // appendPadded appends v in decimal, left-padded with zeros to width digits.

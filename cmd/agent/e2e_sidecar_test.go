@@ -60,143 +60,120 @@ func TestSidecarConfigMapHoldsAValidAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	manifest := string(b)
-	hcl := configMapFile(t, manifest, "agent.hcl")
-	cfg := filepath.Join(t.TempDir(), "agent.hcl")
-	if err := os.WriteFile(cfg, []byte(hcl), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(agentBin, "validate", "-f", cfg).CombinedOutput()
-	if err != nil || strings.Contains(string(out), "warning") {
-		t.Fatalf("agent validate on the ConfigMap's agent.hcl: %v\n%s\n--- agent.hcl:\n%s", err, out, hcl)
-	}
+	hcl := configMapFile(t, manifest, "flume.hcl")
+	validateHCL(t, hcl)
 
-	// The manifest runs that file, probes the port it serves /healthz on, and mounts a volume
+	// The manifest runs that file, probes the port it serves /livez on, and mounts a volume
 	// under every path the config reads or writes.
-	if !strings.Contains(manifest, `args: ["-f", "/etc/flumego/agent.hcl"`) || !regexp.MustCompile(`(?m)mountPath: /etc/flumego$`).MatchString(manifest) {
-		t.Error("the agent container does not run -f /etc/flumego/agent.hcl from the ConfigMap's mount")
+	if !strings.Contains(manifest, `args: ["-f", "/etc/flumego/flume.hcl"`) || !regexp.MustCompile(`(?m)mountPath: /etc/flumego$`).MatchString(manifest) {
+		t.Error("the agent container does not run -f /etc/flumego/flume.hcl from the ConfigMap's mount")
 	}
 	listen := regexp.MustCompile(`listen\s*=\s*"[^"]*:(\d+)"`).FindStringSubmatch(hcl)
 	port := regexp.MustCompile(`containerPort: (\d+)`).FindStringSubmatch(manifest)
 	if listen == nil || port == nil || listen[1] != port[1] {
 		t.Errorf("metrics listen port %v and containerPort %v differ", listen, port)
 	}
+	// /livez, not /healthz: a degraded destination must not restart the agent, nor make the
+	// application's pod unready.
 	for _, probe := range []string{"livenessProbe", "readinessProbe"} {
-		if !regexp.MustCompile(probe + `:\s+httpGet:\s+path: /healthz\s+port: metrics`).MatchString(manifest) {
-			t.Errorf("%s does not GET /healthz on the metrics port", probe)
+		if !regexp.MustCompile(probe + `:\s+httpGet:\s+path: /livez\s+port: metrics`).MatchString(manifest) {
+			t.Errorf("%s does not GET /livez on the metrics port", probe)
 		}
 	}
-	var mounts []string
-	for _, m := range regexp.MustCompile(`mountPath: (\S+)`).FindAllStringSubmatch(manifest, -1) {
-		mounts = append(mounts, m[1]+"/")
-	}
-	for _, m := range regexp.MustCompile(`(?m)^\s*(?:path|position_file|dir)\s*=\s*"([^"]+)"`).FindAllStringSubmatch(hcl, -1) {
-		if !slices.ContainsFunc(mounts, func(mount string) bool { return strings.HasPrefix(m[1], mount) }) {
-			t.Errorf("%s is on no volume (mounts: %v)", m[1], mounts)
-		}
-	}
+	assertPathsMounted(t, manifest, hcl)
 	if !regexp.MustCompile(`name: app-logs\s+emptyDir:`).MatchString(manifest) {
 		t.Error("the application's log volume is not an emptyDir")
 	}
 }
 
-// shellWords splits a shell command line into words, honouring single and double quotes and
-// backslash-newline continuations; enough for a build command line.
-func shellWords(s string) []string {
-	s = strings.ReplaceAll(s, "\\\n", " ")
-	var words []string
-	var cur strings.Builder
-	in := false
-	var quote rune
-	for _, r := range s {
-		switch {
-		case quote != 0 && r == quote:
-			quote = 0
-		case quote != 0:
-			cur.WriteRune(r)
-		case r == '\'' || r == '"':
-			quote, in = r, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if in {
-				words = append(words, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteRune(r)
-			in = true
+// assertPathsMounted checks that every path the config reads or writes (path, position_file,
+// dir; the default of an env() too) is under one of the manifest's volume mounts.
+func assertPathsMounted(t *testing.T, manifest, hcl string) {
+	t.Helper()
+	var mounts []string
+	for _, m := range regexp.MustCompile(`mountPath: (\S+)`).FindAllStringSubmatch(manifest, -1) {
+		mounts = append(mounts, m[1]+"/")
+	}
+	paths := regexp.MustCompile(`(?m)^\s*(?:path|position_file|dir)\s*=\s*(?:env\("[^"]+",\s*)?"([^"]+)"`).FindAllStringSubmatch(hcl, -1)
+	if len(paths) == 0 {
+		t.Error("the config names no path")
+	}
+	for _, m := range paths {
+		if !slices.ContainsFunc(mounts, func(mount string) bool { return strings.HasPrefix(m[1], mount) }) {
+			t.Errorf("%s is on no volume (mounts: %v)", m[1], mounts)
 		}
 	}
-	if in {
-		words = append(words, cur.String())
-	}
-	return words
 }
 
-// withoutOutput drops "-o PATH": where the binary goes is each build's own business.
-func withoutOutput(words []string) []string {
-	if i := slices.Index(words, "-o"); i >= 0 && i+1 < len(words) {
-		return slices.Delete(slices.Clone(words), i, i+2)
-	}
-	return words
-}
-
-// makeBuild returns `make build`'s command line with the Makefile's variables expanded
-// (VERSION left as $VERSION).
-func makeBuild(t *testing.T) []string {
+// validateHCL runs agent validate on a config text, failing on an error or a warning.
+func validateHCL(t *testing.T, hcl string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot, "Makefile"))
+	cfg := filepath.Join(t.TempDir(), "flume.hcl")
+	if err := os.WriteFile(cfg, []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(agentBin, "validate", "-f", cfg).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "warning") {
+		t.Fatalf("agent validate on the manifest's flume.hcl: %v\n%s\n--- flume.hcl:\n%s", err, out, hcl)
+	}
+	return cfg
+}
+
+// TestManifestsUseTheReleasedImage checks that every manifest names the image `make dist`
+// builds: ghcr.io/flumego/agent tagged with the VERSION file, never a tag that exists nowhere.
+func TestManifestsUseTheReleasedImage(t *testing.T) {
+	v, err := os.ReadFile(filepath.Join(repoRoot, "VERSION"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	mk := string(b)
-	ldflags := regexp.MustCompile(`(?m)^LDFLAGS\s*:=\s*(.+)$`).FindStringSubmatch(mk)
-	recipe := regexp.MustCompile(`(?m)^build:.*\n\t(.+)$`).FindStringSubmatch(mk)
-	if ldflags == nil || recipe == nil {
-		t.Fatal("the Makefile has no LDFLAGS or no build recipe")
+	want := "ghcr.io/flumego/agent:" + strings.TrimSpace(string(v))
+	manifests, _ := filepath.Glob(example("kubernetes/*.yaml"))
+	if len(manifests) == 0 {
+		t.Fatal("no manifests in examples/kubernetes")
 	}
-	cmd := strings.NewReplacer("$(GO)", "go", "$(LDFLAGS)", ldflags[1]).Replace(recipe[1])
-	return shellWords(strings.ReplaceAll(cmd, "$(VERSION)", "$VERSION"))
+	for _, m := range manifests {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		images := regexp.MustCompile(`(?m)^\s*(?:-\s*)?image:\s*(\S*flumego\S*)`).FindAllStringSubmatch(string(b), -1)
+		if len(images) == 0 {
+			t.Errorf("%s runs no flumego image", m)
+		}
+		for _, img := range images {
+			if img[1] != want {
+				t.Errorf("%s runs %s, want %s (what make dist builds)", m, img[1], want)
+			}
+		}
+	}
 }
 
-// dockerBuild returns the Dockerfile's `go build` command line (RUN's --mount flags dropped,
-// ${VERSION} written $VERSION).
-func dockerBuild(t *testing.T, dockerfile string) []string {
-	t.Helper()
-	for _, ins := range strings.Split(strings.ReplaceAll(dockerfile, "\\\n", " "), "\n") {
-		words := shellWords(strings.ReplaceAll(ins, "${VERSION}", "$VERSION"))
-		if len(words) == 0 || words[0] != "RUN" || !strings.Contains(ins, "go build") {
-			continue
-		}
-		words = words[1:]
-		for len(words) > 0 && strings.HasPrefix(words[0], "--mount=") {
-			words = words[1:]
-		}
-		return words
-	}
-	t.Fatal("the Dockerfile has no RUN ... go build")
-	return nil
-}
+// buildScript is the one command that builds the agent, for make build, make dist and the
+// Dockerfile alike.
+const buildScript = "build/go-build.sh"
 
-func TestDockerfileBuildsLikeTheMakefile(t *testing.T) {
+// TestEveryBuildUsesTheOneBuildCommand checks that `make build` and the Dockerfile build the
+// binary with build/go-build.sh (make dist runs it too), and that the image runs that binary
+// as a non-root user from an empty base.
+func TestEveryBuildUsesTheOneBuildCommand(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join(repoRoot, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^build:.*\n\t.*` + regexp.QuoteMeta(buildScript) + ` bin/agent`).Match(mk) {
+		t.Errorf("make build does not run %s", buildScript)
+	}
 	b, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dockerfile := string(b)
-	mk, docker := makeBuild(t), dockerBuild(t, dockerfile)
-	if !slices.Equal(withoutOutput(mk), withoutOutput(docker)) {
-		t.Fatalf("the Dockerfile builds with\n  %q\nmake build with\n  %q", docker, mk)
+	dockerfile := strings.ReplaceAll(string(b), "\\\n", " ")
+	if !regexp.MustCompile(`(?m)^RUN .*` + regexp.QuoteMeta(buildScript) + ` /out/agent$`).MatchString(dockerfile) {
+		t.Errorf("the Dockerfile does not build with %s /out/agent", buildScript)
 	}
-	if !slices.Contains(docker, "CGO_ENABLED=0") || !slices.Contains(docker, "-trimpath") {
-		t.Errorf("the image's binary is not built static and trimmed: %q", docker)
-	}
-
 	froms := regexp.MustCompile(`(?m)^FROM\s+(\S+)`).FindAllStringSubmatch(dockerfile, -1)
-	if len(froms) < 2 {
-		t.Fatalf("the Dockerfile is not multi-stage: %v", froms)
-	}
-	if base := froms[len(froms)-1][1]; !strings.HasPrefix(base, "gcr.io/distroless/static") && base != "scratch" {
-		t.Errorf("the final stage is based on %s, want distroless/static or scratch", base)
+	if len(froms) < 2 || froms[len(froms)-1][1] != "scratch" {
+		t.Fatalf("the image is not a multi-stage build onto scratch: %v", froms)
 	}
 	user := regexp.MustCompile(`(?m)^USER\s+(\S+)`).FindStringSubmatch(dockerfile)
 	if user == nil || user[1] == "root" || strings.HasPrefix(user[1], "0") {
@@ -208,36 +185,18 @@ func TestDockerfileBuildsLikeTheMakefile(t *testing.T) {
 	}
 }
 
-// TestDockerfileBuildCommandMakesAStaticBinary runs the Dockerfile's build command as it is
-// written. It compiles the whole agent once more with -trimpath (a minute or more on a cold
-// cache), so it runs only when FLUMEGO_TEST_IMAGE_BUILD=1.
-func TestDockerfileBuildCommandMakesAStaticBinary(t *testing.T) {
+// TestBuildScriptMakesAStaticStampedBinary runs build/go-build.sh as the releases do. It
+// compiles the whole agent once more with -trimpath (a minute or more on a cold cache), so it
+// runs only when FLUMEGO_TEST_IMAGE_BUILD=1; .ci/run checks make dist's binaries anyway.
+func TestBuildScriptMakesAStaticStampedBinary(t *testing.T) {
 	if os.Getenv("FLUMEGO_TEST_IMAGE_BUILD") != "1" {
-		t.Skip("set FLUMEGO_TEST_IMAGE_BUILD=1 to build the image's binary (a full -trimpath build)")
+		t.Skip("set FLUMEGO_TEST_IMAGE_BUILD=1 to run the release build (a full -trimpath build)")
 	}
-	b, err := os.ReadFile(filepath.Join(repoRoot, "Dockerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	words := dockerBuild(t, string(b))
 	bin := filepath.Join(t.TempDir(), "agent")
-	var env []string
-	for len(words) > 0 && strings.Contains(words[0], "=") {
-		env, words = append(env, words[0]), words[1:]
-	}
-	if i := slices.Index(words, "-o"); i >= 0 {
-		words[i+1] = bin
-	}
-	for i, w := range words {
-		words[i] = strings.ReplaceAll(w, "$VERSION", "image-test")
-		if w == "./cmd/agent" {
-			words[i] = "."
-		}
-	}
-	build := exec.Command(words[0], words[1:]...)
-	build.Env = append(os.Environ(), env...)
+	build := exec.Command(filepath.Join(repoRoot, buildScript), bin)
+	build.Env = append(os.Environ(), "VERSION=image-test", "COMMIT=0123456789abcdef", "DATE=2026-01-02T03:04:05Z")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("%q: %v\n%s", words, err, out)
+		t.Fatalf("%s: %v\n%s", buildScript, err, out)
 	}
 	f, err := elf.Open(bin)
 	if err != nil {
@@ -246,14 +205,14 @@ func TestDockerfileBuildCommandMakesAStaticBinary(t *testing.T) {
 	defer f.Close()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			t.Error("the binary needs a dynamic loader: it would not run on distroless/static")
+			t.Error("the binary needs a dynamic loader: it would not run on an empty base image")
 		}
 	}
 	if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
 		t.Errorf("the binary links %v", libs)
 	}
 	out, err := exec.Command(bin, "version").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "image-test") {
-		t.Errorf("%s version: %v %s", bin, err, out)
+	if want := "flumego agent image-test (commit 0123456789abcdef, built 2026-01-02T03:04:05Z, "; err != nil || !strings.HasPrefix(string(out), want) {
+		t.Errorf("%s version: %v %q, want prefix %q", bin, err, out, want)
 	}
 }

@@ -28,7 +28,7 @@ func installedUnit(t *testing.T) string {
 		t.Fatal(err)
 	}
 	unit := filepath.Join(t.TempDir(), "flumego-agent.service")
-	if err := os.WriteFile(unit, []byte(strings.ReplaceAll(string(b), "/usr/local/bin/flumego-agent", agentBin)), 0o644); err != nil {
+	if err := os.WriteFile(unit, []byte(strings.ReplaceAll(string(b), "/usr/bin/agent", agentBin)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return unit

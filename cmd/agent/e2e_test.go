@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -334,8 +335,11 @@ func TestConfigWithFiveMistakesPrintsFiveDiagnosticsAndExits2(t *testing.T) {
 
 func TestVersionAndUsage(t *testing.T) {
 	out, err := exec.Command(agentBin, "version").CombinedOutput()
-	if err != nil || !strings.HasPrefix(string(out), "flumego agent ") {
-		t.Errorf("version: %v %s", err, out)
+	if err != nil || !regexp.MustCompile(`^flumego agent dev \(commit \S+, built \S+, go\S+ linux/\w+\)\n$`).Match(out) {
+		t.Errorf("version: %v %q", err, out)
+	}
+	if flag, err := exec.Command(agentBin, "--version").CombinedOutput(); err != nil || string(flag) != string(out) {
+		t.Errorf("--version: %v %q, want what version prints: %q", err, flag, out)
 	}
 	cmd := exec.Command(agentBin)
 	out, _ = cmd.CombinedOutput()

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/flumego/flumego/config"
 )
 
 // crossCheck adapts what flumego checks across components and Flume leaves to run time or
@@ -154,22 +152,21 @@ func (a *agentConv) clampSource(s *outSource, chans map[string]*outChannel) {
 
 // clampSink lowers a sink's batch to its channel's transaction capacity.
 func (a *agentConv) clampSink(k *outSink, c *outChannel) {
-	batch, set := config.DefaultSinkBatchSize, false
-	if at := k.b.attr("batch_size"); at != nil {
-		n, ok := at.val.(intVal)
-		if !ok {
-			return
-		}
-		batch, set = int(n), true
+	// An unset batch_size is lowered to the channel's transaction_capacity by the agent itself.
+	at := k.b.attr("batch_size")
+	if at == nil {
+		return
 	}
+	n, ok := at.val.(intVal)
+	if !ok {
+		return
+	}
+	batch := int(n)
 	if c.txCap == 0 || batch <= c.txCap {
 		return
 	}
 	setBatch(k.b, c.txCap)
 	why := fmt.Sprintf("batch size %d is above channel %q's transaction_capacity %d (Flume fails such a take at run time): lowered to %d", batch, c.name, c.txCap, c.txCap)
-	if !set {
-		why = fmt.Sprintf("flumego's sinks take %d events per batch by default, above channel %q's transaction_capacity %d: batch_size is set to %d", batch, c.name, c.txCap, c.txCap)
-	}
 	a.compNoteOn(k.b, k.chanLine, a.fa.name+".sinks."+k.name, true, "%s", why)
 }
 

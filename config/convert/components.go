@@ -489,14 +489,8 @@ var sinkSpecs = []*spec{
 	},
 	{
 		flume: "file_roll sink", ours: "file_roll", aliases: []string{"file_roll", "org.apache.flume.sink.RollingFileSink"},
-		settings: []setting{
+		settings: append([]setting{
 			s("directory", cStr, "sink.directory"), s("roll_interval", cSecs, "sink.rollInterval"),
-			f(func(x *cc, p Property) {
-				if v, _ := x.literal(p); !strings.EqualFold(v, "text") {
-					x.drop(p, "serializer %q: flumego's file_roll writes text only (use the hdfs sink with file:// for avro_event)", p.Value)
-				}
-			}, "sink.serializer"),
-			s("append_newline", cBool, "sink.serializer.appendNewline"),
 			s("batch_size", cInt, "sink.batchSize"),
 			f(func(x *cc, p Property) {
 				if v, _ := x.literal(p); !strings.EqualFold(v, "default") {
@@ -504,7 +498,8 @@ var sinkSpecs = []*spec{
 				}
 			}, "sink.pathManager"),
 			s("extension", cStr, "sink.pathManager.extension"), s("prefix", cStr, "sink.pathManager.prefix"),
-		},
+		}, serializerSettings("sink.serializer")...),
+		finish: finishSerializer,
 	},
 	hdfsSpec,
 	{
@@ -548,7 +543,7 @@ var sinkSpecs = []*spec{
 
 var hdfsSpec = &spec{
 	flume: "hdfs sink", ours: "hdfs", aliases: []string{"hdfs", "org.apache.flume.sink.hdfs.HDFSEventSink"},
-	settings: []setting{
+	settings: append([]setting{
 		f(func(x *cc, p Property) {
 			t := x.tmpl(p)
 			if !t.hasEnv() {
@@ -595,20 +590,7 @@ var hdfsSpec = &spec{
 			x.set("user", x.tmpl(p))
 			x.note(p, true, "flumego writes as this HDFS user with simple authentication (no Kerberos impersonation)")
 		}, "hdfs.proxyUser"),
-		f(func(x *cc, p Property) {
-			switch v, _ := x.literal(p); strings.ToLower(v) {
-			case "text":
-				x.set("serializer", str("text"))
-			case "avro_event", "org.apache.flume.serialization.avroeventserializer$builder":
-				x.set("serializer", str("avro_event"))
-			default:
-				x.drop(p, "serializer %q has no flumego equivalent (text, avro_event): text is written", p.Value)
-			}
-		}, "serializer"),
-		s("append_newline", cBool, "serializer.appendNewline"),
-		f(lowerOneOf("compression_codec", map[string]string{"null": "null", "deflate": "deflate", "snappy": "snappy"}), "serializer.compressionCodec"),
-		s("sync_interval_bytes", cBytes, "serializer.syncIntervalBytes"),
-	},
+	}, serializerSettings("serializer")...),
 	dropped: map[string]string{
 		"hdfs.writeFormat":           "used by SequenceFile only, which flumego does not write",
 		"hdfs.minBlockReplicas":      "flumego leaves replication to HDFS",
@@ -745,4 +727,5 @@ func finishHDFS(x *cc) {
 	if len(unset) > 0 {
 		x.compNote(true, "Flume's roll defaults (%s) are not carried over: flumego rolls after 1h or 128MiB by default, not by count", strings.Join(unset, ", "))
 	}
+	finishSerializer(x)
 }

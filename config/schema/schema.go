@@ -7,7 +7,8 @@
 // `hcl:"name,block"` (a nested struct, a pointer to one for an optional block, or a slice for a
 // repeated block) and `hcl:"name,label"` inside a block struct. Fields of type time.Duration
 // accept a string ("30s", "1m30s") or a number of seconds; fields of type Size accept a number
-// of bytes or a string with a unit ("512", "64KiB", "128MB").
+// of bytes or a string with a unit ("512", "64KiB", "128MB"). A block whose settings depend on
+// its label (a sink's `serializer "json" { ... }`) is a struct implementing BlockDecoder.
 package schema
 
 import (
@@ -304,6 +305,10 @@ func decodeBlocks(blocks []*hcl.Block, ectx *hcl.EvalContext, fv reflect.Value, 
 				li++
 			}
 		}
+		if bd, ok := target.Addr().Interface().(BlockDecoder); ok {
+			diags = append(diags, bd.DecodeBlock(b.Body, ectx, fmt.Sprintf("%s: %s %s", what, b.Type, quoteLabels(b.Labels)), b.DefRange)...)
+			return
+		}
 		diags = append(diags, decodeBody(b.Body, ectx, target, key, ranges, what)...)
 	}
 	switch ft.Kind() {
@@ -341,6 +346,22 @@ func decodeBlocks(blocks []*hcl.Block, ectx *hcl.EvalContext, fv reflect.Value, 
 		}
 	}
 	return diags
+}
+
+// BlockDecoder is implemented by a block struct whose body's schema depends on its labels, such
+// as a sink's `serializer "json" { ... }`: Decode sets the struct's label fields, then hands it
+// the block's body instead of decoding the struct's own fields. what names the block in
+// messages (`sink "kafka" "k1": serializer "json"`) and subject is its header's range.
+type BlockDecoder interface {
+	DecodeBlock(body hcl.Body, ectx *hcl.EvalContext, what string, subject hcl.Range) hcl.Diagnostics
+}
+
+func quoteLabels(labels []string) string {
+	q := make([]string, len(labels))
+	for i, l := range labels {
+		q[i] = strconv.Quote(l)
+	}
+	return strings.Join(q, " ")
 }
 
 func duplicateBlock(b *hcl.Block, what string) *hcl.Diagnostic {

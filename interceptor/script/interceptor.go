@@ -36,18 +36,14 @@ func New(cfg *Config, set interceptor.Settings) (interceptor.Interceptor, error)
 	if cfg.prog == nil {
 		return nil, errors.New("script: the config was not loaded through the factory's Decode")
 	}
-	m := set.Metrics
-	if m == nil {
-		m = metrics.NewRegistry("").Source(set.Source, "").Component
-	}
 	log := set.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ic := &scriptInterceptor{
 		cfg: cfg, idle: make(chan *session, cfg.MaxCachedSessions), log: log,
-		errs: m.Counter("ScriptErrorCount"), timeouts: m.Counter("ScriptTimeoutCount"),
-		dropped: m.Counter("ScriptDroppedCount"), cancelled: m.Counter("ScriptCancelledCount"),
+		errs: set.Counter("ScriptErrorCount"), timeouts: set.Counter("ScriptTimeoutCount"),
+		dropped: set.Counter("ScriptDroppedCount"), cancelled: set.Counter("ScriptCancelledCount"),
 	}
 	// One engine now, so a script that loaded in Decode but cannot start here fails the build.
 	s, err := newSession(cfg)

@@ -60,7 +60,7 @@ type Client struct {
 	rbuf       []byte
 	serial     int32
 	handshaken bool
-	out        []int32 // serials awaiting an answer
+	out        []sent // calls awaiting an answer
 
 	mu        sync.Mutex // orders deadline changes with ctx's end
 	cancelled bool       // ctx ended: the grace deadline is set and must stay
@@ -107,7 +107,11 @@ func (c *Client) Close() error { return c.conn.Close() }
 
 // Append sends one append call and waits for its answer.
 func (c *Client) Append(ctx context.Context, e channel.Event) error {
-	return c.calls(ctx, MessageAppend, []channel.Event{e}, 1, 1)
+	var answer [1]error
+	if err := c.pipeline(ctx, MessageAppend, [][]channel.Event{{e}}, 1, answer[:]); err != nil {
+		return err
+	}
+	return answer[0]
 }
 
 // AppendBatch sends events as appendBatch calls of at most callSize events, keeping at most
@@ -115,11 +119,46 @@ func (c *Client) Append(ctx context.Context, e channel.Event) error {
 // An error other than a *StatusError or *RemoteError leaves the connection unusable; after
 // any error the caller should close it.
 func (c *Client) AppendBatch(ctx context.Context, events []channel.Event, callSize, inFlight int) error {
-	return c.calls(ctx, MessageAppendBatch, events, max(callSize, 1), max(inFlight, 1))
+	calls := Split(nil, events, callSize)
+	answers := make([]error, len(calls))
+	if err := c.AppendBatches(ctx, calls, inFlight, answers); err != nil {
+		return err
+	}
+	return errors.Join(answers...)
 }
 
-func (c *Client) calls(ctx context.Context, message string, events []channel.Event, callSize, inFlight int) error {
-	if len(events) == 0 {
+// Split cuts events into calls of at most callSize events, appending them to calls[:0].
+func Split(calls [][]channel.Event, events []channel.Event, callSize int) [][]channel.Event {
+	calls = calls[:0]
+	callSize = max(callSize, 1)
+	for len(events) > 0 {
+		n := min(callSize, len(events))
+		calls = append(calls, events[:n:n])
+		events = events[n:]
+	}
+	return calls
+}
+
+// ErrUnanswered is the answer of a call that was sent, or not even sent, when the connection
+// failed or the context ended: whether the next hop committed it is unknown.
+var ErrUnanswered = errors.New("no answer")
+
+// AppendBatches sends each of calls as one appendBatch call, keeping at most inFlight calls
+// unanswered at once, and sets answers[i] (len(answers) >= len(calls)) to what became of call
+// i: nil when it was answered OK (the next hop committed its events), a *StatusError or
+// *RemoteError when it was answered otherwise (it did not), ErrUnanswered when the connection
+// failed or ctx ended first. A call answered FAILED does not stop the others. The error
+// returned is the connection's (it is then unusable and should be closed), or nil when every
+// call was answered one way or the other.
+func (c *Client) AppendBatches(ctx context.Context, calls [][]channel.Event, inFlight int, answers []error) error {
+	return c.pipeline(ctx, MessageAppendBatch, calls, max(inFlight, 1), answers)
+}
+
+func (c *Client) pipeline(ctx context.Context, message string, calls [][]channel.Event, inFlight int, answers []error) error {
+	for i := range calls {
+		answers[i] = ErrUnanswered
+	}
+	if len(calls) == 0 {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -135,9 +174,8 @@ func (c *Client) calls(ctx context.Context, message string, events []channel.Eve
 		_ = c.raw.SetDeadline(time.Now().Add(c.cfg.CancelGrace))
 	})
 	defer stop()
-	next := 0 // index of the first event not yet sent
+	next := 0 // the first call not yet sent
 	send := func() error {
-		n := min(callSize, len(events)-next)
 		var hs *HandshakeRequest
 		if !c.handshaken {
 			hs = ClientHandshake(c.local, c.local.Hash)
@@ -146,19 +184,19 @@ func (c *Client) calls(ctx context.Context, message string, events []channel.Eve
 			return err
 		}
 		c.serial++
-		BuildRequest(&c.fb, c.serial, hs, message, events[next:next+n])
+		BuildRequest(&c.fb, c.serial, hs, message, calls[next])
 		if _, err := c.conn.Write(c.fb.Bytes()); err != nil {
 			return fmt.Errorf("send %s: %w", message, err)
 		}
-		c.out = append(c.out, c.serial)
-		next += n
+		c.out = append(c.out, sent{c.serial, next})
+		next++
 		return nil
 	}
 	cancelled := false // ctx ended: no more calls are sent, the answers to those sent awaited
-	for next < len(events) && !cancelled || len(c.out) > 0 {
+	for next < len(calls) && !cancelled || len(c.out) > 0 {
 		// Until the connection's handshake is answered, one call at a time: it rides on each
 		// request until then.
-		for !cancelled && next < len(events) && len(c.out) < inFlight && (c.handshaken || len(c.out) == 0) {
+		for !cancelled && next < len(calls) && len(c.out) < inFlight && (c.handshaken || len(c.out) == 0) {
 			if err := send(); errors.Is(err, errCancelled) {
 				cancelled = true
 			} else if err != nil {
@@ -168,49 +206,59 @@ func (c *Client) calls(ctx context.Context, message string, events []channel.Eve
 		if len(c.out) == 0 {
 			break
 		}
-		if err := c.receive(); err != nil {
+		call, answer, err := c.receive()
+		if err != nil {
 			return c.fail(ctx, err)
 		}
+		answers[call] = answer
 	}
-	if next < len(events) {
-		return fmt.Errorf("%d of %d events not sent: %w", len(events)-next, len(events), ctx.Err())
+	if next < len(calls) {
+		return fmt.Errorf("%d of %d calls not sent: %w", len(calls)-next, len(calls), ctx.Err())
 	}
 	return nil
 }
 
-// receive reads one answer and checks it.
-func (c *Client) receive() error {
+// sent is a call awaiting its answer: its serial and its index among the calls.
+type sent struct {
+	serial int32
+	call   int
+}
+
+// receive reads one answer and returns the index of the call it answers and the answer: nil
+// for OK, a *StatusError or *RemoteError otherwise. err is a failure of the connection.
+func (c *Client) receive() (call int, answer, err error) {
 	_ = c.deadline()
 	serial, payload, err := ReadFrame(c.br, c.rbuf, maxResponseBytes)
 	if err != nil {
-		return fmt.Errorf("read answer: %w", err)
+		return 0, nil, fmt.Errorf("read answer: %w", err)
 	}
 	c.rbuf = payload[:0]
 	i := 0
-	for i < len(c.out) && c.out[i] != serial {
+	for i < len(c.out) && c.out[i].serial != serial {
 		i++
 	}
 	if i == len(c.out) {
-		return fmt.Errorf("answer to serial %d, which was not sent or already answered", serial)
+		return 0, nil, fmt.Errorf("answer to serial %d, which was not sent or already answered", serial)
 	}
+	call = c.out[i].call
 	c.out = append(c.out[:i], c.out[i+1:]...)
 	resp, err := ReadResponse(payload, !c.handshaken)
 	if err != nil {
-		return fmt.Errorf("read answer: %w", err)
+		return 0, nil, fmt.Errorf("read answer: %w", err)
 	}
 	if resp.Handshake != nil {
 		if resp.Handshake.Match == MatchNone {
-			return fmt.Errorf("handshake: the next hop does not accept protocol %s", c.local.Hash)
+			return 0, nil, fmt.Errorf("handshake: the next hop does not accept protocol %s", c.local.Hash)
 		}
 		c.handshaken = true
 	}
 	switch {
 	case resp.IsError:
-		return &RemoteError{Message: resp.Error}
+		return call, &RemoteError{Message: resp.Error}, nil
 	case resp.Status != StatusOK:
-		return &StatusError{Status: resp.Status}
+		return call, &StatusError{Status: resp.Status}, nil
 	}
-	return nil
+	return call, nil, nil
 }
 
 // errCancelled stops sending calls once the context ended.

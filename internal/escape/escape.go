@@ -27,6 +27,7 @@ const (
 	hostIP         // %[IP]
 	hostFQDN       // %[FQDN]
 	timeField      // %x
+	body           // %{body} in a format (ParseFormat)
 )
 
 type part struct {
@@ -148,6 +149,21 @@ func Parse(s string) (*Template, error) {
 	return t, nil
 }
 
+// ParseFormat parses s as Parse does, except that %{body} stands for the event's body rather
+// than a header of that name: the format serializer's placeholders.
+func ParseFormat(s string) (*Template, error) {
+	t, err := Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range t.parts {
+		if p.kind == header && p.text == "body" {
+			t.parts[i] = part{kind: body}
+		}
+	}
+	return t, nil
+}
+
 // validName reports whether name is a header name Flume accepts in %{...} ([\w.-]+) or a
 // static name in %[...] (\w+).
 func validName(name string, header bool) bool {
@@ -217,12 +233,19 @@ type Host struct {
 // Append appends the expansion of t for an event with headers h at time st to dst. st is only
 // read when t.UsesTime().
 func (t *Template) Append(dst []byte, h map[string]string, st *Stamp, hst *Host) []byte {
+	return t.AppendEvent(dst, h, nil, st, hst)
+}
+
+// AppendEvent is Append for a template from ParseFormat: %{body} expands to b.
+func (t *Template) AppendEvent(dst []byte, h map[string]string, b []byte, st *Stamp, hst *Host) []byte {
 	for _, p := range t.parts {
 		switch p.kind {
 		case literal:
 			dst = append(dst, p.text...)
 		case header:
 			dst = append(dst, h[p.text]...)
+		case body:
+			dst = append(dst, b...)
 		case host:
 			dst = append(dst, hst.Name...)
 		case hostIP:
@@ -245,7 +268,7 @@ func (t *Template) Regexp(hst *Host) string {
 		switch p.kind {
 		case literal:
 			b.WriteString(regexp.QuoteMeta(p.text))
-		case header:
+		case header, body:
 			b.WriteString(`.*`)
 		case host:
 			b.WriteString(regexp.QuoteMeta(hst.Name))

@@ -98,7 +98,7 @@ func Sinks(t testing.TB, typ string, f sink.Factory, adapt func(t testing.TB, cf
 		if adapt != nil {
 			adapt(t, b.Config)
 		}
-		s, err := f.Create(b.Config, sink.Settings{Name: b.Name, Type: typ, BatchSize: 100})
+		s, err := f.Create(b.Config, sink.Settings{Name: b.Name, Type: typ, BatchSize: 100, DataDir: t.TempDir()})
 		if err != nil {
 			t.Fatalf("%s: %v", b.Name, err)
 		}

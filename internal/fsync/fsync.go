@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // Dir fsyncs a directory, making the names created, renamed or removed in it durable.
@@ -38,4 +39,38 @@ func InPlace(path string, f *os.File) error {
 		return errors.New("file was replaced (directory moved?)")
 	}
 	return nil
+}
+
+// ReplaceFile writes data to path atomically and durably: into a temporary file beside it,
+// fsynced, renamed over path, and the directory fsynced. A crash at any point leaves either the
+// old contents or the new, never a mix or an empty file. Positions and cursors are written so.
+func ReplaceFile(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return Dir(dir)
 }

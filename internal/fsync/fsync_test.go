@@ -55,3 +55,27 @@ func TestInPlace(t *testing.T) {
 		t.Error("InPlace succeeded with another file at the name")
 	}
 }
+
+func TestReplaceFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "cursor")
+	for _, want := range []string{"first", "second, longer", "3"} {
+		if err := ReplaceFile(path, []byte(want), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != want {
+			t.Fatalf("after ReplaceFile(%q): %q, %v", want, got, err)
+		}
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, %v; want 0640", st.Mode(), err)
+	}
+	left, _ := os.ReadDir(filepath.Dir(path))
+	if len(left) != 1 {
+		t.Errorf("temporary files left beside it: %v", left)
+	}
+	if err := ReplaceFile(filepath.Join(path, "under-a-file"), nil, 0o644); err == nil {
+		t.Error("ReplaceFile under a regular file succeeded")
+	}
+}

@@ -26,6 +26,12 @@ type Processor struct {
 	Refusing bool
 	// RefuseFirst makes that many attempts fail with channel.ErrFull before any commits.
 	RefuseFirst int
+	// RefuseEvery, when set, refuses every RefuseEvery-th attempt with channel.ErrFull, as a
+	// channel that is full now and then.
+	RefuseEvery int
+	// CopyBodies keeps copies of the bodies committed, as a channel keeps them, for sources
+	// whose events share a buffer that is reused once Process returns (avro).
+	CopyBodies bool
 	// Fail, when set, is returned by every attempt: a failure that retrying does not cure.
 	Fail error
 	// Gate, when set, holds every attempt until it is closed or the attempt's context ends.
@@ -60,13 +66,20 @@ func (p *Processor) Process(ctx context.Context, events []channel.Event) error {
 		p.mu.Unlock()
 		return p.Fail
 	}
-	if p.Refusing || p.RefuseFirst > 0 {
+	if p.Refusing || p.RefuseFirst > 0 || p.RefuseEvery > 0 && p.attempts%p.RefuseEvery == 0 {
 		if p.RefuseFirst > 0 {
 			p.RefuseFirst--
 		}
 		p.refused++
 		p.mu.Unlock()
 		return channel.ErrFull
+	}
+	if p.CopyBodies {
+		kept := make([]channel.Event, len(events))
+		for i, e := range events {
+			kept[i] = channel.Event{Headers: e.Headers, Body: bytes.Clone(e.Body)}
+		}
+		events = kept
 	}
 	p.batches = append(p.batches, events)
 	p.events += len(events)

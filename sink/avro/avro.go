@@ -13,7 +13,18 @@
 // With max_in_flight 1 (the default, as Flume) a Write is one call of up to batch_size events.
 // With max_in_flight N > 1 a Write of n events is split into N calls of ceil(n/N) events that
 // are all sent before the first answer is awaited, answers matched by serial; the receiver
-// decodes and puts one call while the next ones travel.
+// decodes and puts one call while the next ones travel. Each call is committed by the next hop
+// on its own, so the Write keeps track of them: when some were answered OK and others FAILED
+// (or got no answer before the connection broke), it sends again only those others, on a new
+// connection, after a back-off (10ms doubling to 5s) and for as long as its context lasts —
+// the calls the next hop committed are never sent twice. Each such call is counted in
+// CallRetryCount and each failed round reported to the sink's health. Only when no call of the
+// Write was committed does the Write fail, as with one call in flight; and when the agent stops
+// during the retries, the take rolls back and the committed calls come again (at-least-once).
+//
+// Nothing this sink meets is refused for good (sink.Permanent): FAILED means the next hop's
+// channel is full, an error answer or a broken connection say nothing about the events, and
+// all heal by sending again.
 //
 // When the runner's context ends during a Write (the agent stops), no further call is sent but
 // the answers to those sent are awaited for up to a second, so a batch the next hop committed
@@ -34,12 +45,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/avrorpc"
+	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 )
@@ -144,6 +157,13 @@ type Sink struct {
 
 	conn      *avrorpc.Client
 	connected time.Time
+	retries   *metrics.Counter // CallRetryCount
+
+	// reused by every Write
+	calls   [][]channel.Event // the Write's calls
+	answers []error           // what became of each
+	pending [][]channel.Event // the calls still to deliver, and theirs answers
+	pendAns []error
 }
 
 // New checks the configuration and loads the truststore; it does not connect (the first Write
@@ -160,6 +180,7 @@ func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	if s.m == nil {
 		s.m = metrics.NewRegistry("").Sink(set.Name, "avro")
 	}
+	s.retries = s.m.Counter("CallRetryCount")
 	s.client = avrorpc.ClientConfig{Addr: s.addr, ConnectTimeout: cfg.ConnectTimeout, RequestTimeout: cfg.RequestTimeout,
 		Deflate: cfg.CompressionType == CompressionDeflate, DeflateLevel: cfg.CompressionLevel,
 		CancelGrace: min(cfg.RequestTimeout, cancelGrace)}
@@ -208,10 +229,72 @@ func clientTLS(cfg *Config) (*tls.Config, error) {
 	return tc, nil
 }
 
-// Write sends events and returns nil once every call was answered OK.
+// The back-off between the rounds of a Write that retries the calls the next hop did not
+// commit.
+const (
+	retryMinBackoff = 10 * time.Millisecond
+	retryMaxBackoff = 5 * time.Second
+)
+
+// Write sends events and returns nil once every call was answered OK: see the package doc for
+// how calls answered FAILED are sent again without those already committed.
 func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 	if len(events) == 0 {
 		return nil
+	}
+	callSize := s.batch
+	if s.cfg.MaxInFlight > 1 {
+		callSize = (len(events) + s.cfg.MaxInFlight - 1) / s.cfg.MaxInFlight
+	}
+	s.calls = avrorpc.Split(s.calls, events, callSize)
+	s.pending = append(s.pending[:0], s.calls...)
+	committed := 0 // calls the next hop committed
+	var bo *backoff.Backoff
+	for {
+		err := s.round(ctx)
+		left := s.pending[:0]
+		for i, c := range s.pending {
+			if s.pendAns[i] == nil {
+				committed++
+			} else {
+				left = append(left, c)
+			}
+		}
+		s.pending = left
+		if len(s.pending) == 0 {
+			return nil
+		}
+		s.disconnect() // as Flume's sink does after a failure; a retry connects afresh
+		if err == nil {
+			err = errors.Join(s.pendAns...)
+		}
+		if len(s.calls) > 1 {
+			err = fmt.Errorf("%d of %d calls not committed: %w", len(s.pending), len(s.calls), err)
+		}
+		err = fmt.Errorf("append batch of %d events to %s: %w", len(events), s.addr, err)
+		if committed == 0 || ctx.Err() != nil {
+			return err
+		}
+		// Part of the batch is committed downstream: retry the rest here, so the runner does
+		// not send the committed part again.
+		s.m.Health().Failed(err)
+		if bo == nil {
+			bo = backoff.New(retryMinBackoff, retryMaxBackoff)
+			s.log.Warn("the next hop committed part of a batch; retrying the rest", "err", err)
+		}
+		if werr := bo.Wait(ctx, nil); werr != nil {
+			return fmt.Errorf("%w (stopped retrying: %w)", err, werr)
+		}
+		s.retries.Add(int64(len(s.pending)))
+	}
+}
+
+// round sends the pending calls once, on the connection (made first when there is none), and
+// leaves each call's answer in s.pendAns. The error is the connection's.
+func (s *Sink) round(ctx context.Context) error {
+	s.pendAns = slices.Grow(s.pendAns[:0], len(s.pending))[:len(s.pending)]
+	for i := range s.pendAns {
+		s.pendAns[i] = avrorpc.ErrUnanswered
 	}
 	if s.conn != nil && s.cfg.ResetConnectionInterval > 0 && time.Since(s.connected) >= s.cfg.ResetConnectionInterval {
 		s.log.Debug("resetting the connection", "interval", s.cfg.ResetConnectionInterval)
@@ -222,15 +305,7 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 			return err
 		}
 	}
-	callSize := s.batch
-	if s.cfg.MaxInFlight > 1 {
-		callSize = (len(events) + s.cfg.MaxInFlight - 1) / s.cfg.MaxInFlight
-	}
-	if err := s.conn.AppendBatch(ctx, events, callSize, s.cfg.MaxInFlight); err != nil {
-		s.disconnect()
-		return fmt.Errorf("append batch of %d events to %s: %w", len(events), s.addr, err)
-	}
-	return nil
+	return s.conn.AppendBatches(ctx, s.pending, s.cfg.MaxInFlight, s.pendAns)
 }
 
 func (s *Sink) connect(ctx context.Context) error {

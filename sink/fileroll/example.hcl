@@ -9,9 +9,10 @@ sink "file_roll" "k1" {
   roll_interval  = "30s"                   # 0 = one file for the life of the sink
   prefix         = ""
   extension      = ""
-  serializer     = "text"                  # the body, as is
-  append_newline = true
   fsync          = true                    # false: flush only, faster, a power cut may lose the last seconds
+  serializer "text" {                      # the body, as is (the default)
+    append_newline = true
+  }
 }
 
 # Hourly files named app-<start-millis>-<n>.log, written in large batches.
@@ -22,4 +23,22 @@ sink "file_roll" "hourly" {
   roll_interval = "1h"
   prefix        = "app-"
   extension     = "log"
+}
+
+# One JSON document a line, as Filebeat writes them (see the README's Serializers).
+sink "file_roll" "json" {
+  channel   = "c1"
+  directory = "/var/log/collected/json"
+  serializer "json" {
+    preset = "filebeat"
+  }
+}
+
+# Text lines built from a template: the header "host" (HCL writes %{ as %%{), then the body.
+sink "file_roll" "format" {
+  channel   = "c1"
+  directory = "/var/log/collected/format"
+  serializer "format" {
+    format = "%%{host} %%{body}"
+  }
 }

@@ -1,5 +1,7 @@
-// Package fileroll is the "file_roll" sink (Flume's RollingFileSink): it appends event bodies,
-// one per line, to a file in a local directory and starts a new file every roll_interval.
+// Package fileroll is the "file_roll" sink (Flume's RollingFileSink): it appends events to a
+// file in a local directory, as its serializer writes them (text by default: the bodies, one a
+// line; json, format or avro_event with a serializer block), and starts a new file every
+// roll_interval.
 //
 // Files are named like Flume's: <prefix><start-millis>-<n>[.<extension>], where start-millis
 // is when the sink started and n counts the files it opened, from 1. Unlike Flume, a file is
@@ -16,11 +18,19 @@
 //
 // A failed Write (disk full, directory removed or replaced by a file) truncates the current
 // file back to where the batch began, best effort, closes it and returns the error, so the
-// runner rolls back and the batch is written again into a new file on the next Write. A Write
+// runner rolls back and the batch is written again into a new file on the next Write. An event
+// the serializer cannot encode is left out and reported as a permanent failure of that event
+// once the rest of the batch is on disk. A Write
 // also checks, after flushing, that its file is still the one at its path: if the directory was
 // removed or moved, the batch went to an unlinked file and the Write fails. The directory is
 // created (with parents) when the sink starts, never afterwards: if it disappears, Writes fail
 // until it is back.
+//
+// Nothing this sink meets is refused for good (sink.Permanent): every event goes to the same
+// file in the same directory, so a full disk, a missing directory or a permission taken away
+// stop all events alike and heal alike once an operator acts. Setting them aside would only
+// move the whole flow into the dead-letter channel (or drop it); they are retried instead, and
+// the sink's health reports them.
 package fileroll
 
 import (
@@ -42,15 +52,9 @@ import (
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/internal/fsync"
 	"github.com/flumego/flumego/metrics"
+	"github.com/flumego/flumego/serializer"
 	"github.com/flumego/flumego/sink"
 )
-
-// Serializer names how events are written. Only "text" exists for now.
-type Serializer string
-
-// Text writes each body as is, followed by a newline when append_newline is set (Flume's
-// TEXT serializer, BodyTextEventSerializer).
-const Text Serializer = "text"
 
 // Config is the file_roll sink's config.
 type Config struct {
@@ -63,17 +67,16 @@ type Config struct {
 	// sink.pathManager.extension).
 	Prefix    string `hcl:"prefix,optional"`
 	Extension string `hcl:"extension,optional"`
-	// Serializer is how events are written (Flume's sink.serializer).
-	Serializer Serializer `hcl:"serializer,optional"`
-	// AppendNewline ends each body with '\n' (Flume's sink.serializer.appendNewline).
-	AppendNewline bool `hcl:"append_newline,optional"`
+	// Serializer is how events are written (Flume's sink.serializer): a `serializer "TYPE"
+	// { ... }` block; text when there is none.
+	Serializer serializer.Config `hcl:"serializer,block,optional"`
 	// Fsync makes every Write durable before it returns; false flushes only (see the package
 	// doc).
 	Fsync bool `hcl:"fsync,optional"`
 }
 
 func defaults() *Config {
-	return &Config{RollInterval: 30 * time.Second, Serializer: Text, AppendNewline: true, Fsync: true}
+	return &Config{RollInterval: 30 * time.Second, Fsync: true}
 }
 
 // Validate reports every problem of the config.
@@ -81,9 +84,6 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.Directory == "" {
 		errs = append(errs, schema.Errorf("directory", "must not be empty"))
-	}
-	if c.Serializer != Text {
-		errs = append(errs, schema.Errorf("serializer", "unknown serializer %q: want %q", c.Serializer, Text))
 	}
 	for _, a := range []struct{ attr, v string }{{"prefix", c.Prefix}, {"extension", c.Extension}} {
 		if strings.ContainsAny(a.v, "/\\\x00") {
@@ -106,11 +106,14 @@ type Sink struct {
 	cfg    Config
 	log    *slog.Logger
 	m      *metrics.Sink
+	ser    serializer.Serializer
 	series int64 // start time in unix ms, the first part of every file name
 
 	mu     sync.Mutex
 	f      *os.File // nil between files
 	w      *bufio.Writer
+	cw     countingWriter    // counts what goes into w
+	st     serializer.Stream // the current file's; nil between files
 	path   string
 	size   int64 // bytes written to f by successful Writes
 	index  int   // of the last file opened
@@ -135,14 +138,20 @@ func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	ser, err := serializer.New(cfg.Serializer, serializer.Settings{Metrics: m.Component, DataDir: set.DataDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	s := &Sink{
 		cfg:    *cfg,
 		log:    log,
 		m:      m,
+		ser:    ser,
 		series: time.Now().UnixMilli(),
 		w:      bufio.NewWriterSize(io.Discard, bufSize),
 		stop:   make(chan struct{}),
 	}
+	s.cw.w = s.w
 	if cfg.RollInterval > 0 {
 		s.done = make(chan struct{})
 		go s.rollEvery(cfg.RollInterval)
@@ -163,19 +172,20 @@ func (s *Sink) Write(_ context.Context, events []channel.Event) error {
 			return err
 		}
 	}
-	var n int64
 	var err error
+	var bad []int // events the serializer cannot encode
+	var badErr error
 	for i := range events {
-		if _, err = s.w.Write(events[i].Body); err != nil {
+		if err = s.st.Append(&events[i]); serializer.IsEncodeError(err) {
+			bad, badErr, err = append(bad, i), err, nil
+			continue
+		}
+		if err != nil {
 			break
 		}
-		n += int64(len(events[i].Body))
-		if s.cfg.AppendNewline {
-			if err = s.w.WriteByte('\n'); err != nil {
-				break
-			}
-			n++
-		}
+	}
+	if err == nil {
+		err = s.st.Flush()
 	}
 	if err == nil {
 		err = s.w.Flush()
@@ -192,7 +202,10 @@ func (s *Sink) Write(_ context.Context, events []channel.Event) error {
 		s.abandon()
 		return fmt.Errorf("write %s: %w", s.path, err)
 	}
-	s.size += n
+	s.size = s.cw.n
+	if bad != nil {
+		return sink.Permanent(badErr, bad...)
+	}
 	return nil
 }
 
@@ -222,9 +235,18 @@ func (s *Sink) open() error {
 				return fmt.Errorf("open %s: %w", path, err)
 			}
 		}
-		s.m.ConnectionCreatedCount.Inc()
 		s.f, s.path, s.size, s.index = f, path, 0, i
 		s.w.Reset(f)
+		s.cw.n = 0
+		if s.st, err = s.ser.NewStream(&s.cw); err != nil {
+			s.w.Reset(io.Discard)
+			_ = f.Close()
+			_ = os.Remove(path)
+			s.f = nil
+			s.m.ConnectionFailedCount.Inc()
+			return fmt.Errorf("open %s: %w", path, err)
+		}
+		s.m.ConnectionCreatedCount.Inc()
 		s.log.Debug("opened file", "path", path)
 		return nil
 	}
@@ -238,7 +260,7 @@ func (s *Sink) abandon() {
 	_ = s.f.Truncate(s.size)
 	_ = s.f.Close()
 	s.m.ConnectionClosedCount.Inc()
-	s.f = nil
+	s.f, s.st = nil, nil
 }
 
 // closeFile flushes and closes the current file, fsyncing first when sync is set.
@@ -252,7 +274,7 @@ func (s *Sink) closeFile(sync bool) error {
 	}
 	s.m.ConnectionClosedCount.Inc()
 	s.w.Reset(io.Discard)
-	s.f = nil
+	s.f, s.st = nil, nil
 	if err != nil {
 		return fmt.Errorf("close %s: %w", s.path, err)
 	}
@@ -305,4 +327,17 @@ func (s *Sink) Close(context.Context) error {
 		return nil
 	}
 	return s.closeFile(true)
+}
+
+// countingWriter counts the bytes written through it: where a failed Write cuts the file back
+// to.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -114,7 +115,8 @@ func TestFileRollWritesEventsExactly(t *testing.T) {
 	}{
 		{"defaults", "", `^\d{13}-1$`, "a\n\nccc\nd\n"},
 		{"prefix and extension", "prefix = \"app-\"\nextension = \"log\"", `^app-\d{13}-1\.log$`, "a\n\nccc\nd\n"},
-		{"without newline", "append_newline = false\nfsync = false", `^\d{13}-1$`, "acccd"},
+		{"without newline", "serializer \"text\" { append_newline = false }\nfsync = false", `^\d{13}-1$`, "acccd"},
+		{"format", "serializer \"format\" { format = \"%%{h}|%%{body}\" }", `^\d{13}-1$`, "|a\n|\nnot written|ccc\n|d\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -382,9 +384,9 @@ func TestFileRollConfigErrors(t *testing.T) {
 		want []string
 	}{
 		{`roll_interval = "1s"`, []string{`Missing required argument`}},
-		{"directory = \"\"\nserializer = \"avro_event\"\nprefix = \"a/b\"\nextension = \"x\\\\y\"", []string{
+		{"directory = \"\"\nserializer \"avro\" {}\nprefix = \"a/b\"\nextension = \"x\\\\y\"", []string{
+			`flume.hcl:2,1-18: sink "file_roll" "k1": serializer "avro": unknown serializer type "avro": want one of "text", "json", "format" or "avro_event"`,
 			`flume.hcl:1,13-15: sink "file_roll" "k1": directory: must not be empty`,
-			`flume.hcl:2,14-26: sink "file_roll" "k1": serializer: unknown serializer "avro_event": want "text"`,
 			`flume.hcl:3,10-15: sink "file_roll" "k1": prefix: must be part of a file name`,
 			`flume.hcl:4,13-19: sink "file_roll" "k1": extension: must be part of a file name`,
 		}},
@@ -414,8 +416,8 @@ func TestFileRollDefaults(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	want := Config{Directory: "/var/log/flume", RollInterval: 30 * time.Second, Serializer: Text, AppendNewline: true, Fsync: true}
-	if *cfg != want {
+	want := Config{Directory: "/var/log/flume", RollInterval: 30 * time.Second, Fsync: true}
+	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults %+v, want %+v", *cfg, want)
 	}
 }

@@ -20,7 +20,7 @@ func BenchmarkWrite(b *testing.B) {
 	}
 	for _, f := range []struct{ name, src string }{
 		{"codec=none", ""}, {"codec=zstd", `codec = "zstd"`}, {"codec=gzip", `codec = "gzip"`},
-		{"codec=snappy", `codec = "snappy"`}, {"codec=lz4", `codec = "lz4"`}, {"serializer=avro_event", `serializer = "avro_event"`},
+		{"codec=snappy", `codec = "snappy"`}, {"codec=lz4", `codec = "lz4"`}, {"serializer=avro_event", `serializer "avro_event" {}`}, {"serializer=json", `serializer "json" { preset = "flume" }`},
 	} {
 		b.Run(f.name+"/batch=1000", func(b *testing.B) {
 			s, _ := newTestSink(b, b.TempDir(), "%Y%m%d%H", f.src+"\ntime_zone = \"UTC\"\nroll_size = \"1GiB\"", nil)

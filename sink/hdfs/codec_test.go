@@ -20,15 +20,15 @@ var formats = []struct {
 	ext  string
 }{
 	{"text", "", false, ""},
-	{"text-no-newline", "append_newline = false", false, ""},
+	{"text-no-newline", `serializer "text" { append_newline = false }`, false, ""},
 	{"gzip", `codec = "gzip"`, false, ".gz"},
 	{"zstd", `codec = "zstd"`, false, ".zst"},
 	{"snappy", `codec = "snappy"`, false, ".snappy"},
 	{"lz4", `codec = "lz4"`, false, ".lz4"},
-	{"avro", `serializer = "avro_event"`, true, ""},
-	{"avro-deflate", "serializer = \"avro_event\"\ncompression_codec = \"deflate\"", true, ""},
-	{"avro-snappy", "serializer = \"avro_event\"\ncompression_codec = \"snappy\"", true, ""},
-	{"avro-in-zstd", "serializer = \"avro_event\"\ncodec = \"zstd\"", true, ".zst"},
+	{"avro", `serializer "avro_event" {}`, true, ""},
+	{"avro-deflate", `serializer "avro_event" { compression_codec = "deflate" }`, true, ""},
+	{"avro-snappy", `serializer "avro_event" { compression_codec = "snappy" }`, true, ""},
+	{"avro-in-zstd", "serializer \"avro_event\" {}\ncodec = \"zstd\"", true, ".zst"},
 }
 
 // logLines are access-log-like bodies, compressible like the real thing; some are long enough

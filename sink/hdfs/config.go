@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/config/schema"
-	"github.com/flumego/flumego/internal/avrofile"
 	"github.com/flumego/flumego/internal/escape"
+	"github.com/flumego/flumego/serializer"
 )
 
 // FileType is how events are laid out in a file (Flume's hdfs.fileType).
@@ -19,15 +19,6 @@ type FileType string
 const (
 	DataStream       FileType = "DataStream"       // serialized events as they are
 	CompressedStream FileType = "CompressedStream" // serialized events through codec
-)
-
-// Serializer is how events are written (Flume's serializer).
-type Serializer string
-
-// The serializers.
-const (
-	Text      Serializer = "text"       // the body, plus '\n' with append_newline
-	AvroEvent Serializer = "avro_event" // an Avro container of {headers, body} records
 )
 
 // MissingTimestamp is what happens to an event whose bucket needs a time it lacks.
@@ -71,15 +62,9 @@ type Config struct {
 	// FileType is DataStream or CompressedStream; empty means CompressedStream when a codec
 	// is set and DataStream otherwise.
 	FileType FileType `hcl:"file_type,optional"`
-	// Serializer is text or avro_event.
-	Serializer Serializer `hcl:"serializer,optional"`
-	// AppendNewline ends each body with '\n' (text serializer).
-	AppendNewline bool `hcl:"append_newline,optional"`
-	// CompressionCodec compresses avro_event blocks: null, deflate or snappy.
-	CompressionCodec string `hcl:"compression_codec,optional"`
-	// SyncIntervalBytes is the uncompressed size at which an avro_event block ends (blocks
-	// also end with every batch).
-	SyncIntervalBytes schema.Size `hcl:"sync_interval_bytes,optional"`
+	// Serializer is how events are written (Flume's serializer): a `serializer "TYPE" { ... }`
+	// block (text, json, format or avro_event); text when there is none.
+	Serializer serializer.Config `hcl:"serializer,block,optional"`
 
 	// Round, RoundValue and RoundUnit round event times down before the time escapes
 	// print them (round_value 10, round_unit minute: 10-minute buckets).
@@ -96,7 +81,7 @@ type Config struct {
 	MissingTimestamp MissingTimestamp `hcl:"missing_timestamp,optional"`
 
 	// CloseTries is how many times closing and renaming a file is tried; 0 tries until it
-	// succeeds. RetryInterval is the wait between tries.
+	// succeeds. RetryInterval is the longest wait between tries (at least half of it, jittered).
 	CloseTries    int           `hcl:"close_tries,optional"`
 	RetryInterval time.Duration `hcl:"retry_interval,optional"`
 	// CallTimeout bounds each operation on the file system (create, append, sync, rename).
@@ -108,20 +93,16 @@ type Config struct {
 
 func defaults() *Config {
 	return &Config{
-		FilePrefix:        "FlumeData",
-		InUseSuffix:       ".tmp",
-		RollInterval:      time.Hour,
-		RollSize:          128 << 20,
-		MaxOpenFiles:      5000,
-		Serializer:        Text,
-		AppendNewline:     true,
-		CompressionCodec:  "null",
-		SyncIntervalBytes: 2048000,
-		RoundValue:        1,
-		RoundUnit:         string(escape.Second),
-		MissingTimestamp:  LocalTime,
-		RetryInterval:     180 * time.Second,
-		CallTimeout:       10 * time.Second,
+		FilePrefix:       "FlumeData",
+		InUseSuffix:      ".tmp",
+		RollInterval:     time.Hour,
+		RollSize:         128 << 20,
+		MaxOpenFiles:     5000,
+		RoundValue:       1,
+		RoundUnit:        string(escape.Second),
+		MissingTimestamp: LocalTime,
+		RetryInterval:    180 * time.Second,
+		CallTimeout:      10 * time.Second,
 	}
 }
 
@@ -253,17 +234,6 @@ func (c *Config) Validate() error {
 	default:
 		bad("file_type", "unknown file type %q: want %q or %q (Flume's SequenceFile is not supported)", c.FileType, DataStream, CompressedStream)
 	}
-	switch c.Serializer {
-	case Text, AvroEvent:
-	default:
-		bad("serializer", "unknown serializer %q: want %q or %q", c.Serializer, Text, AvroEvent)
-	}
-	if !contains(avrofile.Codecs, c.CompressionCodec) {
-		bad("compression_codec", "unknown Avro codec %q: want null, deflate or snappy", c.CompressionCodec)
-	}
-	if c.SyncIntervalBytes < 1 {
-		bad("sync_interval_bytes", "must be at least 1")
-	}
 	switch escape.Unit(c.RoundUnit) {
 	case escape.Second, escape.Minute:
 		if c.RoundValue < 1 || c.RoundValue > 60 {
@@ -312,13 +282,4 @@ func (c *Config) Warnings() []error {
 		w = append(w, schema.Errorf("roll_count", "%d events per file makes many small files; consider 0 with roll_size", c.RollCount))
 	}
 	return w
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

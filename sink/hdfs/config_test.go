@@ -65,8 +65,9 @@ file_prefix = "a/%w"
 in_use_suffix = ""
 codec = "bzip2"
 file_type = "SequenceFile"
-serializer = "json"
-compression_codec = "xz"
+serializer "avro_event" {
+  compression_codec = "xz"
+}
 round_unit = "day"
 time_zone = "Mars/Olympus"
 missing_timestamp = "fail"
@@ -85,7 +86,7 @@ call_timeout = 0`
 		`file_prefix: unknown escape %w`, `file_prefix: must be part of a file name`,
 		`in_use_suffix: in_use_prefix and in_use_suffix are both empty`,
 		`codec: unknown codec "bzip2"`, `file_type: unknown file type "SequenceFile"`,
-		`serializer: unknown serializer "json"`, `compression_codec: unknown Avro codec "xz"`,
+		`serializer "avro_event": compression_codec: unknown Avro codec "xz"`,
 		`round_unit: unknown unit "day"`, `time_zone: unknown time zone "Mars/Olympus"`,
 		`missing_timestamp: unknown policy "fail"`, `max_open_files: must be at least 1`,
 		`close_tries: must not be negative`, `retry_interval: must be positive`, `call_timeout: must be positive`,

@@ -21,12 +21,13 @@ sink "hdfs" "k1" {
   idle_timeout        = 0
   max_open_files      = 5000
   file_type           = "DataStream"
-  serializer          = "text"
-  append_newline      = true
   close_tries         = 0                 # retry closing and renaming until it works
   retry_interval      = "180s"
   call_timeout        = "10s"
   missing_timestamp   = "local_time"      # or "drop"; counted either way
+  serializer "text" {                     # the body, as is
+    append_newline = true
+  }
 }
 
 # Local disk (or an HDFS NFS gateway / FUSE mount), zstd-compressed, a directory per service
@@ -43,10 +44,12 @@ sink "hdfs" "local" {
 
 # WebHDFS (or an HttpFS gateway), Avro container files of whole events (headers and body).
 sink "hdfs" "web" {
-  channel           = "c1"
-  batch_size        = 1000
-  path              = "webhdfs://namenode:9870/flume/events/%Y%m%d"
-  serializer        = "avro_event"
-  compression_codec = "deflate"
-  user              = "flume"
+  channel    = "c1"
+  batch_size = 1000
+  path       = "webhdfs://namenode:9870/flume/events/%Y%m%d"
+  user       = "flume"
+  serializer "avro_event" {
+    compression_codec   = "deflate"            # null, deflate or snappy
+    sync_interval_bytes = 2048000              # a block ends at this size, and with every batch
+  }
 }

@@ -27,7 +27,8 @@
 // written once, into new files.
 //
 // Finishing a file (close, then rename) happens in the background, after its data is already
-// durable: a close or rename that fails is retried every retry_interval, close_tries times
+// durable: a close or rename that fails is retried every retry_interval (jittered to between half
+// of it and all of it, internal/backoff), close_tries times
 // (0: until it succeeds), and never holds up other buckets or the runner. A file left in use
 // (the agent was killed, or close_tries ran out) is finished at the next start: start-up
 // recovery lists the sink's own in-use files (those matching its path and prefix templates,
@@ -57,12 +58,14 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/flumego/flumego/channel"
-	"github.com/flumego/flumego/internal/avrofile"
+	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/internal/escape"
 	"github.com/flumego/flumego/metrics"
+	"github.com/flumego/flumego/serializer"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/sink/hdfs/native"
 	"github.com/flumego/flumego/sink/hdfs/store"
@@ -83,6 +86,7 @@ type Sink struct {
 
 	dirT, prefixT, suffixT *escape.Template
 	host                   escape.Host
+	ser                    serializer.Serializer
 	needTime               bool
 	codec                  Codec
 	compressed             bool
@@ -103,6 +107,8 @@ type Sink struct {
 	touched  []*bucket
 	key      []byte
 	warnedTS bool
+	refused  sink.Refusals    // this Write's events whose file cannot be created
+	badKeys  map[string]error // this Write's buckets whose file cannot be created, and why
 
 	mineMu sync.Mutex
 	mine   map[string]bool // in-use names this run created: recovery leaves them alone
@@ -199,6 +205,11 @@ func newSink(cfg *Config, set sink.Settings, tgt target, fsys store.FS) (*Sink, 
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	ser, err := serializer.New(cfg.Serializer, serializer.Settings{Metrics: m.Component, DataDir: set.DataDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	s.ser = ser
 	s.codec, _ = cfg.codec()
 	s.compressed = cfg.fileType() == CompressedStream
 	s.needTime = s.dirT.UsesTime() || s.prefixT.UsesTime() || s.suffixT.UsesTime()
@@ -255,16 +266,33 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 	s.seq++
 	now := time.Now()
 	touched := s.touched[:0]
+	s.refused.Reset()
+	clear(s.badKeys)
 	var err error
 	for i := range events {
 		ev := &events[i]
 		if !s.bucketKey(ev, now) {
 			continue
 		}
+		if why, bad := s.badKeys[string(s.key)]; bad {
+			s.refused.Add(why, i)
+			continue
+		}
 		b := s.buckets[string(s.key)]
 		if b == nil {
 			if b, err = s.open(ctx, string(s.key), now); err != nil {
-				break
+				if !refusedPath(err) {
+					break
+				}
+				// This bucket's file cannot be created, now or on a retry (permission denied,
+				// an invalid name): its events are refused for good, the others go on.
+				if s.badKeys == nil {
+					s.badKeys = map[string]error{}
+				}
+				s.badKeys[string(s.key)] = err
+				s.refused.Add(err, i)
+				err = nil
+				continue
 			}
 		}
 		if !b.inBatch {
@@ -272,7 +300,12 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 			touched = append(touched, b)
 		}
 		b.lastUse = s.seq
-		if err = b.append(ev); err != nil {
+		if err = b.append(ev); serializer.IsEncodeError(err) {
+			s.refused.Add(err, i)
+			err = nil
+			continue
+		}
+		if err != nil {
 			err = fmt.Errorf("write %s: %w", b.tmp, err)
 			break
 		}
@@ -301,7 +334,27 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 	}
 	clear(touched)
 	s.touched = touched[:0]
-	return err
+	if err != nil {
+		return err
+	}
+	return s.refused.Err()
+}
+
+// refusedPath reports whether creating a bucket's file failed in a way retrying cannot heal:
+// the file system refuses the path itself (permission denied, a file where a directory should
+// be, a name too long or invalid; on webhdfs://, a 400 or 403 answer that is not one of
+// Hadoop's transient exceptions). An outage never is: a namenode down, restarting, in safe
+// mode or on standby, a timeout, a quota reached, or an error this does not know.
+func refusedPath(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var re *webhdfs.RemoteError
+	if errors.As(err, &re) {
+		return re.Permanent()
+	}
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrInvalid) ||
+		errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ENAMETOOLONG)
 }
 
 // bucketKey expands the templates for ev into s.key, or reports false when the event is
@@ -385,7 +438,7 @@ func (s *Sink) open(ctx context.Context, key string, now time.Time) (*bucket, er
 	s.mine[b.tmp] = true
 	s.mineMu.Unlock()
 	b.cw = &countingWriter{w: b.f}
-	if err := b.start(&s.cfg, s.codec, s.compressed); err != nil {
+	if err := b.start(s.ser, s.codec, s.compressed); err != nil {
 		s.abandon(b)
 		return nil, fmt.Errorf("create %s: %w", b.tmp, err)
 	}
@@ -519,10 +572,8 @@ type bucket struct {
 
 	f   store.File
 	cw  *countingWriter
-	enc unitWriter // nil for DataStream
-	out io.Writer  // where the serializer writes: enc or cw
-	avw *avrofile.Writer
-	nl  bool
+	enc unitWriter        // nil for DataStream
+	st  serializer.Stream // writes into enc, or cw
 
 	opened, lastWrite time.Time
 	lastUse           uint64
@@ -539,40 +590,28 @@ func (b *bucket) setNames(cfg *Config) {
 	b.tmp = b.dir + "/" + cfg.InUsePrefix + name + cfg.InUseSuffix
 }
 
-// start sets up the file's encoder and serializer (an Avro container writes its header).
-func (b *bucket) start(cfg *Config, codec Codec, compressed bool) error {
-	b.out = b.cw
+// start sets up the file's encoder and serializer stream (an Avro container writes its header).
+func (b *bucket) start(ser serializer.Serializer, codec Codec, compressed bool) error {
+	var out io.Writer = b.cw
 	if compressed {
 		enc, err := newUnitWriter(codec, b.cw)
 		if err != nil {
 			return err
 		}
-		b.enc, b.out = enc, enc
+		b.enc, out = enc, enc
 	}
-	if cfg.Serializer == AvroEvent {
-		w, err := avrofile.NewWriter(b.out, cfg.CompressionCodec, int(cfg.SyncIntervalBytes))
-		if err != nil {
-			return err
-		}
-		b.avw = w
+	st, err := ser.NewStream(out)
+	if err != nil {
+		return err
 	}
-	b.nl = cfg.AppendNewline
+	b.st = st
 	return nil
 }
 
-var newline = []byte{'\n'}
-
+// append writes one event; an *serializer.EncodeError means it could not be encoded, and
+// nothing of it was written.
 func (b *bucket) append(ev *channel.Event) error {
-	var err error
-	if b.avw != nil {
-		err = b.avw.Append(ev.Headers, ev.Body)
-	} else {
-		_, err = b.out.Write(ev.Body)
-		if err == nil && b.nl {
-			_, err = b.out.Write(newline)
-		}
-	}
-	if err != nil {
+	if err := b.st.Append(ev); err != nil {
 		return err
 	}
 	b.events++
@@ -582,10 +621,8 @@ func (b *bucket) append(ev *channel.Event) error {
 
 // endUnit completes the serializer's block and the codec's unit.
 func (b *bucket) endUnit() error {
-	if b.avw != nil {
-		if err := b.avw.Flush(); err != nil {
-			return err
-		}
+	if err := b.st.Flush(); err != nil {
+		return err
 	}
 	if b.enc != nil {
 		return b.enc.EndUnit()
@@ -709,7 +746,7 @@ func (s *Sink) finish(b *bucket, truncate int64) {
 			if try == 1 {
 				s.log.Warn("finishing a file failed; retrying", "path", b.tmp, "retry_interval", s.cfg.RetryInterval, "error", err)
 			}
-			if !s.pause(s.cfg.RetryInterval) {
+			if !s.pause(backoff.Jitter(s.cfg.RetryInterval)) {
 				s.log.Warn("file left in use at shutdown; it is finished at the next start", "path", b.tmp)
 				return
 			}

@@ -1,7 +1,6 @@
 package hdfs
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flumego/flumego/internal/avrofile"
 	"github.com/flumego/flumego/internal/backoff"
 )
 
@@ -171,15 +169,12 @@ func (s *Sink) validPrefix(ctx context.Context, p string) (valid, total int64, e
 	case s.compressed:
 		valid, err = validUnits(s.codec, cr)
 		events = int(min(valid, 1))
-	case s.cfg.Serializer == AvroEvent:
-		valid, events, err = avrofile.ValidPrefix(cr)
-	case s.cfg.AppendNewline:
-		valid, err = lastNewline(cr)
-		events = int(min(valid, 1))
 	default:
-		_, err = io.Copy(io.Discard, cr)
-		valid = cr.n
-		events = int(min(valid, 1))
+		var any bool
+		valid, any, err = s.ser.ValidPrefix(cr)
+		if any {
+			events = 1
+		}
 	}
 	if err != nil {
 		return 0, 0, 0, err
@@ -189,25 +184,6 @@ func (s *Sink) validPrefix(ctx context.Context, p string) (valid, total int64, e
 		return 0, 0, 0, err
 	}
 	return valid, cr.n, events, nil
-}
-
-// lastNewline returns the offset just past the last '\n' of r.
-func lastNewline(r io.Reader) (int64, error) {
-	buf := make([]byte, 256<<10)
-	var off, last int64
-	for {
-		n, err := r.Read(buf)
-		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
-			last = off + int64(i) + 1
-		}
-		off += int64(n)
-		if err == io.EOF {
-			return last, nil
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
 }
 
 type countingReader struct {

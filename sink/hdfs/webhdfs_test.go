@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/sink/hdfs/webhdfs/webhdfstest"
@@ -150,6 +151,36 @@ func TestWebHDFSCreateFailureIsCountedAndRetried(t *testing.T) {
 	s.Close(context.Background())
 	_, got := serverLines(t, srv, false)
 	sameLines(t, got, lines(0, 3))
+}
+
+// TestWebHDFSRefusedPathIsPermanentSafeModeIsNot: a directory the user may not write refuses
+// its events for good, while the others are written; a namenode in safe mode fails the batch
+// retryably, however long it lasts.
+func TestWebHDFSRefusedPathIsPermanentSafeModeIsNot(t *testing.T) {
+	srv := webhdfstest.New()
+	defer srv.Close()
+	s, _ := newWebSink(t, srv, "/flume/%%{app}", "")
+	defer s.Close(context.Background())
+	srv.Deny("/flume/locked")
+	events := []channel.Event{ev("a1", 0, "app", "open"), ev("l1", 0, "app", "locked"), ev("a2", 0, "app", "open"), ev("l2", 0, "app", "locked")}
+	err := s.Write(context.Background(), events)
+	pe, ok := sink.AsPermanent(err)
+	if !ok || !slices.Equal(pe.Events, []int{1, 3}) || !strings.Contains(pe.Err.Error(), "AccessControlException") {
+		t.Fatalf("Write = %v, want events 1 and 3 refused for good with the AccessControlException", err)
+	}
+	if n := srv.Ops("CREATE"); n != 2 {
+		t.Errorf("%d CREATE calls, want 2: one per bucket, the refused one not asked again for each event", n)
+	}
+
+	srv.SafeMode(true)
+	err = s.Write(context.Background(), []channel.Event{ev("b1", 0, "app", "new")})
+	if err == nil || sink.IsPermanent(err) || !strings.Contains(err.Error(), "SafeModeException") {
+		t.Fatalf("Write in safe mode = %v, want a retryable SafeModeException", err)
+	}
+	srv.SafeMode(false)
+	if err := s.Write(context.Background(), []channel.Event{ev("b1", 0, "app", "new")}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestWebHDFSRecoveryFinishesATornInUseFile(t *testing.T) {

@@ -11,7 +11,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/internal/kafkaclient"
+	"github.com/flumego/flumego/serializer"
 )
 
 // Oversize policies: what happens to an event too large for max_message_bytes.
@@ -29,6 +31,10 @@ type Config struct {
 	// Topic is where events go; "%{name}" is replaced by the event's header name ("" when the
 	// event has no such header).
 	Topic string `hcl:"topic,optional"`
+	// FallbackTopic receives the events for which Topic resolves to empty (a template whose
+	// headers the event lacks). Without it such an event is refused for good: the runner sets
+	// it aside by on_permanent_error.
+	FallbackTopic string `hcl:"fallback_topic,optional"`
 	// AllowTopicOverride lets an event's TopicHeader header choose its topic.
 	AllowTopicOverride bool   `hcl:"allow_topic_override,optional"`
 	TopicHeader        string `hcl:"topic_header,optional"`
@@ -54,16 +60,22 @@ type Config struct {
 	// does not fit is handled by Oversize.
 	MaxMessageBytes schema.Size `hcl:"max_message_bytes,optional"`
 	// Oversize is what happens to an event larger than MaxMessageBytes, or one the broker
-	// refuses as too large when sent alone: "drop" (counted in EventDroppedCount, logged once
-	// per batch) or "truncate" (the body is cut until it fits, counted in EventTruncatedCount).
+	// refuses as too large when sent alone: "drop" (the event is refused for good, so the
+	// runner sets it aside by on_permanent_error: dropped and counted in EventDroppedCount, or
+	// put into the dead_letter_channel) or "truncate" (the body is cut until it fits, counted in
+	// EventTruncatedCount).
 	Oversize string `hcl:"oversize,optional"`
 	// HeadersAsRecordHeaders sends the event's headers as Kafka record headers.
 	HeadersAsRecordHeaders bool `hcl:"headers_as_record_headers,optional"`
 	// UseFlumeEventFormat writes the value as an Avro-serialised AvroFlumeEvent (headers and
-	// body), as Flume's useFlumeEventFormat, so Flume consumers keep working.
-	UseFlumeEventFormat bool              `hcl:"use_flume_event_format,optional"`
-	TLS                 *kafkaclient.TLS  `hcl:"tls,block"`
-	SASL                *kafkaclient.SASL `hcl:"sasl,block"`
+	// body), as Flume's useFlumeEventFormat, so Flume consumers keep working: another name for
+	// serializer "avro_event" {}.
+	UseFlumeEventFormat bool `hcl:"use_flume_event_format,optional"`
+	// Serializer makes each record value from its event: a `serializer "TYPE" { ... }` block
+	// (text, json, format or avro_event); the body as is when there is none.
+	Serializer serializer.Config `hcl:"serializer,block,optional"`
+	TLS        *kafkaclient.TLS  `hcl:"tls,block"`
+	SASL       *kafkaclient.SASL `hcl:"sasl,block"`
 	// Producer holds rarer Kafka producer properties, by their Kafka names (see producerKeys).
 	Producer map[string]string `hcl:"producer,optional"`
 }
@@ -88,20 +100,22 @@ func Defaults() *Config {
 // franz-go option. Properties with a first-class setting are refused with a pointer to it.
 var producerKeys = map[string]func(v string) ([]kgo.Opt, error){
 	"client.id": func(v string) ([]kgo.Opt, error) { return []kgo.Opt{kgo.ClientID(v)}, nil },
+	// Handled by New, as a deadline on each Write rather than franz-go's record timeout, which
+	// counts from a record's timestamp: an event's own, older time would time it out at once.
 	"delivery.timeout.ms": func(v string) ([]kgo.Opt, error) {
-		opts, err := millis(func(d time.Duration) []kgo.Opt { return []kgo.Opt{kgo.RecordDeliveryTimeout(d)} })(v)
+		_, err := millis(func(time.Duration) []kgo.Opt { return nil })(v)
 		if n, _ := strconv.Atoi(strings.TrimSpace(v)); err == nil && n < 1000 {
 			return nil, fmt.Errorf("must be at least 1000, got %d", n)
 		}
-		return opts, err
+		return nil, err
 	},
 	"request.timeout.ms": millis(func(d time.Duration) []kgo.Opt {
 		return []kgo.Opt{kgo.ProduceRequestTimeout(d)}
 	}),
 	// As in Kafka's Java client, the back-off also spaces metadata refreshes (a missing topic
-	// fails after four of them).
+	// fails after four of them). Each retry waits d, jittered to [d/2, d] (internal/backoff).
 	"retry.backoff.ms": millis(func(d time.Duration) []kgo.Opt {
-		return []kgo.Opt{kgo.RetryBackoffFn(func(int) time.Duration { return d }), kgo.MetadataMinAge(d)}
+		return []kgo.Opt{kgo.RetryBackoffFn(backoff.Func(d, d)), kgo.MetadataMinAge(d)}
 	}),
 	"metadata.max.age.ms": millis(func(d time.Duration) []kgo.Opt {
 		return []kgo.Opt{kgo.MetadataMaxAge(d)}
@@ -152,6 +166,23 @@ func integer(f func(int) []kgo.Opt) func(string) ([]kgo.Opt, error) {
 	}
 }
 
+// serializer is the serializer config in effect: use_flume_event_format stands for avro_event.
+func (c *Config) serializer() serializer.Config {
+	if c.UseFlumeEventFormat && c.Serializer.Type == "" {
+		return serializer.Of(serializer.AvroEvent)
+	}
+	return c.Serializer
+}
+
+// deliveryTimeout is how long a Write waits for its records: delivery.timeout.ms, Kafka's 120s by
+// default.
+func (c *Config) deliveryTimeout() time.Duration {
+	if n, err := strconv.Atoi(strings.TrimSpace(c.Producer["delivery.timeout.ms"])); err == nil {
+		return time.Duration(n) * time.Millisecond
+	}
+	return 120 * time.Second
+}
+
 // acks returns the normalised acks value: "0", "1" or "all".
 func (c *Config) acks() string {
 	switch a := strings.ToLower(strings.TrimSpace(c.Acks)); a {
@@ -175,6 +206,18 @@ func (c *Config) Validate() error {
 	errs := kafkaclient.Validate(c.Brokers, c.TLS, c.SASL)
 	if c.Topic == "" {
 		errs = append(errs, schema.Errorf("topic", "must not be empty"))
+	} else if !strings.Contains(c.Topic, "%{") {
+		if err := validTopic(c.Topic, "topic"); err != nil {
+			errs = append(errs, schema.Errorf("topic", "%v", err))
+		}
+	}
+	if c.FallbackTopic != "" {
+		if err := validTopic(c.FallbackTopic, "fallback_topic"); err != nil {
+			errs = append(errs, schema.Errorf("fallback_topic", "%v", err))
+		}
+	}
+	if c.UseFlumeEventFormat && c.Serializer.Type != "" && c.Serializer.Type != serializer.AvroEvent {
+		errs = append(errs, schema.Errorf("use_flume_event_format", `means serializer "avro_event", but the serializer block is %q: keep one of them`, c.Serializer.Type))
 	}
 	if c.AllowTopicOverride && c.TopicHeader == "" {
 		errs = append(errs, schema.Errorf("topic_header", "must not be empty while allow_topic_override is true"))

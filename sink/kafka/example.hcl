@@ -13,7 +13,7 @@ sink "kafka" "k1" {
   compression               = "none"               # gzip, snappy, lz4, zstd
   linger                    = "0s"
   max_message_bytes         = "1MiB"
-  oversize                  = "drop"               # or "truncate"
+  oversize                  = "drop"               # refused for good (on_permanent_error); or "truncate"
   headers_as_record_headers = true
   use_flume_event_format    = false
 }
@@ -25,6 +25,7 @@ sink "kafka" "k2" {
   batch_size             = 1000
   brokers                = ["kafka1:9093"]
   topic                  = "logs-%%{service}"  # HCL: %%{ writes %{
+  fallback_topic         = "logs-unrouted"     # events without a service header; without it they are refused for good
   acks                   = "all"
   idempotent             = true
   compression            = "zstd"
@@ -44,5 +45,18 @@ sink "kafka" "k2" {
   producer = {
     "client.id"           = "flumego-edge"
     "delivery.timeout.ms" = "30000"
+  }
+}
+
+# JSON documents as Filebeat's Kafka output writes them, for a Logstash `kafka { codec => json }`
+# input: topic from a header, the record time from the event's "timestamp" header, no record
+# headers (Filebeat sends none). See the README's Serializers and examples/filebeat-kafka.hcl.
+sink "kafka" "k3" {
+  channel                   = "c1"
+  brokers                   = ["kafka1:9092"]
+  topic                     = "%%{fields.log_topic}"
+  headers_as_record_headers = false
+  serializer "json" {
+    preset = "filebeat"
   }
 }

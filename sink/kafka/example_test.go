@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flumego/flumego/internal/exampletest"
+	"github.com/flumego/flumego/serializer"
 	"github.com/flumego/flumego/sink"
 )
 
@@ -30,7 +31,7 @@ func TestExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfgs, diags := decodeBlocks(t, "example.hcl", string(src))
-	if diags.HasErrors() || len(cfgs) != 2 {
+	if diags.HasErrors() || len(cfgs) != 3 {
 		t.Fatalf("%d blocks: %v", len(cfgs), diags)
 	}
 	k1 := cfgs["k1"]
@@ -39,14 +40,17 @@ func TestExample(t *testing.T) {
 	}
 	k2 := cfgs["k2"]
 	if k2.Idempotent == nil || !*k2.Idempotent || k2.DefaultPartitionID == nil || *k2.DefaultPartitionID != 0 ||
-		k2.SASL == nil || k2.SASL.Mechanism != "SCRAM-SHA-512" || k2.TLS == nil || k2.Producer["client.id"] != "flumego-edge" {
+		k2.FallbackTopic != "logs-unrouted" || k2.SASL == nil || k2.SASL.Mechanism != "SCRAM-SHA-512" || k2.TLS == nil || k2.Producer["client.id"] != "flumego-edge" {
 		t.Errorf("k2 decoded as %+v", k2)
+	}
+	if k3 := cfgs["k3"]; k3.serializer().Name() != serializer.JSON || k3.serializer().Spec.(*serializer.JSONConfig).Preset != serializer.PresetFilebeat {
+		t.Errorf("k3's serializer decoded as %+v", k3.Serializer)
 	}
 	for name, cfg := range cfgs {
 		if cfg.TLS != nil {
 			cfg.TLS = nil // the example's certificate files do not exist here
 		}
-		s, err := NewFactory().Create(cfg, sink.Settings{Name: name, Type: "kafka", BatchSize: 100})
+		s, err := NewFactory().Create(cfg, sink.Settings{Name: name, Type: "kafka", BatchSize: 100, DataDir: t.TempDir()})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -69,6 +73,8 @@ func TestConfigErrorsPointAtTheAttribute(t *testing.T) {
 		{"bad producer value", `brokers = ["k:9092"]` + "\n" + `producer = { "retries" = "many" }`, `retries: want a non-negative whole number`},
 		{"broker without port", `brokers = ["kafka1"]`, `"kafka1" is not host:port`},
 		{"sasl mechanism", `brokers = ["k:9092"]` + "\n" + `sasl {` + "\n" + `mechanism = "GSSAPI"` + "\n" + `username = "u"` + "\n" + `password = "p"` + "\n" + `}`, `sasl.mechanism: unknown mechanism "GSSAPI"`},
+		{"invalid topic", `brokers = ["k:9092"]` + "\n" + `topic = "my logs"`, `topic: invalid topic name "my logs"`},
+		{"invalid fallback topic", `brokers = ["k:9092"]` + "\n" + `fallback_topic = "a/b"`, `fallback_topic: invalid topic name "a/b"`},
 		{"unknown attribute", `brokers = ["k:9092"]` + "\n" + `topics = "x"`, `Unsupported argument`},
 	}
 	for _, c := range cases {

@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os/exec"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"github.com/flumego/flumego/internal/flumeevent"
 	"github.com/flumego/flumego/internal/kafkaclient"
 	"github.com/flumego/flumego/internal/kafkatest"
+	"github.com/flumego/flumego/sink"
 )
 
 func bodies(recs []*kgo.Record) []string {
@@ -181,15 +183,136 @@ func TestPartitionFromHeaderOrDefault(t *testing.T) {
 	}
 }
 
-func TestPartitionThatDoesNotExistFailsTheBatch(t *testing.T) {
+// refusedEvents returns the indices err refuses for good, by error text, failing the test when
+// err is not a sink.PermanentError (or a join of them).
+func refusedEvents(t *testing.T, err error) map[string][]int {
+	t.Helper()
+	out := map[string][]int{}
+	var parts []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	} else {
+		parts = []error{err}
+	}
+	for _, p := range parts {
+		pe, ok := sink.AsPermanent(p)
+		if !ok {
+			t.Fatalf("Write = %v, want only permanent errors", err)
+		}
+		out[pe.Err.Error()] = pe.Events
+	}
+	return out
+}
+
+func TestPartitionThatDoesNotExistIsRefusedForGood(t *testing.T) {
 	_, brokers := cluster(t, 2, "logs")
 	s, m := newSink(t, brokers, func(c *Config) { c.Topic = "logs"; c.PartitionIDHeader = "part" })
-	err := s.Write(context.Background(), []channel.Event{{Headers: map[string]string{"part": "9"}, Body: []byte("x")}})
-	if err == nil {
-		t.Fatal("Write to partition 9 of a 2-partition topic returned nil")
+	err := s.Write(context.Background(), []channel.Event{
+		{Body: []byte("a")}, {Headers: map[string]string{"part": "9"}, Body: []byte("x")}, {Headers: map[string]string{"part": "1"}, Body: []byte("b")},
+	})
+	got := refusedEvents(t, err)
+	if len(got) != 1 || !slices.Equal(slices.Collect(maps.Values(got))[0], []int{1}) {
+		t.Fatalf("refused %v, want event 1 alone", got)
 	}
-	if n := counter(m, "RollbackCount"); n != 1 {
-		t.Errorf("RollbackCount = %d, want 1", n)
+	for text := range got {
+		if !strings.Contains(text, `topic "logs": invalid record partitioning choice of 9`) {
+			t.Errorf("refusal %q does not say why", text)
+		}
+	}
+	if n := counter(m, "RollbackCount"); n != 0 {
+		t.Errorf("RollbackCount = %d, want 0: nothing is retried", n)
+	}
+	if recs := kafkatest.ReadN(t, brokers, "logs", 2, 10*time.Second); len(recs) != 2 {
+		t.Errorf("%d records delivered, want the other two", len(recs))
+	}
+}
+
+func TestEventsWithoutATopic(t *testing.T) {
+	_, brokers := cluster(t, 1, "app-logs", "unrouted")
+	events := func() []channel.Event {
+		return []channel.Event{
+			{Headers: map[string]string{"log_topic": "app-logs"}, Body: []byte("good-1")},
+			{Body: []byte("no-header")},
+			{Headers: map[string]string{"log_topic": "bad topic!"}, Body: []byte("bad-name")},
+			{Headers: map[string]string{"log_topic": "app-logs"}, Body: []byte("good-2")},
+		}
+	}
+	t.Run("no fallback_topic: refused for good", func(t *testing.T) {
+		s, _ := newSink(t, brokers, func(c *Config) { c.Topic = "%{log_topic}" })
+		got := refusedEvents(t, s.Write(context.Background(), events()))
+		want := map[string][]int{
+			`no topic: topic template "%{log_topic}" resolved to empty for the event (headers log_topic missing) and fallback_topic is not set`: {1},
+			`invalid topic name "bad topic!" from topic template "%{log_topic}": Kafka takes 1 to 249 of a-z, A-Z, 0-9, '.', '_' and '-'`:       {2},
+		}
+		if !maps.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("refused %v\nwant %v", got, want)
+		}
+		if recs := bodies(kafkatest.ReadN(t, brokers, "app-logs", 2, 10*time.Second)); !slices.Equal(recs, []string{"good-1", "good-2"}) {
+			t.Errorf("app-logs holds %v, want the good events", recs)
+		}
+	})
+	t.Run("fallback_topic", func(t *testing.T) {
+		logs := &strings.Builder{}
+		s, m := newSink(t, brokers, func(c *Config) { c.Topic = "%{log_topic}"; c.FallbackTopic = "unrouted" })
+		s.log = slog.New(slog.NewTextHandler(logs, nil))
+		for range 2 {
+			got := refusedEvents(t, s.Write(context.Background(), events()))
+			if len(got) != 1 {
+				t.Errorf("refused %v, want only the invalid name", got)
+			}
+		}
+		if recs := bodies(kafkatest.ReadN(t, brokers, "unrouted", 2, 10*time.Second)); !slices.Equal(recs, []string{"no-header", "no-header"}) {
+			t.Errorf("unrouted holds %v, want the event without a header, twice", recs)
+		}
+		if n, said := counter(m, "TopicFallbackCount"), strings.Count(logs.String(), "resolved to empty"); n != 2 || said != 1 {
+			t.Errorf("TopicFallbackCount %d, said %d times; want 2 and once:\n%s", n, said, logs)
+		}
+	})
+}
+
+// TestRecreatedTopicHeals deletes and recreates the topic between writes and while writes go
+// on: the client, which never adopts a new topic ID by itself, is refreshed by the sink, and
+// the runner's retries deliver every event into the new topic.
+func TestRecreatedTopicHeals(t *testing.T) {
+	c, brokers := cluster(t, 2, "logs")
+	s, m := newSink(t, brokers, func(c *Config) { c.Topic = "logs" })
+	write := func(events []channel.Event) (failures int) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			err := s.Write(context.Background(), events)
+			if err == nil {
+				return failures
+			}
+			if sink.IsPermanent(err) || time.Now().After(deadline) {
+				t.Fatalf("Write = %v", err)
+			}
+			failures++
+			time.Sleep(50 * time.Millisecond) // the runner's back-off
+		}
+	}
+	write(lines("before", 10))
+	if err := c.DeleteTopic("logs"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTopic("logs", 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := write(lines("after", 10)); n == 0 {
+		t.Log("the first write after the recreation went through at once")
+	}
+	if got := counter(m, "TopicRefreshCount"); got == 0 {
+		t.Error("TopicRefreshCount = 0: the recreated topic was not refreshed")
+	}
+	recs := bodies(kafkatest.ReadN(t, brokers, "logs", 10, 10*time.Second))
+	seen := map[string]bool{}
+	for _, r := range recs {
+		seen[r] = true
+	}
+	for _, e := range lines("after", 10) {
+		if !seen[string(e.Body)] {
+			t.Errorf("%s missing from the recreated topic (holds %v)", e.Body, recs)
+		}
 	}
 }
 
@@ -229,7 +352,14 @@ func TestOversizeEventsKeepTheChannelMoving(t *testing.T) {
 			})
 			events := lines("small", 10)
 			events[4] = channel.Event{Body: []byte(big)}
-			if err := s.Write(context.Background(), events); err != nil {
+			err := s.Write(context.Background(), events)
+			if c.wantDropped > 0 {
+				// Refused for good: the runner drops it (or dead-letters it) and counts it.
+				got := refusedEvents(t, err)
+				if len(got) != 1 || !slices.Equal(slices.Collect(maps.Values(got))[0], []int{4}) {
+					t.Fatalf("refused %v, want the big event alone", got)
+				}
+			} else if err != nil {
 				t.Fatalf("Write: %v", err)
 			}
 			want := 10
@@ -252,8 +382,8 @@ func TestOversizeEventsKeepTheChannelMoving(t *testing.T) {
 			if bigLen != c.wantBigLen {
 				t.Errorf("the big event arrived with %d bytes, want %d (-1: dropped)", bigLen, c.wantBigLen)
 			}
-			if d, tr := counter(m, "EventDroppedCount"), counter(m, "EventTruncatedCount"); d != c.wantDropped || tr != c.wantTrunc {
-				t.Errorf("EventDroppedCount %d, EventTruncatedCount %d; want %d and %d", d, tr, c.wantDropped, c.wantTrunc)
+			if tr := counter(m, "EventTruncatedCount"); tr != c.wantTrunc {
+				t.Errorf("EventTruncatedCount %d, want %d", tr, c.wantTrunc)
 			}
 		})
 	}

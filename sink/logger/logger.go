@@ -6,8 +6,10 @@
 // The body part is a hex dump of the first max_bytes_to_log bytes, 16 to a line as Apache
 // Commons' HexDump prints them (the first line's offset left out, as Flume does), followed by
 // the same bytes as text with non-printable ones shown as '.'. Headers are sorted by key, where
-// Flume prints them in hash order. One log record per event is the point of this sink; use it
-// only on test flows.
+// Flume prints them in hash order. With a serializer block (text, json or format), each event is
+// logged as that serializer writes it instead, to see what a kafka or file sink with the same
+// block would write. One log record per event is the point of this sink; use it only on test
+// flows.
 package logger
 
 import (
@@ -18,6 +20,8 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/metrics"
+	"github.com/flumego/flumego/serializer"
 	"github.com/flumego/flumego/sink"
 )
 
@@ -25,6 +29,8 @@ import (
 type Config struct {
 	// MaxBytesToLog is how many body bytes are dumped (Flume's maxBytesToLog, 16).
 	MaxBytesToLog int `hcl:"max_bytes_to_log,optional"`
+	// Serializer, when given, logs each event as it writes it rather than in Flume's format.
+	Serializer serializer.Config `hcl:"serializer,block,optional"`
 }
 
 func defaults() *Config { return &Config{MaxBytesToLog: 16} }
@@ -34,6 +40,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.MaxBytesToLog <= 0 {
 		errs = append(errs, schema.Errorf("max_bytes_to_log", "must be positive, got %d", c.MaxBytesToLog))
+	}
+	if c.Serializer.Type == serializer.AvroEvent {
+		errs = append(errs, schema.Errorf("serializer.avro_event", "writes binary Avro, which a log cannot show: use text, json or format"))
 	}
 	return errors.Join(errs...)
 }
@@ -45,8 +54,9 @@ func NewFactory() sink.Factory { return sink.NewFactory("logger", defaults, New)
 type Sink struct {
 	log  *slog.Logger
 	max  int
-	buf  []byte   // reused for each event's line
-	keys []string // reused for sorting headers
+	ser  serializer.Serializer // nil: Flume's format
+	buf  []byte                // reused for each event's line
+	keys []string              // reused for sorting headers
 }
 
 // New returns a logger sink.
@@ -55,17 +65,41 @@ func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sink{log: log, max: cfg.MaxBytesToLog}, nil
+	s := &Sink{log: log, max: cfg.MaxBytesToLog}
+	if cfg.Serializer.Type != "" {
+		m := set.Metrics
+		if m == nil {
+			m = metrics.NewRegistry("").Sink(set.Name, "logger")
+		}
+		ser, err := serializer.New(cfg.Serializer, serializer.Settings{Metrics: m.Component, DataDir: set.DataDir, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		s.ser = ser
+	}
+	return s, nil
 }
 
-// Write logs each event; it never fails.
+// Write logs each event. It fails only for the events a serializer cannot encode, for good.
 func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 	if !s.log.Enabled(ctx, slog.LevelInfo) {
 		return nil
 	}
+	var bad []int
+	var badErr error
 	for i := range events {
-		s.buf = s.appendEvent(s.buf[:0], &events[i])
+		if s.ser == nil {
+			s.buf = s.appendEvent(s.buf[:0], &events[i])
+		} else if b, err := s.ser.AppendRecord(s.buf[:0], &events[i]); err != nil {
+			bad, badErr = append(bad, i), err
+			continue
+		} else {
+			s.buf = b
+		}
 		s.log.LogAttrs(ctx, slog.LevelInfo, string(s.buf))
+	}
+	if bad != nil {
+		return sink.Permanent(badErr, bad...)
 	}
 	return nil
 }

@@ -75,6 +75,18 @@ func TestLoggerPrintsEventsAsFlume(t *testing.T) {
 			event: channel.Event{Headers: map[string]string{"h": ""}},
 			want:  "Event: { headers:{h=} body: }",
 		},
+		{
+			name:  "as the json serializer writes it",
+			src:   `serializer "json" { preset = "flume" }`,
+			event: channel.Event{Headers: map[string]string{"h": "v"}, Body: []byte("say \"hi\"")},
+			want:  `{"body":"say \"hi\"","headers":{"h":"v"}}`,
+		},
+		{
+			name:  "as the format serializer writes it",
+			src:   `serializer "format" { format = "%%{h}: %%{body}" }`,
+			event: channel.Event{Headers: map[string]string{"h": "v"}, Body: []byte("hello")},
+			want:  `v: hello`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +133,14 @@ func TestLoggerSilentAboveInfo(t *testing.T) {
 	}
 	if buf.Len() != 0 {
 		t.Errorf("logged %q with the logger at Warn", buf)
+	}
+}
+
+func TestLoggerRefusesBinarySerializers(t *testing.T) {
+	file, _ := hclsyntax.ParseConfig([]byte("serializer \"avro_event\" {}"), "flume.hcl", hcl.InitialPos)
+	_, diags := NewFactory().Decode(file.Body, nil, `sink "logger" "k1"`, hcl.Range{})
+	if !strings.Contains(diags.Error(), "flume.hcl:1,1-24") || !strings.Contains(diags.Error(), "binary Avro") {
+		t.Errorf("diagnostics %v", diags)
 	}
 }
 

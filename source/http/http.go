@@ -1,26 +1,37 @@
-// Package http is the "http" source (Flume's HTTPSource with its default JSONHandler): clients
-// POST a JSON array of events, each {"headers": {"k": "v"}, "body": "text"}, and the answer
-// tells them whether the whole request is durable.
+// Package http is the "http" source (Flume's HTTPSource): clients POST events and the answer
+// tells them whether the whole request is durable. The handler setting says what a request is:
 //
+//   - "flume" (the default; Flume's JSONHandler): a JSON array of events, each
+//     {"headers": {"k": "v"}, "body": "text"}. Bodies are the UTF-8 bytes of the "body" string;
+//     header values must be strings.
+//   - "ndjson": newline-delimited JSON, one object per line and per event (blank lines skipped).
+//   - "json": one JSON object, one event.
+//
+// For ndjson and json, an object's fields become headers as the json interceptor makes them
+// (internal/jsonfields: nested objects flattened with dots, max_depth), and its message_key
+// field (default "message") becomes the body; an object without it is the body whole.
+//
+// Answers:
 //   - 200: every event of the request was committed to the channels (one put, one attempt).
-//   - 400: the request is not a JSON array of such objects (or not UTF-8); nothing was put.
-//   - 413: the request is larger than max_request_bytes, or holds more than max_batch_events.
-//   - 503: a channel refused the put (full); nothing is acknowledged and the client retries.
+//   - 400: the request is not in the handler's format (or not UTF-8); for ndjson the message
+//     names the first bad line. Nothing was put: a request is all or nothing, as in Flume.
+//   - 413: the request is larger than max_request_bytes (a declared Content-Length above it is
+//     answered at once, before the body is read), holds more than max_batch_events, or can
+//     never fit a channel (more events than its transaction_capacity, more bytes than its
+//     byte_capacity). Sending it again cannot succeed.
+//   - 503 with Retry-After: a channel refused the put (full), or the agent holds
+//     max_inflight_bytes of requests already; nothing is acknowledged and the client retries.
 //   - 405: a method other than POST.
 //
-// Bodies are the UTF-8 bytes of the "body" string; header values must be strings. The request is
-// read and decoded completely before anything is put, so a slow or broken client never leaves
-// half a request in a channel.
+// The request is read and decoded completely before anything is put, so a slow or broken
+// client never leaves half a request in a channel.
 package http
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net"
@@ -31,13 +42,11 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/jsonfields"
 	"github.com/flumego/flumego/internal/tcpserve"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
-
-// HandlerJSON is the only handler: Flume's org.apache.flume.source.http.JSONHandler.
-const HandlerJSON = "json"
 
 // Config is the http source's configuration.
 type Config struct {
@@ -45,8 +54,12 @@ type Config struct {
 	Bind string `hcl:"bind"`
 	// Port is the TCP port; 0 picks a free one (see Source.Addr).
 	Port int `hcl:"port"`
-	// Handler is the request format; only "json".
+	// Handler is the request format: HandlerFlume, HandlerNDJSON or HandlerJSON.
 	Handler string `hcl:"handler,optional"`
+	// MessageKey is the field that becomes the body (ndjson and json handlers).
+	MessageKey string `hcl:"message_key,optional"`
+	// MaxDepth is the most segments of a header name (ndjson and json handlers).
+	MaxDepth int `hcl:"max_depth,optional"`
 	// SSL serves HTTPS with the certificate chain and key in CertFile and KeyFile (PEM).
 	SSL      bool   `hcl:"ssl,optional"`
 	CertFile string `hcl:"cert_file,optional"`
@@ -57,20 +70,28 @@ type Config struct {
 	MaxBatchEvents int `hcl:"max_batch_events,optional"`
 	// ReadTimeout bounds reading a whole request.
 	ReadTimeout time.Duration `hcl:"read_timeout,optional"`
+	// MaxInflightBytes bounds the bytes of the requests this source holds at once, within the
+	// agent's max_inflight_bytes; 0 means only the agent's bound applies.
+	MaxInflightBytes schema.Size `hcl:"max_inflight_bytes,optional"`
 }
 
-// Defaults returns the defaults: the JSON handler, no TLS, requests of up to 16 MiB and 100000
+// Defaults returns the defaults: Flume's handler, no TLS, requests of up to 16 MiB and 100000
 // events, read within 30s.
 func Defaults() *Config {
-	return &Config{Handler: HandlerJSON, MaxRequestBytes: 16 << 20, MaxBatchEvents: 100000, ReadTimeout: 30 * time.Second}
+	return &Config{Handler: HandlerFlume, MessageKey: "message", MaxDepth: jsonfields.DefaultMaxDepth,
+		MaxRequestBytes: 16 << 20, MaxBatchEvents: 100000, ReadTimeout: 30 * time.Second}
+}
+
+// BatchLimit is the most events of one request (max_batch_events). A request is answered for
+// all its events, so the config stage refuses a channel whose transaction_capacity is below it.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.MaxBatchEvents, Attr: "max_batch_events", Whole: true}
 }
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
 	errs := tcpserve.ValidateAddr("bind", c.Bind, c.Port)
-	if c.Handler != HandlerJSON {
-		errs = append(errs, schema.Errorf("handler", `must be "json" (Flume's JSONHandler), got %q`, c.Handler))
-	}
+	errs = append(errs, c.validateHandler()...)
 	if c.SSL && c.CertFile == "" {
 		errs = append(errs, schema.Errorf("cert_file", "is required with ssl = true"))
 	}
@@ -86,6 +107,9 @@ func (c *Config) Validate() error {
 	if c.ReadTimeout <= 0 {
 		errs = append(errs, schema.Errorf("read_timeout", "must be positive, got %v", c.ReadTimeout))
 	}
+	if c.MaxInflightBytes < 0 {
+		errs = append(errs, schema.Errorf("max_inflight_bytes", "must be 0 (only the agent's bound) or more, got %v", c.MaxInflightBytes))
+	}
 	return errors.Join(errs...)
 }
 
@@ -94,14 +118,16 @@ func NewFactory() source.Factory { return source.NewFactory("http", Defaults, Ne
 
 // Source is a running http source.
 type Source struct {
-	cfg  Config
-	name string
-	log  *slog.Logger
-	m    *metrics.Source
-	proc source.Processor
-	ln   net.Listener
-	srv  *http.Server
-	ctx  context.Context // Run's, for the puts of requests
+	cfg    Config
+	name   string
+	log    *slog.Logger
+	m      *metrics.Source
+	proc   source.Processor
+	dec    decodeFunc // the handler's
+	budget *source.Budget
+	ln     net.Listener
+	srv    *http.Server
+	ctx    context.Context // Run's, for the puts of requests
 }
 
 // New opens the listener (and loads the key pair), so a port in use or a bad certificate fails
@@ -113,13 +139,15 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if set.Processor == nil {
 		return nil, fmt.Errorf("http %s: no processor", set.Name)
 	}
-	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor}
+	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
+		budget: set.Budget(int64(cfg.MaxInflightBytes))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.m == nil {
 		s.m = metrics.NewRegistry("").Source(set.Name, "http")
 	}
+	s.dec = newDecoder(&s.cfg, s.m)
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: min(cfg.ReadTimeout, 10*time.Second),
@@ -191,12 +219,6 @@ func (s *Source) Run(ctx context.Context) error {
 	return nil
 }
 
-// jsonEvent is one element of the request's array.
-type jsonEvent struct {
-	Headers map[string]string `json:"headers"`
-	Body    *string           `json:"body"`
-}
-
 // ServeHTTP handles one request: decode it all, put it in one attempt, answer.
 func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -212,7 +234,13 @@ func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	events, status, err := s.decode(w, r)
+	res := s.budget.Reserve()
+	defer res.Release()
+	events, status, err := s.decode(w, r, &res)
+	if status == http.StatusServiceUnavailable {
+		s.retryLater(w, r, err)
+		return
+	}
 	if err != nil {
 		s.bad(w, r, status, err)
 		return
@@ -222,54 +250,30 @@ func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = r.Context()
 	}
 	if err := s.proc.Process(ctx, events); err != nil {
-		s.log.Debug("put failed; answering 503", "remote", r.RemoteAddr, "events", len(events), "err", err)
-		http.Error(w, "channel refused the events: "+err.Error(), http.StatusServiceUnavailable)
+		if source.TooLarge(err) {
+			s.bad(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("the request can never fit: %w", err))
+			return
+		}
+		s.retryLater(w, r, fmt.Errorf("channel refused the events: %w", err))
 		return
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
 // decode reads the whole request into events.
-func (s *Source) decode(w http.ResponseWriter, r *http.Request) ([]channel.Event, int, error) {
-	body := http.MaxBytesReader(w, r.Body, int64(s.cfg.MaxRequestBytes))
-	data, err := io.ReadAll(body)
+func (s *Source) decode(w http.ResponseWriter, r *http.Request, res *source.Reservation) ([]channel.Event, int, error) {
+	data, status, err := s.readBody(w, r, res)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request larger than max_request_bytes (%v)", s.cfg.MaxRequestBytes)
-		}
-		return nil, http.StatusBadRequest, fmt.Errorf("read request: %w", err)
+		return nil, status, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('[') {
-		return nil, http.StatusBadRequest, errors.New(`want a JSON array of {"headers": {...}, "body": "..."}`)
-	}
-	var events []channel.Event
-	for dec.More() {
-		if len(events) == s.cfg.MaxBatchEvents {
-			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("more than max_batch_events (%d) events", s.cfg.MaxBatchEvents)
-		}
-		var je jsonEvent
-		if err := dec.Decode(&je); err != nil {
-			return nil, http.StatusBadRequest, fmt.Errorf("event %d: %w", len(events), err)
-		}
-		e := channel.Event{Body: []byte{}}
-		if je.Body != nil {
-			e.Body = []byte(*je.Body)
-		}
-		if len(je.Headers) > 0 {
-			e.Headers = je.Headers
-		}
-		events = append(events, e)
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, http.StatusBadRequest, fmt.Errorf("after event %d: %w", len(events), err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, http.StatusBadRequest, errors.New("data after the JSON array")
-	}
-	return events, 0, nil
+	return s.dec(data)
+}
+
+// retryLater answers 503 with Retry-After: the request may succeed later.
+func (s *Source) retryLater(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Debug("answering 503", "remote", r.RemoteAddr, "err", err)
+	w.Header().Set("Retry-After", retryAfter)
+	http.Error(w, err.Error(), http.StatusServiceUnavailable)
 }
 
 // bad answers a request that could not be decoded and counts it.

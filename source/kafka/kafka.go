@@ -76,9 +76,11 @@ func Defaults() *Config {
 		TopicHeader: "topic", StartOffset: "latest"}
 }
 
-// BatchSize is the most events one put holds, checked against the channels' transaction
-// capacity by the config stage.
-func (c *Config) BatchSize() int { return c.Batch }
+// BatchLimit is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage; a larger put is split into transactions that fit.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
@@ -222,12 +224,20 @@ func (s *Source) Run(ctx context.Context) error {
 		recs, err := s.poll(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.m.EventReadFail.Inc()
+			s.m.Health().Failed(s.conns.Explain(err))
 			if !fetchFailing {
 				s.log.Warn("fetch failed; retrying", "error", s.conns.Explain(err))
 				fetchFailing = true
 			}
 		} else if err == nil {
 			fetchFailing = false
+			// The client retries unreachable brokers on its own and says nothing: a poll that
+			// came back empty while the last connection attempt failed is a failure too.
+			if cerr := s.conns.LastError(); len(recs) == 0 && cerr != nil {
+				s.m.Health().Failed(fmt.Errorf("cannot reach the brokers: %w", cerr))
+			} else {
+				s.m.Health().Succeeded()
+			}
 		}
 		if len(recs) == 0 {
 			s.cl.AllowRebalance()

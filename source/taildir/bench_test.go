@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,7 +28,8 @@ func (c *counter) Process(_ context.Context, evs []channel.Event) error {
 func (c *counter) Deliver(ctx context.Context, evs []channel.Event) error { return c.Process(ctx, evs) }
 
 // BenchmarkTaildirRead reads a file of 150-byte lines from its start, from a fresh position
-// file each time: bytes/s is the read path's throughput.
+// file each time: bytes/s is the read path's throughput. format=cri reads the same lines in
+// CRI records.
 func BenchmarkTaildirRead(b *testing.B) {
 	const lines = 200_000
 	dir := b.TempDir()
@@ -36,33 +38,53 @@ func BenchmarkTaildirRead(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(dir, "access.log"), data, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	for _, batch := range []int{100, 1000} {
-		for _, headers := range []bool{false, true} {
-			b.Run(fmt.Sprintf("batch=%d/headers=%v", batch, headers), func(b *testing.B) {
-				b.SetBytes(int64(len(data)))
-				b.ReportAllocs()
-				for i := 0; b.Loop(); i++ {
-					c := taildir.Defaults()
-					c.FileGroups = []taildir.FileGroup{{Name: "g", Path: filepath.Join(dir, "*.log")}}
-					c.PositionFile = filepath.Join(dir, fmt.Sprintf("pos-%d-%d-%v.json", i, batch, headers))
-					c.Batch = batch
-					c.FileHeader = headers
-					c.ByteOffsetHeader = headers
-					proc := &counter{}
-					src, err := taildir.New(c, source.Settings{Name: "b", Processor: proc, Logger: slog.New(slog.DiscardHandler)})
-					if err != nil {
-						b.Fatal(err)
-					}
-					ctx, cancel := context.WithCancel(context.Background())
-					done := make(chan error)
-					go func() { done <- src.Run(ctx) }()
-					for proc.n.Load() < lines {
-						time.Sleep(100 * time.Microsecond)
-					}
-					cancel()
-					<-done
+	var cri []byte
+	for i := range lines {
+		cri = fmt.Appendf(cri, "2026-11-21T10:00:%02d.%06d000Z stdout F %s", i/100000, i%100000, line)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cri.clog"), cri, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		batch   int
+		headers bool
+		format  taildir.Format
+	}{
+		{"batch=100/headers=false", 100, false, ""},
+		{"batch=100/headers=true", 100, true, ""},
+		{"batch=1000/headers=false", 1000, false, ""},
+		{"batch=1000/headers=true", 1000, true, ""},
+		{"batch=1000/format=cri", 1000, false, taildir.FormatCRI},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			glob, size := "*.log", len(data)
+			if tc.format != "" {
+				glob, size = "*.clog", len(cri)
+			}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				c := taildir.Defaults()
+				c.FileGroups = []taildir.FileGroup{{Name: "g", Path: filepath.Join(dir, glob), Format: tc.format}}
+				c.PositionFile = filepath.Join(dir, fmt.Sprintf("pos-%s-%d.json", strings.ReplaceAll(tc.name, "/", "-"), i))
+				c.Batch = tc.batch
+				c.FileHeader = tc.headers
+				c.ByteOffsetHeader = tc.headers
+				proc := &counter{}
+				src, err := taildir.New(c, source.Settings{Name: "b", Processor: proc, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					b.Fatal(err)
 				}
-			})
-		}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error)
+				go func() { done <- src.Run(ctx) }()
+				for proc.n.Load() < lines {
+					time.Sleep(100 * time.Microsecond)
+				}
+				cancel()
+				<-done
+			}
+		})
 	}
 }

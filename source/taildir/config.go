@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/source"
 )
 
 // Overflow is what happens to a line longer than max_line_length.
@@ -62,6 +63,10 @@ type Config struct {
 	// FileHeader adds the file's path as the header FileHeaderKey.
 	FileHeader    bool   `hcl:"file_header,optional"`
 	FileHeaderKey string `hcl:"file_header_key,optional"`
+	// ECSHeaders adds the headers a Filebeat-compatible serializer needs: log.file.path,
+	// log.offset, log.flags ("multiline" for joined lines) and timestamp (the read time in epoch
+	// ms, unless the event has one already).
+	ECSHeaders bool `hcl:"ecs_headers,optional"`
 	// MaxLineLength is the most bytes of one event body; see LineOverflow.
 	MaxLineLength schema.Size `hcl:"max_line_length,optional"`
 	// LineOverflow is what happens to longer lines: "split" or "truncate".
@@ -81,11 +86,40 @@ type Config struct {
 // FileGroup is one `filegroup "NAME" { path = ..., headers = {...} }` block.
 type FileGroup struct {
 	Name string `hcl:"name,label"`
-	// Path is a glob (filepath.Match syntax) in the file name and in directories.
+	// Path is a glob (filepath.Match syntax) in the file name and in directories; a "**"
+	// segment matches any number of directories.
 	Path string `hcl:"path"`
 	// Headers are added to every event of the group's files.
 	Headers map[string]string `hcl:"headers,optional"`
+	// Exclude lists globs of files not to tail: without "/" matched against the base name,
+	// with "/" against the absolute path.
+	Exclude []string `hcl:"exclude,optional"`
+	// IgnoreOlder leaves alone files found unmodified for this long (0: none are); see the
+	// package doc.
+	IgnoreOlder time.Duration `hcl:"ignore_older,optional"`
+	// Encoding is the files' character set; bodies are decoded to UTF-8. Empty is UTF-8.
+	Encoding string `hcl:"encoding,optional"`
+	// Format is the container runtime's log format: "cri", "docker" or "auto"; empty means
+	// plain lines.
+	Format Format `hcl:"format,optional"`
+	// KubernetesMetadata adds the pod, namespace, container and ids found in the file's path.
+	KubernetesMetadata bool `hcl:"kubernetes_metadata,optional"`
 }
+
+// Format is a container runtime's log file format.
+type Format string
+
+// The container log formats.
+const (
+	// FormatPlain is plain lines (no format set).
+	FormatPlain Format = ""
+	// FormatCRI is the CRI format (containerd, CRI-O): "TIME STREAM P|F MESSAGE".
+	FormatCRI Format = "cri"
+	// FormatDocker is Docker's json-file format: {"log":"...","stream":"...","time":"..."}.
+	FormatDocker Format = "docker"
+	// FormatAuto tells the two apart line by line.
+	FormatAuto Format = "auto"
+)
 
 // Multiline is the `multiline { ... }` block (Filebeat's settings).
 type Multiline struct {
@@ -101,11 +135,13 @@ type Multiline struct {
 	Timeout time.Duration `hcl:"timeout,optional"`
 }
 
-// Defaults returns Flume's defaults (batch_size 100, idle_timeout 120s, write_pos_interval 3s,
-// file_header_key "file") and flumego's for what Flume lacks (see the package doc).
+// Defaults returns Flume's defaults (idle_timeout 120s, write_pos_interval 3s, file_header_key
+// "file"), flumego's for what Flume lacks (see the package doc), and batch_size 1000 (Flume's
+// 100): a batch never holds more than the read buffer (1MiB, or twice max_line_length), so
+// the larger count costs no memory with long lines.
 func Defaults() *Config {
 	return &Config{
-		Batch:            100,
+		Batch:            1000,
 		IdleTimeout:      120 * time.Second,
 		WritePosInterval: 3 * time.Second,
 		FileHeaderKey:    "file",
@@ -117,9 +153,11 @@ func Defaults() *Config {
 	}
 }
 
-// BatchSize is the most events one put holds, checked against the channels' transaction
-// capacity by the config stage.
-func (c *Config) BatchSize() int { return c.Batch }
+// BatchLimit is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage; a larger put is split into transactions that fit.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
 
 // Validate reports every problem of the configuration at once. Multiline defaults (match
 // "after", max_lines 500, timeout 5s) are filled in here when the block left them out.
@@ -141,9 +179,26 @@ func (c *Config) Validate() error {
 		case g.Path[len(g.Path)-1] == '/':
 			errs = append(errs, schema.Errorf(attr, "must name files, not a directory: %q", g.Path))
 		default:
-			if _, err := filepath.Match(g.Path, ""); err != nil {
+			if abs, err := filepath.Abs(g.Path); err != nil {
+				errs = append(errs, schema.Errorf(attr, "%v", err))
+			} else if _, err := compileGlob(abs); err != nil {
 				errs = append(errs, schema.Errorf(attr, "bad glob %q: %v", g.Path, err))
 			}
+		}
+		prefix := "filegroup." + g.Name + "."
+		if _, err := compileExcludes(g.Exclude); err != nil {
+			errs = append(errs, schema.Errorf(prefix+"exclude", "%v", err))
+		}
+		if g.IgnoreOlder < 0 {
+			errs = append(errs, schema.Errorf(prefix+"ignore_older", "must be 0 (off) or more, got %v", g.IgnoreOlder))
+		}
+		if _, err := lookupEncoding(g.Encoding); err != nil {
+			errs = append(errs, schema.Errorf(prefix+"encoding", "%v", err))
+		}
+		switch g.Format {
+		case FormatPlain, FormatCRI, FormatDocker, FormatAuto:
+		default:
+			errs = append(errs, schema.Errorf(prefix+"format", `must be "cri", "docker" or "auto" (or unset for plain lines), got %q`, g.Format))
 		}
 	}
 	if c.Batch < 1 {

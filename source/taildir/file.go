@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/flumego/flumego/channel"
@@ -15,16 +14,19 @@ import (
 
 // tailFile is one tracked file. Run's goroutine alone uses it.
 type tailFile struct {
-	id    fileID
-	path  string // where it was last seen
-	group *group
-	f     *os.File // nil while closed
+	id     fileID
+	path   string // where it was last seen
+	group  *group
+	f      *os.File // nil while closed
+	openAt int      // its index in Source.open while open
 	// pos is the delivered offset: every byte before it is in the channels (or was discarded
 	// as the tail of a truncated long line).
 	pos      int64
-	skipping bool // pos is inside a long line whose rest is being discarded ("truncate")
-	fp       fingerprint
-	size     int64 // at the last look
+	skipping bool        // pos is inside a long line whose rest is being discarded ("truncate")
+	fp       fingerprint // of the first fpSize bytes
+	xfp      fingerprint // of the first xfpSize bytes, grown as the file grows
+	btime    int64       // birth time (ns since the epoch) where the file system keeps one, else 0
+	size     int64       // at the last look
 	mtime    time.Time
 	changed  time.Time // when size or mtime last changed
 	lastUse  time.Time // when last read, for choosing which open file to close
@@ -33,10 +35,16 @@ type tailFile struct {
 	gone     bool      // no glob path names it any more (renamed away or deleted)
 	deleted  bool      // gone, and its link count is 0
 	goneAt   time.Time
-	// A multiline event that is waiting for its next line: where it starts, how long it was,
-	// and since when it has not grown.
-	pendOff   int64
-	pendLen   int
+	target   string            // the file a symbolic link at path points to; "" for no link
+	meta     map[string]string // headers from the path (kubernetes_metadata)
+	// The record pipeline's (see pipeline.go): where reading goes on (pos may be before it,
+	// held back by pending content), the pending content as of the last commit, and the live
+	// state (nil until the file is read; rebuilt from saved after a failed delivery).
+	resume  int64
+	saved   []pend
+	pipe    *pipe
+	resumed bool // took its position from the position file
+	// pendSince is when the oldest open multiline group last grew.
 	pendSince time.Time
 }
 
@@ -45,12 +53,28 @@ func (tf *tailFile) position() position {
 	if tf.fp.n > 0 {
 		p.FP, p.FPLen = tf.fp.hex(), tf.fp.n
 	}
+	if tf.xfp.n > tf.fp.n {
+		p.XFP, p.XFPLen = tf.xfp.hex(), tf.xfp.n
+	}
+	p.BTime = tf.btime
+	if len(tf.saved) > 0 {
+		p.Resume, p.Pending = tf.resume, tf.saved
+	}
 	return p
 }
 
-// restart reads the file again from offset 0 (it was truncated or replaced).
+// restart reads the file again from offset 0 (it was truncated or replaced). Content pending
+// in the record pipeline stays, as content no longer in the file: a container runtime goes on
+// with its partial line after a copytruncate.
 func (s *Source) restart(tf *tailFile) {
-	tf.pos, tf.skipping, tf.fp = 0, false, fingerprint{}
+	tf.pos, tf.resume, tf.skipping, tf.fp, tf.xfp = 0, 0, false, fingerprint{}, fingerprint{}
+	saved := tf.saved[:0]
+	for _, u := range tf.saved {
+		if u.Kind != pendSkip {
+			saved = append(saved, u)
+		}
+	}
+	tf.saved, tf.pipe = carry(saved), nil
 	tf.pendSince = time.Time{}
 	s.journalPos(tf)
 }
@@ -69,13 +93,6 @@ type span struct {
 	off int64
 	n   int
 }
-
-// How far scan goes at the end of the data.
-const (
-	scanComplete = iota // complete events only
-	scanPending         // also a multiline event waiting for its next line (timeout)
-	scanFinal           // everything, including a last line without "\n" (file released)
-)
 
 func (s *Source) pendingDue(tf *tailFile) bool {
 	return s.ml != nil && !tf.pendSince.IsZero() && s.now().Sub(tf.pendSince) >= s.ml.timeout
@@ -111,16 +128,11 @@ func (s *Source) reopen(tf *tailFile) bool {
 		s.requestRescan()
 		return false
 	}
-	if tf.fp.n > 0 {
-		if fp, err := fingerprintAt(f, tf.fp.n); err != nil || fp != tf.fp {
-			s.log.Info("file replaced by a new one with the same inode; reading it from the start", "file", tf.path)
-			s.restart(tf)
-		}
+	if !s.stillSame(tf, f) {
+		s.log.Info("file replaced by a new one with the same inode; reading it from the start", "file", tf.path)
+		s.restart(tf)
 	}
-	tf.f = f
-	s.open++
-	s.openFiles.Set(int64(s.open))
-	s.opened.Inc()
+	s.setOpen(tf, f)
 	return true
 }
 
@@ -133,12 +145,12 @@ func (s *Source) requestRescan() {
 // acquireSlot makes room for one more open file under max_open_files, closing the least
 // recently read file that has been read to its end; it reports whether there is room.
 func (s *Source) acquireSlot(tf *tailFile) bool {
-	if s.cfg.MaxOpenFiles == 0 || s.open < s.cfg.MaxOpenFiles {
+	if s.cfg.MaxOpenFiles == 0 || len(s.open) < s.cfg.MaxOpenFiles {
 		return true
 	}
 	var victim *tailFile
-	for _, o := range s.list {
-		if o.f == nil || o == tf || o.gone || o.dirty || !o.atEOF {
+	for _, o := range s.open {
+		if o == tf || o.gone || o.dirty || !o.atEOF {
 			continue
 		}
 		if victim == nil || o.lastUse.Before(victim.lastUse) {
@@ -174,6 +186,12 @@ func (s *Source) checkContent(tf *tailFile, size int64) {
 			s.posDirty = true
 		}
 	}
+	if tf.xfp.n < xfpSize && size > int64(tf.xfp.n) {
+		if fp, err := tf.xfp.extend(tf.f, int(min(size, xfpSize))); err == nil {
+			tf.xfp = fp
+			s.posDirty = true
+		}
+	}
 }
 
 // drain reads a file from its position and delivers its events, a batch at a time, until the
@@ -182,6 +200,10 @@ func (s *Source) checkContent(tf *tailFile, size int64) {
 func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error) {
 	now := s.now()
 	if tf.f == nil && !s.reopen(tf) {
+		if tf.gone && tf.group.records && len(tf.saved) > 0 {
+			// Gone while closed, with content pending: hand it over or deliver it.
+			return s.drainRecords(ctx, tf, now)
+		}
 		return false, nil
 	}
 	tf.dirty, tf.lastUse = false, now
@@ -201,7 +223,10 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 	}
 
 	if s.buf == nil {
-		s.buf = make([]byte, max(minReadBuffer, 2*(s.maxLine+2)))
+		s.buf = make([]byte, s.bufSize)
+	}
+	if tf.group.records {
+		return s.drainRecords(ctx, tf, now)
 	}
 	buf := s.buf
 	// buf[0:w] holds the file's bytes from base; buf[r:] is not delivered yet; buf[c:] is not
@@ -225,8 +250,7 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 		} else if c == r {
 			return nil
 		}
-		tf.pos, tf.skipping, r = base+int64(c), skip, c
-		tf.pendSince = time.Time{}
+		tf.pos, tf.resume, tf.skipping, r = base+int64(c), base+int64(c), skip, c
 		s.progress = true
 		s.journalPos(tf)
 		return nil
@@ -243,7 +267,7 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 	}
 
 	for {
-		c = s.split(tf, buf, base, c, w, &skip, scanComplete)
+		c = s.split(buf, base, c, w, &skip, false)
 		if len(s.spans) >= s.batch {
 			if err := commit(); err != nil {
 				return fail(err)
@@ -311,18 +335,12 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 		return more, nil
 	}
 
-	// At the end of the data: a multiline event waiting too long, or a released file's rest.
+	// At the end of the data of a released file: its last line, even without "\n".
 	final := tf.gone && now.Sub(tf.changed) >= s.cfg.RotateWait
-	if c < w && (final || s.ml != nil) {
-		mode := scanPending
-		if final {
-			mode = scanFinal
-		} else if !s.trackPending(tf, base+int64(c), w-c, now) {
-			return false, nil
-		}
+	if final {
 		for c < w {
 			prev := c
-			c = s.split(tf, buf, base, c, w, &skip, mode)
+			c = s.split(buf, base, c, w, &skip, true)
 			if err := commit(); err != nil {
 				return fail(err)
 			}
@@ -330,9 +348,6 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 				break
 			}
 		}
-		tf.pendSince = time.Time{}
-	}
-	if final {
 		s.rotations.Inc()
 		s.log.Info("released rotated file", "file", tf.path, "pos", tf.pos, "deleted", tf.deleted)
 		s.release(tf)
@@ -341,19 +356,10 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 	return false, nil
 }
 
-// trackPending notes the multiline event waiting at off (n bytes so far) and reports whether
-// it has waited its timeout.
-func (s *Source) trackPending(tf *tailFile, off int64, n int, now time.Time) bool {
-	if tf.pendSince.IsZero() || tf.pendOff != off || tf.pendLen != n {
-		tf.pendOff, tf.pendLen, tf.pendSince = off, n, now
-		return false
-	}
-	return now.Sub(tf.pendSince) >= s.ml.timeout
-}
-
 // split turns the bytes buf[c:w] (the file's from base+c) into events appended to s.spans, up
-// to batch_size, and returns where it stopped: at the start of the first incomplete event.
-func (s *Source) split(tf *tailFile, buf []byte, base int64, c, w int, skip *bool, mode int) int {
+// to batch_size, and returns where it stopped: at the start of the first incomplete line
+// (with final, a last line without "\n" is complete).
+func (s *Source) split(buf []byte, base int64, c, w int, skip *bool, final bool) int {
 	for len(s.spans) < s.batch && c < w {
 		if *skip {
 			i := bytes.IndexByte(buf[c:w], '\n')
@@ -364,15 +370,7 @@ func (s *Source) split(tf *tailFile, buf []byte, base int64, c, w int, skip *boo
 			*skip = false
 			continue
 		}
-		if s.ml != nil {
-			next, ok := s.group(tf, buf, base, c, w, skip, mode)
-			if !ok {
-				return c
-			}
-			c = next
-			continue
-		}
-		next, ok := s.line(buf, base, c, w, skip, mode == scanFinal)
+		next, ok := s.plainLine(buf, base, c, w, skip, final)
 		if !ok {
 			return c
 		}
@@ -381,8 +379,8 @@ func (s *Source) split(tf *tailFile, buf []byte, base int64, c, w int, skip *boo
 	return c
 }
 
-// line scans one line at c; ok is false when the line is not complete yet.
-func (s *Source) line(buf []byte, base int64, c, w int, skip *bool, final bool) (next int, ok bool) {
+// plainLine scans one line at c; ok is false when the line is not complete yet.
+func (s *Source) plainLine(buf []byte, base int64, c, w int, skip *bool, final bool) (next int, ok bool) {
 	lim := min(w, c+s.maxLine+2)
 	i := bytes.IndexByte(buf[c:lim], '\n')
 	if i < 0 {
@@ -416,55 +414,6 @@ func (s *Source) long(buf []byte, base int64, c, w int, skip *bool) int {
 	}
 	*skip = true
 	return w
-}
-
-// group scans one multiline event at c; ok is false when it is not complete yet.
-func (s *Source) group(tf *tailFile, buf []byte, base int64, c, w int, skip *bool, mode int) (next int, ok bool) {
-	ml := s.ml
-	lines, end, p := 0, c, c
-	complete := false
-	for {
-		lim := min(w, p+s.maxLine+2)
-		i := bytes.IndexByte(buf[p:lim], '\n')
-		if i < 0 {
-			switch {
-			case lim-p >= s.maxLine+2:
-				if lines == 0 {
-					return s.long(buf, base, c, w, skip), true
-				}
-				complete = true
-			case mode == scanFinal && p < w:
-				if lines == 0 || w-c <= s.maxLine {
-					end, p = w, w
-					lines++
-				}
-				complete = true
-			case mode == scanPending && lines > 0:
-				complete = true
-			}
-			break
-		}
-		n := trimCR(buf, p, i)
-		if lines == 0 && n > s.maxLine {
-			return s.long(buf, base, c, w, skip), true
-		}
-		matched := ml.re.Match(buf[p:p+n]) != ml.negate
-		if lines > 0 && ((!ml.before && !matched) || p+n-c > s.maxLine) {
-			complete = true // this line starts the next event
-			break
-		}
-		lines++
-		end, p = p+n, p+i+1
-		if (ml.before && !matched) || lines >= ml.maxLines {
-			complete = true
-			break
-		}
-	}
-	if !complete {
-		return c, false
-	}
-	s.add(buf, base, c, end-c)
-	return p, true
 }
 
 // trimCR is the length of the line buf[c:c+i] without one trailing "\r".
@@ -501,8 +450,7 @@ func (s *Source) build(tf *tailFile, buf []byte, base int64) []channel.Event {
 		slab = make([]byte, total)
 	}
 	events := make([]channel.Event, len(s.spans))
-	g := tf.group
-	headers := len(g.headers) > 0 || s.cfg.FileHeader || s.cfg.ByteOffsetHeader
+	hs := s.headerSet(tf)
 	o := 0
 	for i, sp := range s.spans {
 		k := int(sp.off - base)
@@ -516,19 +464,7 @@ func (s *Source) build(tf *tailFile, buf []byte, base int64) []channel.Event {
 		if !contiguous {
 			o += sp.n
 		}
-		if headers {
-			h := make(map[string]string, len(g.headers)+2)
-			for k, v := range g.headers {
-				h[k] = v
-			}
-			if s.cfg.FileHeader {
-				h[s.cfg.FileHeaderKey] = tf.path
-			}
-			if s.cfg.ByteOffsetHeader {
-				h[byteOffsetKey] = strconv.FormatInt(sp.off, 10)
-			}
-			events[i].Headers = h
-		}
+		events[i].Headers = hs.make(sp.off, "", -1, 1)
 	}
 	return events
 }

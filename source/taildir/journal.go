@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"strconv"
 )
 
 // journal is the append-only companion of the position file (<position_file>.journal): after
@@ -35,23 +34,8 @@ func openJournal(path string) (*journal, error) {
 
 // record appends one position; pos < 0 records that the file was released.
 func (j *journal) record(p position) error {
-	b := j.buf[:0]
-	b = append(b, `{"inode":`...)
-	b = strconv.AppendUint(b, p.Inode, 10)
-	b = append(b, `,"pos":`...)
-	b = strconv.AppendInt(b, p.Pos, 10)
-	b = append(b, `,"file":`...)
-	name, _ := json.Marshal(p.File)
-	b = append(b, name...)
-	b = append(b, `,"dev":`...)
-	b = strconv.AppendUint(b, p.Dev, 10)
-	if p.FPLen > 0 {
-		b = append(b, `,"fp":"`...)
-		b = append(b, p.FP...)
-		b = append(b, `","fplen":`...)
-		b = strconv.AppendInt(b, int64(p.FPLen), 10)
-	}
-	b = append(b, "}\n"...)
+	b := appendPosition(j.buf[:0], p)
+	b = append(b, '\n')
 	j.buf = b
 	_, err := j.f.Write(b)
 	return err

@@ -23,6 +23,59 @@ type position struct {
 	// FP is the fingerprint: the hex CRC-64 of the file's first FPLen bytes.
 	FP    string `json:"fp,omitempty"`
 	FPLen int    `json:"fplen,omitempty"`
+	// XFP is the extended fingerprint: the hex CRC-64 of the first XFPLen bytes (up to 64 KiB),
+	// when the file is longer than FPLen.
+	XFP    string `json:"xfp,omitempty"`
+	XFPLen int    `json:"xfplen,omitempty"`
+	// BTime is the file's birth time in nanoseconds since the epoch, where the file system
+	// records one (statx); 0 when unknown.
+	BTime int64 `json:"btime,omitempty"`
+	// Resume and Pending are the record pipeline's (container formats, encodings, multiline):
+	// where reading goes on, and the content read before it and not delivered yet, which pos
+	// (the first record of that content) is held back for. Without them, reading goes on at pos.
+	Resume  int64  `json:"resume,omitempty"`
+	Pending []pend `json:"pending,omitempty"`
+
+	used bool // matched to a file found at start-up
+}
+
+// appendPosition appends the JSON of one entry.
+func appendPosition(b []byte, p position) []byte {
+	b = append(b, `{"inode":`...)
+	b = strconv.AppendUint(b, p.Inode, 10)
+	b = append(b, `,"pos":`...)
+	b = strconv.AppendInt(b, p.Pos, 10)
+	b = append(b, `,"file":`...)
+	name, _ := json.Marshal(p.File)
+	b = append(b, name...)
+	if p.Dev != 0 {
+		b = append(b, `,"dev":`...)
+		b = strconv.AppendUint(b, p.Dev, 10)
+	}
+	if p.FPLen > 0 {
+		b = append(b, `,"fp":"`...)
+		b = append(b, p.FP...)
+		b = append(b, `","fplen":`...)
+		b = strconv.AppendInt(b, int64(p.FPLen), 10)
+	}
+	if p.XFPLen > 0 {
+		b = append(b, `,"xfp":"`...)
+		b = append(b, p.XFP...)
+		b = append(b, `","xfplen":`...)
+		b = strconv.AppendInt(b, int64(p.XFPLen), 10)
+	}
+	if p.BTime != 0 {
+		b = append(b, `,"btime":`...)
+		b = strconv.AppendInt(b, p.BTime, 10)
+	}
+	if len(p.Pending) > 0 {
+		b = append(b, `,"resume":`...)
+		b = strconv.AppendInt(b, p.Resume, 10)
+		pending, _ := json.Marshal(p.Pending)
+		b = append(b, `,"pending":`...)
+		b = append(b, pending...)
+	}
+	return append(b, '}')
 }
 
 // readPositions reads a position file; a missing file is an empty list. Entries with extra
@@ -55,24 +108,7 @@ func writePositions(path string, ps []position) error {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, `{"inode":`...)
-		buf = strconv.AppendUint(buf, p.Inode, 10)
-		buf = append(buf, `,"pos":`...)
-		buf = strconv.AppendInt(buf, p.Pos, 10)
-		buf = append(buf, `,"file":`...)
-		name, _ := json.Marshal(p.File)
-		buf = append(buf, name...)
-		if p.Dev != 0 {
-			buf = append(buf, `,"dev":`...)
-			buf = strconv.AppendUint(buf, p.Dev, 10)
-		}
-		if p.FPLen > 0 {
-			buf = append(buf, `,"fp":"`...)
-			buf = append(buf, p.FP...)
-			buf = append(buf, `","fplen":`...)
-			buf = strconv.AppendInt(buf, int64(p.FPLen), 10)
-		}
-		buf = append(buf, '}')
+		buf = appendPosition(buf, p)
 	}
 	buf = append(buf, "]\n"...)
 

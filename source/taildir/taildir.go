@@ -1,22 +1,36 @@
 // Package taildir is Flume's TAILDIR source (type "taildir"): it follows the files matched by
 // globs, turns each line into an event, and remembers in a position file how far each file has
 // been delivered, so that a restarted agent carries on where it stopped, through any rotation.
+// It also reads container runtimes' logs (CRI, Docker json-file) as Filebeat's container
+// input and Fluent Bit's tail do.
 //
 // # Discovery
 //
 // Each filegroup's path is a glob (filepath.Match syntax) in the file name and in directories
-// ("/var/log/*/app-*.log"). New and changed files are noticed through inotify (fsnotify) on the
-// directories the globs can match; every poll_interval the globs are matched again and every
-// file is checked for growth, for file systems whose notifications do not arrive (NFS, some FUSE
-// mounts) and for directories created after start-up. A file matched by several groups belongs
-// to the first.
+// ("/var/log/*/app-*.log"); a "**" segment matches any number of directories, zero included
+// ("/var/log/**/*.log"), without following symbolic links to directories (the other segments
+// follow them). "**" inside a segment ("a**") or as the last segment is rejected by Validate,
+// as is any pattern filepath.Match rejects. exclude leaves files out: a glob without "/" is
+// matched against the base name ("*.gz"), one with "/" against the absolute path. A matched
+// symbolic link is followed: the file is known by its target (kubelet's /var/log/containers
+// links), its path stays the link's, and the target's directory is watched too. New and
+// changed files are noticed through inotify (fsnotify) on the directories the globs can match;
+// every poll_interval the globs are matched again and every file is checked for growth, for
+// file systems whose notifications do not arrive (NFS, some FUSE mounts) and for directories
+// created after start-up. A file matched by several groups belongs to the first.
+//
+// ignore_older: a file found (at start-up or later) unmodified for that long, with no saved
+// position, is tracked at its end and not opened: once written again it is read from there,
+// as Filebeat does. A file with a saved position keeps it: it is not opened while it stays
+// unmodified, and is read from its saved position once written again. A file being tailed is
+// not affected (idle_timeout closes it).
 //
 // # Identity and rotation
 //
-// A file is known by its device and inode and by a fingerprint, the CRC-64 of its first bytes
-// (up to 1 KiB), so a recycled inode (a file deleted and another created, which ext4 does at
-// once) is a new file, read from its start. The fingerprint is checked whenever a file is
-// reopened and whenever it changed size, so:
+// A file is known by its device and inode, its birth time where the file system records one,
+// and fingerprints of its first bytes (see identity.go), so a recycled inode (a file deleted
+// and another created, which ext4 does at once) is a new file, read from its start. The first
+// KiB is checked whenever a file changed size, everything whenever it is reopened, so:
 //   - rename rotation (logrotate's create): the renamed file is read to its end, kept open while
 //     its writer may still append (rotate_wait after it stopped growing), then released; the new
 //     file is read from its start. If the new name still matches a glob nothing changes but the
@@ -46,9 +60,31 @@
 // (with "\n") as Filebeat does: with match "after", each line matching pattern (or not, with
 // negate) is appended to the line before it; with "before", to the line after it. An event holds
 // at most max_lines lines and max_line_length bytes; an event still open when no line came for
-// timeout is delivered as it is. Bodies are bytes as read (no charset decoding). Headers: the
-// group's headers, "byteoffset" (the offset of the event's first byte) with byte_offset_header,
-// and the file's path under file_header_key with file_header.
+// timeout is delivered as it is.
+//
+// encoding decodes bodies to UTF-8 (see encoding.go; UTF-8, the default, keeps the bytes as
+// read); offsets stay byte offsets in the file, and max_line_length counts the file's bytes.
+// For UTF-16 a line ends at the code unit U+000A.
+//
+// format "cri", "docker" or "auto" parses a container runtime's records (pipeline.go,
+// format.go): the body is the log line, the runtime's stream and time become the headers
+// "stream" and "timestamp" (epoch ms); partial records ("P" in CRI, a log without a final "\n"
+// in Docker) are joined with the next records of the same stream, across a rotation of the
+// file (rename and create, or copytruncate). A joined line reaching max_line_length is cut
+// there as a long line; a line whose end never comes is delivered as it is when its file is
+// released with no file after it (PartialFlushedCount). A record not in the format is
+// delivered whole as the body, without stream or timestamp (FormatErrorCount). Multiline
+// applies after the joining, per stream. kubernetes_metadata adds k8s.pod.name,
+// k8s.namespace.name, k8s.container.name, container.id and k8s.pod.uid, read from kubelet's file
+// names along the link chain (kubernetes.go); nothing is asked of the API server.
+//
+// Headers: the group's headers, "byteoffset" (the offset of the event's first byte) with
+// byte_offset_header, and the file's path under file_header_key with file_header. With
+// ecs_headers, what a Filebeat-compatible serializer needs: "log.file.path" (absolute),
+// "log.offset" (the offset of the event's first byte, for a joined event its first line's),
+// "log.flags" = "multiline" for an event that joined several lines, and "timestamp" (epoch ms
+// when the batch was read) unless the event has one already. With none of these, no group
+// headers and no format, events have no header map: the options cost nothing when off.
 //
 // # Delivery and positions
 //
@@ -57,31 +93,31 @@
 // the processor's Deliver, which waits while a channel is full: reading stops, nothing is
 // dropped. Only when Deliver returns nil does the file's position move past the batch.
 // Positions are kept in Flume's JSON format, [{"inode":N,"pos":N,"file":"/path"}], with
-// flumego's fields "dev", "fp" and "fplen" added; a Flume TAILDIR position file is read as it
-// is (entries are matched by inode, and by fingerprint when there is one). The file is
-// rewritten atomically (temporary file, fsync, rename, directory fsync) every
-// write_pos_interval when positions moved, and at stop; between two writes each committed
-// batch appends its position to <position_file>.journal (no fsync), so after kill -9 only the
-// batch in flight is delivered again (see journal). Apache Flume's own reader rejects unknown
-// fields: to go back to Flume, strip them with `jq '[.[] | {inode, pos, file}]'`.
+// flumego's fields "dev", "fp", "fplen", "xfp", "xfplen" and "btime" added, and for files with
+// content read but not delivered (an open partial line or multiline group) "resume" (where
+// reading goes on) and "pending" (that content); "pos" is then the first record of it, so a
+// reader that knows only "pos" re-reads it. A Flume TAILDIR position file is read as it is
+// (entries are matched by inode, and by fingerprint when there is one). The file is rewritten
+// atomically (temporary file, fsync, rename, directory fsync) every write_pos_interval when
+// positions moved, and at stop; between two writes each committed batch appends its position
+// to <position_file>.journal (no fsync), so after kill -9 only the batch in flight is
+// delivered again (see journal). Apache Flume's own reader rejects unknown fields: to go back
+// to Flume, strip them with `jq '[.[] | {inode, pos, file}]'`.
 //
 // position_file defaults to <data_dir>/taildir-<source name>.json; an agent without data_dir
 // must set it. Files found at start-up that have no position start at offset 0, or at their end
-// with skip_to_end; files created later always start at 0.
+// with skip_to_end; files created later start at 0 (at their end under ignore_older).
 package taildir
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc64"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -94,8 +130,11 @@ import (
 )
 
 const (
-	// fpSize is how many first bytes of a file make its fingerprint.
-	fpSize = 1024
+	// fpSize is how many first bytes of a file make its fingerprint, checked whenever it
+	// changes; xfpSize bounds its extended fingerprint, checked when it is found again after a
+	// restart or reopened.
+	fpSize  = 1024
+	xfpSize = 64 << 10
 	// minReadBuffer is the smallest read buffer: large reads make few system calls.
 	minReadBuffer = 1 << 20
 	// drainSlice bounds the bytes read from one file before the source looks at its other
@@ -105,17 +144,42 @@ const (
 	byteOffsetKey = "byteoffset"
 )
 
-var crcTable = crc64.MakeTable(crc64.ECMA)
+// The headers of ecs_headers, named as Filebeat's fields, which a Filebeat-compatible
+// serializer maps them to.
+const (
+	// HeaderFilePath is the file's absolute path, as matched by the glob.
+	HeaderFilePath = "log.file.path"
+	// HeaderOffset is the decimal byte offset in the file of the event's first byte.
+	HeaderOffset = "log.offset"
+	// HeaderFlags is FlagMultiline for an event that joined several lines, absent otherwise.
+	HeaderFlags = "log.flags"
+	// HeaderTimestamp is the event's time in epoch milliseconds: the time it was read, unless
+	// the event already carries one (a filegroup header or a container runtime's time).
+	HeaderTimestamp = "timestamp"
+	// FlagMultiline is the value of HeaderFlags for a joined event.
+	FlagMultiline = "multiline"
+)
 
 // NewFactory returns the factory of the taildir source.
 func NewFactory() source.Factory { return source.NewFactory("taildir", Defaults, New) }
 
 // group is a compiled filegroup.
 type group struct {
-	name    string
-	pattern string // absolute
-	headers map[string]string
+	name        string
+	glob        glob
+	exclude     excludes
+	headers     map[string]string
+	ignoreOlder time.Duration
+	codec       codec
+	format      Format
+	kubernetes  bool
+	// records: the group's files go through the record pipeline (pipeline.go), not the plain
+	// line cutter.
+	records bool
 }
+
+// matches reports whether path is one of the group's files.
+func (g *group) matches(path string) bool { return g.glob.match(path) && !g.exclude.match(path) }
 
 // Source is a running taildir source. Run's goroutine owns every field but those under mu,
 // which the watcher's goroutine fills.
@@ -131,12 +195,23 @@ type Source struct {
 	maxLine int
 	batch   int
 
-	files  map[fileID]*tailFile
-	byPath map[string]*tailFile
-	list   []*tailFile // discovery order, the order of every pass
-	open   int
-	buf    []byte
-	spans  []span
+	files   map[fileID]*tailFile
+	byPath  map[string]*tailFile
+	list    []*tailFile // discovery order, the order of every pass
+	open    []*tailFile // the files held open
+	bufSize int
+	buf     []byte
+	spans   []span
+	// The record pipeline's scratch: a decoded line, an unescaped Docker message, the last
+	// timestamp formatted.
+	dec, scratch  []byte
+	lastMillis    int64
+	lastMillisStr string
+	slabHint      int // the largest batch slab yet
+	// handoff holds, by path, a container log that was rotated away while content of it was
+	// pending: the next file at that path takes the content over (pipeline.go).
+	handoff  map[string]*tailFile
+	byTarget map[string]*tailFile // files reached through a symbolic link, by the link's target
 
 	jr           *journal
 	closeOnce    sync.Once
@@ -158,6 +233,8 @@ type Source struct {
 	openFiles, tracked           *metrics.Counter
 	longLines, truncations       *metrics.Counter
 	abandoned, rotations, opened *metrics.Counter
+	formatErrors, partialFlushed *metrics.Counter
+	ignored                      *metrics.Counter
 }
 
 // New checks the configuration and reads the position file (writing it back, so that one that
@@ -176,6 +253,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		posPath: posPath, maxLine: int(cfg.MaxLineLength), batch: cfg.Batch,
 		files: map[fileID]*tailFile{}, byPath: map[string]*tailFile{}, watched: map[string]bool{},
+		handoff: map[string]*tailFile{}, byTarget: map[string]*tailFile{},
 		dirtyPaths: map[string]struct{}{}, wake: make(chan struct{}, 1), now: time.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -183,12 +261,20 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if s.m == nil {
 		s.m = metrics.NewRegistry("").Source(set.Name, "taildir")
 	}
+	s.bufSize = max(minReadBuffer, 2*(s.maxLine+2))
 	for _, g := range cfg.FileGroups {
-		p, err := filepath.Abs(g.Path)
-		if err != nil {
-			return nil, fmt.Errorf("taildir %s: filegroup %s: %w", set.Name, g.Name, err)
+		// Validate checked every part of it.
+		p, _ := filepath.Abs(g.Path)
+		gl, _ := compileGlob(p)
+		ex, _ := compileExcludes(g.Exclude)
+		cd, _ := lookupEncoding(g.Encoding)
+		cg := group{name: g.Name, glob: gl, exclude: ex, headers: g.Headers, ignoreOlder: g.IgnoreOlder,
+			codec: cd, format: g.Format, kubernetes: g.KubernetesMetadata,
+			records: !cd.plain() || cd.unit != 1 || g.Format != FormatPlain || cfg.Multiline != nil}
+		if cg.records {
+			s.bufSize = max(s.bufSize, 2*(s.recordLimit(&cg)+4))
 		}
-		s.groups = append(s.groups, group{name: g.Name, pattern: p, headers: g.Headers})
+		s.groups = append(s.groups, cg)
 	}
 	if cfg.Multiline != nil {
 		s.ml = &multiline{re: regexp.MustCompile(cfg.Multiline.Pattern), negate: cfg.Multiline.Negate,
@@ -202,6 +288,9 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	s.truncations = c.Counter("FileTruncatedCount")
 	s.rotations = c.Counter("FileReleasedCount")
 	s.abandoned = c.Counter("AbandonedByteCount")
+	s.formatErrors = c.Counter("FormatErrorCount")
+	s.partialFlushed = c.Counter("PartialFlushedCount")
+	s.ignored = c.Counter("FileIgnoredCount")
 	if err := s.loadPositions(); err != nil {
 		return nil, fmt.Errorf("taildir %s: %w", set.Name, err)
 	}
@@ -271,8 +360,8 @@ func (s *Source) Run(ctx context.Context) error {
 		}
 		wg.Wait()
 		s.savePositions()
-		for _, tf := range s.list {
-			s.closeFile(tf)
+		for len(s.open) > 0 {
+			s.closeFile(s.open[0])
 		}
 		s.Close(context.Background())
 	}()
@@ -333,11 +422,9 @@ func (s *Source) Run(ctx context.Context) error {
 			s.mu.Lock()
 			s.rescanReq = true
 			s.mu.Unlock()
-			for _, tf := range s.list {
+			for _, tf := range s.open {
 				// Closed files are looked at by the scan, which stats them.
-				if tf.f != nil {
-					tf.dirty = true
-				}
+				tf.dirty = true
 			}
 		case <-timer.C:
 		}
@@ -392,9 +479,13 @@ func (s *Source) markDirty(paths map[string]struct{}) (unknown bool) {
 			tf.dirty = true
 			continue
 		}
+		if tf := s.byTarget[p]; tf != nil {
+			tf.dirty = true
+			continue
+		}
 		if !unknown {
-			for _, g := range s.groups {
-				if ok, _ := filepath.Match(g.pattern, p); ok {
+			for gi := range s.groups {
+				if s.groups[gi].matches(p) {
 					unknown = true
 					break
 				}
@@ -409,64 +500,38 @@ func (s *Source) markDirty(paths map[string]struct{}) (unknown bool) {
 func (s *Source) scan(w *fsnotify.Watcher, startup bool) {
 	now := s.now()
 	seen := make(map[fileID]bool, len(s.files))
+	dirs := map[string]bool{}
 	for gi := range s.groups {
 		g := &s.groups[gi]
-		matches, _ := filepath.Glob(g.pattern)
-		for _, p := range matches {
-			fi, err := os.Stat(p)
+		g.glob.walk(func(p string) {
+			if g.exclude.match(p) {
+				return
+			}
+			fi, err := os.Stat(p) // a symbolic link is known by the file it points to
 			if err != nil || !fi.Mode().IsRegular() {
-				continue
+				return
 			}
 			id, _, ok := idOf(fi)
 			if !ok || seen[id] {
-				continue
+				return
 			}
 			seen[id] = true
 			if tf := s.files[id]; tf != nil {
-				if tf.path != p {
-					s.log.Info("file renamed", "file", tf.path, "to", p)
-					if s.byPath[tf.path] == tf {
-						delete(s.byPath, tf.path)
-					}
-					tf.path = p
-					s.byPath[p] = tf
-					s.posDirty = true
-				}
-				if tf.gone {
-					tf.gone, tf.goneAt = false, time.Time{}
-				}
-				if fi.Size() != tf.size || !fi.ModTime().Equal(tf.mtime) {
-					tf.dirty = true
-				}
-				continue
+				s.seenAgain(tf, p, fi)
+				return
 			}
-			tf := &tailFile{id: id, path: p, group: g, dirty: true, changed: now, lastUse: now}
-			switch {
-			case startup && s.resume(tf, fi):
-			case startup && s.cfg.SkipToEnd:
-				tf.pos = fi.Size()
-				s.log.Info("skipping to the end of file", "file", p, "pos", tf.pos)
-			default:
-				if !startup {
-					s.log.Info("new file", "file", p)
-				}
-			}
-			s.files[id] = tf
-			if old := s.byPath[p]; old != nil && old != tf {
-				// The path's previous file was renamed or deleted: that is seen below.
-				delete(s.byPath, p)
-			}
-			s.byPath[p] = tf
-			s.list = append(s.list, tf)
-			s.posDirty = true
-			s.openNew(tf)
-		}
+			s.track(g, id, p, fi, now, startup)
+		}, func(d string) { dirs[d] = true })
+	}
+	if startup {
+		s.adoptOrphans()
 	}
 	for _, tf := range slices.Clone(s.list) {
 		if seen[tf.id] || tf.gone {
 			continue
 		}
-		if tf.f == nil {
+		pending := tf.group.records && len(tf.saved) > 0
+		if tf.f == nil && !pending {
 			// Not held open: what it may still hold cannot be reached any more.
 			s.log.Info("file gone", "file", tf.path)
 			s.release(tf)
@@ -477,18 +542,132 @@ func (s *Source) scan(w *fsnotify.Watcher, startup bool) {
 		if s.byPath[tf.path] == tf {
 			delete(s.byPath, tf.path)
 		}
+		if tf.group.format != FormatPlain {
+			s.handoff[tf.path] = tf
+		}
 		s.log.Info("file renamed away or deleted; reading it to its end", "file", tf.path)
 	}
 	s.tracked.Set(int64(len(s.list)))
 	if w != nil {
-		s.watchDirs(w)
+		for _, tf := range s.list {
+			if tf.target != "" {
+				dirs[filepath.Dir(tf.target)] = true
+			}
+		}
+		s.watchDirs(w, dirs)
+	}
+}
+
+// seenAgain updates a tracked file found by a scan: its path may have changed (a rename that
+// kept it matched), and it may have grown.
+func (s *Source) seenAgain(tf *tailFile, p string, fi os.FileInfo) {
+	if tf.path != p {
+		s.log.Info("file renamed", "file", tf.path, "to", p)
+		if s.byPath[tf.path] == tf {
+			delete(s.byPath, tf.path)
+		}
+		tf.path = p
+		s.byPath[p] = tf
+		s.posDirty = true
+	}
+	if tf.gone {
+		tf.gone, tf.goneAt = false, time.Time{}
+	}
+	if fi.Size() != tf.size || !fi.ModTime().Equal(tf.mtime) {
+		tf.dirty = true
+	}
+}
+
+// track starts tracking a file found at path p. At start-up it takes its saved position; a
+// file without one starts at 0, at its end with skip_to_end (start-up only) or when it has
+// not been modified for ignore_older, in which case it is not opened either.
+func (s *Source) track(g *group, id fileID, p string, fi os.FileInfo, now time.Time, startup bool) {
+	tf := &tailFile{id: id, path: p, group: g, dirty: true, changed: now, lastUse: now, btime: birthTime(p)}
+	chain := linkChain(p)
+	if len(chain) > 1 {
+		tf.target = chain[len(chain)-1]
+		s.byTarget[tf.target] = tf
+	}
+	if g.kubernetes {
+		tf.meta = kubernetesNames(chain...)
+	}
+	old := g.ignoreOlder > 0 && now.Sub(fi.ModTime()) > g.ignoreOlder
+	resumed := startup && s.resume(tf, fi)
+	switch {
+	case resumed:
+	case old:
+		tf.pos, tf.resume = fi.Size(), fi.Size()
+		s.ignored.Inc()
+		s.log.Debug("file older than ignore_older; ignored until it is written again", "file", p, "modified", fi.ModTime())
+	case startup && s.cfg.SkipToEnd:
+		tf.pos, tf.resume = fi.Size(), fi.Size()
+		s.log.Info("skipping to the end of file", "file", p, "pos", tf.pos)
+	default:
+		if !startup {
+			s.log.Info("new file", "file", p)
+		}
+	}
+	s.files[id] = tf
+	if prev := s.byPath[p]; prev != nil && prev != tf {
+		// The path's previous file was renamed or deleted: that is seen by the scan.
+		delete(s.byPath, p)
+	}
+	s.byPath[p] = tf
+	s.list = append(s.list, tf)
+	s.posDirty = true
+	if old {
+		// Looked at again only once its size or time changes.
+		tf.dirty, tf.size, tf.mtime = false, fi.Size(), fi.ModTime()
+		return
+	}
+	s.openNew(tf)
+}
+
+// linkChain is p and, when p is a symbolic link, every path the link leads through to the file
+// (kubelet's /var/log/containers link → /var/log/pods/... → Docker's file); at most 8 links.
+func linkChain(p string) []string {
+	chain := []string{p}
+	for range 8 {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			break
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(p), t)
+		}
+		p = filepath.Clean(t)
+		chain = append(chain, p)
+	}
+	return chain
+}
+
+// adoptOrphans gives the pending content of a container log that was rotated away while the
+// agent was down (its entry matches no file found) to the file now at its path, when that one
+// has no saved position of its own: the runtime went on with its partial line there.
+func (s *Source) adoptOrphans() {
+	for _, ps := range s.loaded {
+		for _, p := range ps {
+			tf := s.byPath[p.File]
+			if p.used || len(p.Pending) == 0 || tf == nil || tf.group.format == FormatPlain || tf.resumed || len(tf.saved) > 0 {
+				continue
+			}
+			saved := carry(slices.Clone(p.Pending))
+			saved = slices.DeleteFunc(saved, func(u pend) bool { return u.Kind == pendSkip })
+			tf.saved = saved
+			tf.pos = hold(tf.saved, tf.resume)
+			s.log.Info("carrying the open lines of a rotated container log into its successor", "file", tf.path, "units", len(saved))
+		}
 	}
 }
 
 // openNew opens a newly found file at once when there is a free slot, so that the source holds
 // it before it can be rotated away.
 func (s *Source) openNew(tf *tailFile) {
-	if s.cfg.MaxOpenFiles > 0 && s.open >= s.cfg.MaxOpenFiles {
+	if s.cfg.MaxOpenFiles > 0 && len(s.open) >= s.cfg.MaxOpenFiles {
 		return
 	}
 	f, err := os.Open(tf.path)
@@ -502,56 +681,47 @@ func (s *Source) openNew(tf *tailFile) {
 		f.Close()
 		return
 	}
-	tf.f = f
-	s.open++
-	s.openFiles.Set(int64(s.open))
-	s.opened.Inc()
+	s.setOpen(tf, f)
 }
 
 // resume gives a file found at start-up its saved position, when the position file has an
 // entry for it; it reports whether it found one.
 func (s *Source) resume(tf *tailFile, fi os.FileInfo) bool {
-	for _, p := range s.loaded[tf.id.ino] {
+	ps := s.loaded[tf.id.ino]
+	for i := range ps {
+		p := &ps[i]
 		if p.Dev != 0 && p.Dev != tf.id.dev && p.FPLen == 0 {
 			continue
 		}
-		if p.FPLen > 0 {
-			fp, err := fingerprintOf(tf.path, p.FPLen)
-			if err != nil || fp.n != p.FPLen || fp.hex() != p.FP {
-				s.log.Info("position file entry is for an earlier file with the same inode; reading from the start",
-					"file", tf.path, "inode", p.Inode)
-				return true
-			}
+		p.used = true
+		if !s.sameFile(tf, p) {
+			s.log.Info("position file entry is for an earlier file with the same inode; reading from the start",
+				"file", tf.path, "inode", p.Inode)
+			p.used = false // its pending content may belong to this file's start (adoptOrphans)
+			return true
 		}
-		if p.Pos > fi.Size() {
+		if max(p.Pos, p.Resume) > fi.Size() {
 			s.truncations.Inc()
 			s.log.Warn("file is shorter than its saved position (truncated while stopped); reading from the start",
 				"file", tf.path, "pos", p.Pos, "size", fi.Size())
+			tf.saved = carry(slices.DeleteFunc(slices.Clone(p.Pending), func(u pend) bool { return u.Kind == pendSkip }))
+			tf.resumed = true
 			return true
 		}
-		tf.pos = p.Pos
+		tf.pos, tf.resume, tf.resumed = p.Pos, p.Pos, true
+		tf.fp, tf.xfp = parseFingerprint(p.FP, p.FPLen), parseFingerprint(p.XFP, p.XFPLen)
+		if len(p.Pending) > 0 {
+			tf.resume, tf.saved = p.Resume, p.Pending
+		}
 		s.log.Info("resuming file", "file", tf.path, "pos", tf.pos)
 		return true
 	}
 	return false
 }
 
-// watchDirs watches the directories the globs can match files in.
-func (s *Source) watchDirs(w *fsnotify.Watcher) {
-	want := map[string]bool{}
-	for _, g := range s.groups {
-		d := filepath.Dir(g.pattern)
-		if !strings.ContainsAny(d, `*?[\`) {
-			want[d] = true
-			continue
-		}
-		ds, _ := filepath.Glob(d)
-		for _, x := range ds {
-			if fi, err := os.Stat(x); err == nil && fi.IsDir() {
-				want[x] = true
-			}
-		}
-	}
+// watchDirs watches the directories in which files can appear or change: those the globs
+// can match files in, and those of the files reached through symbolic links.
+func (s *Source) watchDirs(w *fsnotify.Watcher, want map[string]bool) {
 	for d := range want {
 		if !s.watched[d] {
 			if err := w.Add(d); err != nil {
@@ -602,9 +772,8 @@ func (s *Source) pass(ctx context.Context) (more bool, err error) {
 // file when it is due.
 func (s *Source) housekeep() {
 	now := s.now()
-	for _, tf := range slices.Clone(s.list) {
+	for _, tf := range slices.Clone(s.open) {
 		switch {
-		case tf.f == nil:
 		case tf.gone && tf.deleted && now.Sub(tf.goneAt) >= s.cfg.IdleTimeout:
 			s.abandon(tf, now)
 		case !tf.gone && tf.atEOF && !tf.dirty && now.Sub(tf.changed) >= s.cfg.IdleTimeout:
@@ -641,10 +810,7 @@ func (s *Source) nextDeadline() time.Time {
 	if s.posDirty {
 		at(s.lastPosWrite.Add(s.cfg.WritePosInterval))
 	}
-	for _, tf := range s.list {
-		if tf.f == nil {
-			continue
-		}
+	for _, tf := range s.open {
 		switch {
 		case tf.gone:
 			at(tf.changed.Add(s.cfg.RotateWait))
@@ -664,8 +830,8 @@ func (s *Source) nextDeadline() time.Time {
 // hardDeadline is the earliest time a deleted file must be released, or zero.
 func (s *Source) hardDeadline() time.Time {
 	var next time.Time
-	for _, tf := range s.list {
-		if tf.f != nil && tf.gone && tf.deleted {
+	for _, tf := range s.open {
+		if tf.gone && tf.deleted {
 			t := tf.goneAt.Add(s.cfg.IdleTimeout)
 			if next.IsZero() || t.Before(next) {
 				next = t
@@ -765,6 +931,12 @@ func (s *Source) release(tf *tailFile) {
 	if s.byPath[tf.path] == tf {
 		delete(s.byPath, tf.path)
 	}
+	if s.handoff[tf.path] == tf {
+		delete(s.handoff, tf.path)
+	}
+	if tf.target != "" && s.byTarget[tf.target] == tf {
+		delete(s.byTarget, tf.target)
+	}
 	if i := slices.Index(s.list, tf); i >= 0 {
 		s.list = slices.Delete(s.list, i, i+1)
 	}
@@ -777,38 +949,23 @@ func (s *Source) release(tf *tailFile) {
 	}
 }
 
+// setOpen records that tf is open on f.
+func (s *Source) setOpen(tf *tailFile, f *os.File) {
+	tf.f = f
+	tf.openAt = len(s.open)
+	s.open = append(s.open, tf)
+	s.openFiles.Set(int64(len(s.open)))
+	s.opened.Inc()
+}
+
 func (s *Source) closeFile(tf *tailFile) {
-	if tf.f != nil {
-		tf.f.Close()
-		tf.f = nil
-		s.open--
-		s.openFiles.Set(int64(s.open))
+	if tf.f == nil {
+		return
 	}
-}
-
-// fingerprint identifies a file's content by its first n bytes.
-type fingerprint struct {
-	n   int
-	sum uint64
-}
-
-func (f fingerprint) hex() string { return fmt.Sprintf("%016x", f.sum) }
-
-// fingerprintAt reads the fingerprint of the first min(n, fpSize) bytes of r.
-func fingerprintAt(r io.ReaderAt, n int) (fingerprint, error) {
-	var b [fpSize]byte
-	k, err := r.ReadAt(b[:min(n, fpSize)], 0)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fingerprint{}, err
-	}
-	return fingerprint{n: k, sum: crc64.Checksum(b[:k], crcTable)}, nil
-}
-
-func fingerprintOf(path string, n int) (fingerprint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return fingerprint{}, err
-	}
-	defer f.Close()
-	return fingerprintAt(f, n)
+	tf.f.Close()
+	tf.f = nil
+	last := s.open[len(s.open)-1]
+	s.open[tf.openAt], last.openAt = last, tf.openAt
+	s.open = s.open[:len(s.open)-1]
+	s.openFiles.Set(int64(len(s.open)))
 }

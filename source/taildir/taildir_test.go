@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -552,4 +552,111 @@ func TestAnUnwritablePositionFileFailsAtStartUp(t *testing.T) {
 	if _, err := taildir.New(c, source.Settings{Name: "r1", Processor: &sourcetest.Processor{}}); err == nil || !strings.Contains(err.Error(), "position file") {
 		t.Fatalf("New = %v, want a position file error", err)
 	}
+}
+
+func TestECSHeaders(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "app.log")
+	c := testConfig(dir, "*.log")
+	c.ECSHeaders = true
+	c.Multiline = &taildir.Multiline{Pattern: `^\s`, Match: "after", Timeout: 100 * time.Millisecond}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, log, "first\nboom\n  at a\n  at b\nlast\n")
+	before := time.Now().UnixMilli()
+	r := run(t, c)
+	waitLines(t, r, 3)
+	r.stop()
+	after := time.Now().UnixMilli()
+	evs := r.rec.Events()
+	for i, want := range []struct {
+		body, offset, flags string
+	}{{"first", "0", ""}, {"boom\n  at a\n  at b", "6", "multiline"}, {"last", "25", ""}} {
+		h := evs[i].Headers
+		if string(evs[i].Body) != want.body || h["log.file.path"] != log || h["log.offset"] != want.offset || h["log.flags"] != want.flags {
+			t.Errorf("event %d = %q %v, want %q at offset %s, flags %q", i, evs[i].Body, h, want.body, want.offset, want.flags)
+		}
+		if _, ok := h["log.flags"]; ok != (want.flags != "") {
+			t.Errorf("event %d: log.flags present = %v", i, ok)
+		}
+		ts, err := strconv.ParseInt(h["timestamp"], 10, 64)
+		if err != nil || ts < before || ts > after {
+			t.Errorf("event %d: timestamp %q is not the read time (between %d and %d)", i, h["timestamp"], before, after)
+		}
+	}
+}
+
+func TestECSHeadersKeepAnEventsOwnTimestamp(t *testing.T) {
+	dir := t.TempDir()
+	c := testConfig(dir, "*.log")
+	c.ECSHeaders = true
+	c.FileGroups[0].Headers = map[string]string{"timestamp": "1700000000000"}
+	writeFile(t, filepath.Join(dir, "app.log"), "one\n")
+	r := run(t, c)
+	waitLines(t, r, 1)
+	r.stop()
+	if h := r.rec.Events()[0].Headers; h["timestamp"] != "1700000000000" || h["log.offset"] != "0" {
+		t.Errorf("headers = %v, want the group's timestamp kept", h)
+	}
+}
+
+func TestNoHeadersByDefault(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "app.log"), "one\n")
+	r := run(t, testConfig(dir, "*.log"))
+	waitLines(t, r, 1)
+	r.stop()
+	if h := r.rec.Events()[0].Headers; h != nil {
+		t.Errorf("headers = %v, want none", h)
+	}
+}
+
+// TestReplacedFileWithTheSameBannerIsANewFile: the new file on the old file's inode starts
+// with the same first KiB (a fixed banner), so only the birth time or the longer fingerprint
+// tells them apart.
+func TestReplacedFileWithTheSameBannerIsANewFile(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "app.log")
+	c := testConfig(dir, "*.log")
+	banner := strings.Repeat("# application log, format v1\n", 50) // 1450 bytes
+	writeFile(t, log, banner)
+	appendLines(t, log, lines("old", 0, 500))
+	r := run(t, c)
+	waitLines(t, r, 550)
+	r.stop()
+
+	ino := inode(t, log)
+	os.Remove(log)
+	reused := createWithInode(t, log, ino)
+	appendLines(t, log, []string{banner[:len(banner)-1]})
+	appendLines(t, log, lines("new", 0, 800))
+	r2 := run(t, c)
+	waitLines(t, r2, 850)
+	time.Sleep(50 * time.Millisecond)
+	r2.stop()
+	got := r2.rec.Bodies()
+	sameLines(t, lines("new", 0, 800), got[50:])
+	if !reused {
+		t.Log("the file system did not recycle the inode; the case ran as a plain new file")
+	}
+}
+
+func TestMultilineEventDeliveredByTimeoutIsNotDeliveredAgainAfterARestart(t *testing.T) {
+	dir := t.TempDir()
+	c := testConfig(dir, "*.log")
+	c.Multiline = &taildir.Multiline{Pattern: `^\s`, Match: "after", Timeout: 50 * time.Millisecond}
+	c.Validate()
+	log := filepath.Join(dir, "app.log")
+	writeFile(t, log, "a\n b\n")
+	r := run(t, c)
+	waitLines(t, r, 1)
+	r.stop()
+	appendLines(t, log, []string{"c", "d"})
+	r2 := run(t, c)
+	waitLines(t, r2, 2)
+	time.Sleep(100 * time.Millisecond)
+	r2.stop()
+	sameLines(t, []string{"a\n b"}, r.rec.Bodies())
+	sameLines(t, []string{"c", "d"}, r2.rec.Bodies())
 }

@@ -97,6 +97,27 @@ func (e *RemoteError) Is(target error) bool {
 	return false
 }
 
+// transient are Hadoop's exceptions that a 4xx answer may carry while the namenode cannot
+// serve for a while: they heal by retrying.
+var transient = map[string]bool{
+	"SafeModeException": true, "StandbyException": true, "RetriableException": true,
+	"ObserverRetryOnActiveException": true, "NSQuotaExceededException": true, "DSQuotaExceededException": true,
+	"QuotaExceededException": true,
+}
+
+// Permanent reports whether the answer refuses the request itself, so that sending it again
+// cannot succeed: 400 (an invalid path or argument), 403 (permission denied, a parent that is
+// a file) or 414 (a path too long), unless the exception is a transient one (safe mode, a
+// standby namenode, a quota). Anything else, including 401 (credentials) and 404, may be the
+// server's or the configuration's state and is retried.
+func (e *RemoteError) Permanent() bool {
+	switch e.Status {
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusRequestURITooLong:
+		return !transient[e.Exception]
+	}
+	return false
+}
+
 func (f *FS) url(path, op string, params ...string) string {
 	q := url.Values{}
 	q.Set("op", op)

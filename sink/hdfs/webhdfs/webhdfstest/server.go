@@ -32,6 +32,24 @@ type Server struct {
 	ops    map[string]int // namenode operations served, by op
 	misuse []string       // protocol violations by the client
 	fail   map[string]int // op → how many of the next calls fail
+	denied string         // CREATE under this directory is refused: permission denied
+	safe   bool           // the namenode is in safe mode: CREATE is refused for now
+}
+
+// Deny makes CREATE of any file under dir fail as Hadoop refuses a permission:
+// 403 AccessControlException.
+func (s *Server) Deny(dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.denied = path.Clean(dir) + "/"
+}
+
+// SafeMode puts the namenode in or out of safe mode, in which it answers CREATE with
+// 403 SafeModeException, as a namenode starting up does.
+func (s *Server) SafeMode(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.safe = on
 }
 
 // New starts a server on 127.0.0.1; Close stops it.
@@ -153,6 +171,12 @@ func (s *Server) namenode(w http.ResponseWriter, r *http.Request) {
 				remote(w, http.StatusNotFound, "FileNotFoundException", "File does not exist: %s", p)
 				return
 			}
+		} else if s.safe {
+			remote(w, http.StatusForbidden, "SafeModeException", "Cannot create file %s. Name node is in safe mode.", p)
+			return
+		} else if s.denied != "" && strings.HasPrefix(p, s.denied) {
+			remote(w, http.StatusForbidden, "AccessControlException", "Permission denied: user=%s, access=WRITE, inode=%q", q.Get("user.name"), s.denied)
+			return
 		}
 		redirect()
 	case s.failing(op):
