@@ -316,6 +316,50 @@ func TestFlumeHeaderEscapeInAStringSaysHowToWriteIt(t *testing.T) {
 	}
 }
 
+func TestComponentListedTwiceIsAnErrorNamingIt(t *testing.T) {
+	comps := testComponents()
+	comps.Sources = append(comps.Sources, comps.Sources[0])
+	comps.Sinks = append(comps.Sinks, comps.Sinks[0])
+	_, _, diags := Load("flume.hcl", []byte(`agent "a1" {}`), "", comps)
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, diags)
+	out := buf.String()
+	for _, want := range []string{`two source factories of type "netcat"`, `two sink factories of type "logger"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diagnostics do not say %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestFactoryWhoseDecodePanicsIsReportedOnItsBlock(t *testing.T) {
+	comps := testComponents()
+	comps.Sinks = append(comps.Sinks, panicDecoder{})
+	_, _, diags := Load("flume.hcl", []byte(`agent "a1" {
+  source "netcat" "r1" {
+    channels = ["c1"]
+    port     = 1
+  }
+  channel "memory" "c1" {}
+  sink "broken" "k1" {
+    channel = "c1"
+  }
+}`), "", comps)
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, diags)
+	if out := buf.String(); !strings.Contains(out, `flume.hcl:7:3: error: sink "broken" "k1": decoding its settings panicked: a bug in a custom factory`) {
+		t.Errorf("diagnostics:\n%s", out)
+	}
+}
+
+// panicDecoder is a sink factory whose Decode panics.
+type panicDecoder struct{}
+
+func (panicDecoder) Type() string { return "broken" }
+func (panicDecoder) Decode(hcl.Body, *hcl.EvalContext, string, hcl.Range) (any, hcl.Diagnostics) {
+	panic("a bug in a custom factory")
+}
+func (panicDecoder) Create(any, sink.Settings) (sink.Sink, error) { return nil, errors.New("unused") }
+
 func TestSourcePutsAreHeldAgainstTransactionCapacity(t *testing.T) {
 	a, out := load(t, `agent "a1" {
   source "http" "h1" {

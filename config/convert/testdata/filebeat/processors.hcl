@@ -19,8 +19,6 @@ agent "filebeat" {
     #   interceptor, or route with a multiplexing selector)
     # filebeat: processors.7.rename (line 61): not carried over: Filebeat's rename processor has no
     #   flumego equivalent: write its logic with a script interceptor (Filebeat's JavaScript API)
-    # filebeat: processors.8.script (line 65): not carried over: this agent has no script interceptor:
-    #   the script does not run
     ecs_headers     = true
     max_line_length = "10MiB"
     line_overflow   = "truncate" # Filebeat discards what is past max_bytes
@@ -110,8 +108,16 @@ agent "filebeat" {
     interceptor "remove_header" {
       matching = "^fields\\.tmp"
     }
+    interceptor "script" {
+      # filebeat: processors.8.script (line 65): changed: the script sees the event's headers as its
+      #   fields and the body as message: fields the filebeat serializer adds (agent.*, host.name,
+      #   @timestamp) are not there yet
+      source  = "var threshold; function register(params) { threshold = params.threshold; } function process(event) {\n  event.Put(\"processed\", \"yes\");\n}\n"
+      params  = { threshold = 15 }
+      timeout = "2s"
+    }
     interceptor "json" {
-      # filebeat: processors.9.decode_json_fields (line 74): changed: the decoded fields become
+      # filebeat: processors.9.decode_json_fields (line 76): changed: the decoded fields become
       #   headers, written as strings (a number or a nested object is its JSON text); the body stays the
       #   message
       max_depth = 2
