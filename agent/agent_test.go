@@ -127,7 +127,7 @@ func newHarness(t *testing.T, hcl string) *harness {
 	if err := a.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Stop)
+	t.Cleanup(func() { _ = a.Stop(context.Background()) })
 	h.agent = a
 	return h
 }
@@ -519,7 +519,7 @@ func TestReloadRejectsARenamedAgentAndAStoppedOne(t *testing.T) {
 	if _, err := h.agent.Reload(h.load(strings.Replace(flow(port, "", ""), `agent "a1"`, `agent "a2"`, 1))); err == nil {
 		t.Error("a reload that renames the agent succeeded")
 	}
-	h.agent.Stop()
+	_ = h.agent.Stop(t.Context())
 	if _, err := h.agent.Reload(h.load(flow(port, "", ""))); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("Reload after Stop = %v, want ErrNotRunning", err)
 	}
@@ -551,4 +551,23 @@ func TestReloadOfAChangedFileChannelKeepsWhatItHolds(t *testing.T) {
 	if got := h.col.got(); !slices.Equal(got, want) {
 		t.Fatalf("delivered %q", got)
 	}
+}
+
+func TestReloadChangesTheInflightBudgetItsKeptSourcesShare(t *testing.T) {
+	port := freePort(t)
+	h := newHarness(t, flow(port, "", ""))
+	if got := h.agent.inflight.Limit(); got != config.DefaultMaxInflightBytes {
+		t.Fatalf("budget %d, want the default %d", got, config.DefaultMaxInflightBytes)
+	}
+	src := h.agent.sources["r1"].src
+	s := h.reload(flow(port, "", `max_inflight_bytes = "1MiB"`))
+	if s.Changed() || h.agent.sources["r1"].src != src {
+		t.Fatalf("changing max_inflight_bytes rebuilt components: %+v", s)
+	}
+	if got := h.agent.inflight.Limit(); got != 1<<20 {
+		t.Fatalf("budget %d after the reload, want 1MiB", got)
+	}
+	c := dial(t, port)
+	c.send("still", "flowing")
+	waitFor(t, "two events delivered", func() bool { return len(h.col.got()) == 2 })
 }

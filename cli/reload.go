@@ -30,8 +30,10 @@ const settle = 100 * time.Millisecond
 // change notification in the file's directory (and in its symlink target's, when it is one), or
 // every poll (0: never) as a fallback for file systems without notifications. It watches the
 // directory, not the file, so an editor that writes a new file and renames it over the old one,
-// or Kubernetes swapping a ConfigMap's ..data symlink, are seen too. The receiver compares the
-// content; a report only means "look again".
+// or Kubernetes swapping a ConfigMap's ..data symlink, are seen too. The watch is in place when
+// watchConfig returns, so the caller starts it before it first reads the file: a change in
+// between is then reported, never left to the poll. The receiver compares the content; a report
+// only means "look again".
 func watchConfig(ctx context.Context, path string, poll time.Duration, log *slog.Logger) <-chan struct{} {
 	out := make(chan struct{}, 1)
 	report := func() {

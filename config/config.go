@@ -7,6 +7,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -29,6 +30,13 @@ import (
 	"github.com/flumego/flumego/source"
 )
 
+// DefaultMaxInflightBytes is the agent's max_inflight_bytes when none is written: what its
+// network sources may hold at once of calls read and not yet in a channel — four maximal avro
+// calls (64MiB), sixteen maximal http requests (16MiB), or many thousands of ordinary ones.
+// A fixed size, since a Go process has no heap size to take a share of and file and Kafka
+// channels have no byte capacity to derive one from.
+const DefaultMaxInflightBytes = 256 << 20
+
 // DefaultSinkBatchSize is a sink's batch_size when none is written, lowered to its channel's
 // transaction_capacity when that is smaller (Flume's usual is 100). A sink takes what its
 // channel holds, up to the batch size, without waiting for a batch to fill, so a large default
@@ -47,6 +55,49 @@ type Components struct {
 	Selectors    []interceptor.SelectorFactory
 }
 
+// Check reports every component type listed twice in one kind (two source factories of type
+// "netcat", say): which one a config meant would depend on the order of the list.
+func (c Components) Check() error {
+	var errs []error
+	dup := func(kind string, types []string) {
+		seen := map[string]bool{}
+		for _, t := range types {
+			if seen[t] {
+				errs = append(errs, fmt.Errorf("component list: two %s factories of type %q; list each type once", kind, t))
+			}
+			seen[t] = true
+		}
+	}
+	dup("source", typesOf(c.Sources))
+	dup("channel", typesOf(c.Channels))
+	dup("sink", typesOf(c.Sinks))
+	dup("sink processor", typesOf(c.Processors))
+	dup("interceptor", typesOf(c.Interceptors))
+	dup("selector", typesOf(c.Selectors))
+	return errors.Join(errs...)
+}
+
+func typesOf[F interface{ Type() string }](fs []F) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Type()
+	}
+	return out
+}
+
+// decode hands a component's body to its factory. A factory that panics (a custom one, most
+// likely) is reported as an error on the block naming the component, not a crash of validate.
+func decode(f interface {
+	Decode(hcl.Body, *hcl.EvalContext, string, hcl.Range) (any, hcl.Diagnostics)
+}, body hcl.Body, ectx *hcl.EvalContext, what string, subject hcl.Range) (cfg any, diags hcl.Diagnostics) {
+	defer func() {
+		if r := recover(); r != nil {
+			cfg, diags = nil, hcl.Diagnostics{errAt(subject, fmt.Sprintf("%s: decoding its settings panicked: %v", what, r))}
+		}
+	}()
+	return f.Decode(body, ectx, what, subject)
+}
+
 // Agent is one agent's validated configuration.
 type Agent struct {
 	Name       string
@@ -59,6 +110,9 @@ type Agent struct {
 	Metrics    *Metrics // nil when the agent serves no metrics
 	// Ganglia is the `monitoring "ganglia"` block; nil when the agent reports to no gmond.
 	Ganglia *ganglia.Config
+	// MaxInflightBytes is the agent-wide budget of bytes its network sources hold in flight
+	// (source.Budget); 0 means no bound.
+	MaxInflightBytes schema.Size
 }
 
 // Component is what every configured component has: its name, type, decoded settings and the
@@ -77,6 +131,7 @@ type Source struct {
 	Channels     []string
 	Interceptors []*Interceptor
 	Selector     *Selector // nil means replicating into every channel
+	body         hcl.Body  // the factory's part, for positions in cross-checks
 }
 
 // Interceptor is one interceptor of a source's chain.
@@ -95,6 +150,7 @@ type Selector struct {
 type Channel struct {
 	Component
 	Factory channel.Factory
+	body    hcl.Body // for positions in cross-checks
 }
 
 // Sink is a configured sink.
@@ -139,12 +195,19 @@ func LoadFile(path, name string, comps Components) (*Agent, map[string]*hcl.File
 	return Load(path, src, name, comps)
 }
 
-// Load decodes src (named filename in diagnostics) and returns the agent called name.
+// Load decodes src (named filename in diagnostics) and returns the agent called name. It checks
+// comps first (Check), so a custom agent whose list is broken says so at once.
 func Load(filename string, src []byte, name string, comps Components) (*Agent, map[string]*hcl.File, hcl.Diagnostics) {
+	if err := comps.Check(); err != nil {
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error()}}
+	}
 	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	files := map[string]*hcl.File{filename: file}
 	if diags.HasErrors() {
-		return nil, files, diags
+		if d := flumePropertiesHint(filename, src); d != nil {
+			return nil, files, hcl.Diagnostics{d}
+		}
+		return nil, files, hintEscapes(diags)
 	}
 	root, d := file.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "agent", LabelNames: []string{"name"}}}})
 	diags = append(diags, d...)
@@ -168,6 +231,9 @@ func Load(filename string, src []byte, name string, comps Components) (*Agent, m
 	}
 	switch {
 	case len(root.Blocks) == 0:
+		if d := flumePropertiesHint(filename, src); d != nil {
+			return nil, files, hcl.Diagnostics{d}
+		}
 		return nil, files, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
 			Summary: fmt.Sprintf("%s: no agent block: write `agent \"a1\" { ... }`", filename)})
 	case name == "" && len(names) > 1:
@@ -206,7 +272,7 @@ func EvalContext() *hcl.EvalContext {
 }
 
 var agentSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "data_dir"}},
+	Attributes: []hcl.AttributeSchema{{Name: "data_dir"}, {Name: "max_inflight_bytes"}},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "channel", LabelNames: []string{"type", "name"}},
@@ -246,10 +312,13 @@ type ref struct {
 
 func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 	ectx := EvalContext()
-	a := &Agent{Name: block.Labels[0], DefRange: block.DefRange}
+	a := &Agent{Name: block.Labels[0], DefRange: block.DefRange, MaxInflightBytes: DefaultMaxInflightBytes}
 	content, diags := block.Body.Content(agentSchema)
 	if attr, ok := content.Attributes["data_dir"]; ok {
 		diags = append(diags, decodeString(attr, ectx, &a.DataDir, "agent "+quote(a.Name))...)
+	}
+	if attr, ok := content.Attributes["max_inflight_bytes"]; ok {
+		diags = append(diags, decodeSize(attr, ectx, &a.MaxInflightBytes, "agent "+quote(a.Name))...)
 	}
 
 	sources := index(comps.Sources)
@@ -331,7 +400,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 						diags = append(diags, unknownType(ib, "interceptor", keys(icpts)))
 						continue
 					}
-					cfg, d := f.Decode(ib.Body, ectx, iwhat, ib.DefRange)
+					cfg, d := decode(f, ib.Body, ectx, iwhat, ib.DefRange)
 					diags = append(diags, d...)
 					ic.Config = cfg
 					s.Interceptors = append(s.Interceptors, &Interceptor{Component: ic, Factory: f})
@@ -345,27 +414,27 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 						diags = append(diags, unknownType(ib, "selector", keys(sels)))
 						continue
 					}
-					cfg, d := f.Decode(ib.Body, ectx, iwhat, ib.DefRange)
+					cfg, d := decode(f, ib.Body, ectx, iwhat, ib.DefRange)
 					diags = append(diags, d...)
 					ic.Config = cfg
 					s.Selector = &Selector{Component: ic, Factory: f}
 				}
 			}
 			if ok {
-				cfg, d := f.Decode(remain, ectx, what, b.DefRange)
+				cfg, d := decode(f, remain, ectx, what, b.DefRange)
 				diags = append(diags, d...)
-				s.Config, s.Factory = cfg, f
+				s.Config, s.Factory, s.body = cfg, f, remain
 			}
 			a.Sources = append(a.Sources, s)
 		case "channel":
-			c := &Channel{Component: comp}
+			c := &Channel{Component: comp, body: b.Body}
 			f, ok := channels[comp.Type]
 			if !ok {
 				diags = append(diags, unknownType(b, "channel", keys(channels)))
 				a.Channels = append(a.Channels, c)
 				continue
 			}
-			cfg, d := f.Decode(b.Body, ectx, what, b.DefRange)
+			cfg, d := decode(f, b.Body, ectx, what, b.DefRange)
 			diags = append(diags, d...)
 			c.Config, c.Factory = cfg, f
 			a.Channels = append(a.Channels, c)
@@ -398,7 +467,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 				deadLetterRefs = append(deadLetterRefs, deadLetterRef{s, attr.Expr.Range()})
 			}
 			if ok {
-				cfg, d := f.Decode(remain, ectx, what, b.DefRange)
+				cfg, d := decode(f, remain, ectx, what, b.DefRange)
 				diags = append(diags, d...)
 				s.Config, s.Factory = cfg, f
 			}
@@ -428,7 +497,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 					diags = append(diags, unknownType(pb, "sink processor", keys(procs)))
 					break
 				}
-				cfg, d := f.Decode(pb.Body, ectx, fmt.Sprintf("%s: processor %q", what, pb.Labels[0]), pb.DefRange)
+				cfg, d := decode(f, pb.Body, ectx, fmt.Sprintf("%s: processor %q", what, pb.Labels[0]), pb.DefRange)
 				diags = append(diags, d...)
 				g.Processor.Config, g.Factory = cfg, f
 				if m, ok := cfg.(sink.Members); ok && !d.HasErrors() {
@@ -484,10 +553,31 @@ func crossCheck(a *Agent, names map[string]map[string]hcl.Range, chanRefs []ref)
 	for _, r := range chanRefs {
 		used[r.name] = true
 	}
+	filledBy, drained := map[string][]string{}, map[string]bool{}
+	for _, s := range a.Sources {
+		for _, c := range s.Channels {
+			filledBy[c] = append(filledBy[c], s.Name)
+		}
+	}
+	for _, s := range a.Sinks {
+		drained[s.Channel] = true
+	}
+	if len(a.Sources)+len(a.Sinks) == 0 {
+		r := a.DefRange
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: &r,
+			Summary: fmt.Sprintf("agent %q has no sources and no sinks: it runs nothing", a.Name)})
+	}
 	txCap := map[string]int{}
+	chans := map[string]*Channel{}
 	for _, c := range a.Channels {
 		if tc, ok := c.Config.(channel.TxCapacity); ok {
 			txCap[c.Name] = tc.TransactionCapacity()
+			chans[c.Name] = c
+		}
+		if o, ok := c.Config.(channel.Outlet); len(filledBy[c.Name]) > 0 && !drained[c.Name] && !(ok && o.Outlet()) {
+			r := c.DefRange
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: &r,
+				Summary: fmt.Sprintf("channel %q %q is filled by source %s and drained by no sink: once it is full, its sources wait or refuse their clients", c.Type, c.Name, strings.Join(quoteAll(filledBy[c.Name]), ", "))})
 		}
 		if !used[c.Name] {
 			r := c.DefRange
@@ -506,16 +596,8 @@ func crossCheck(a *Agent, names map[string]map[string]hcl.Range, chanRefs []ref)
 		}
 	}
 	for _, s := range a.Sources {
-		b, ok := s.Config.(interface{ BatchSize() int })
-		if !ok {
-			continue
-		}
-		for _, c := range s.Channels {
-			if tc, ok := txCap[c]; ok && b.BatchSize() > tc {
-				r := s.DefRange
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Subject: &r,
-					Summary: fmt.Sprintf("source %q %q: batch_size %d is above channel %q's transaction_capacity %d", s.Type, s.Name, b.BatchSize(), c, tc)})
-			}
+		if b, ok := s.Config.(source.Batched); ok {
+			diags = append(diags, checkPuts(s, b.BatchLimit(), chans)...)
 		}
 		if s.Selector != nil {
 			if refs, ok := s.Selector.Config.(interceptor.ChannelRefs); ok {
@@ -613,6 +695,95 @@ func decodeInt(attr *hcl.Attribute, ectx *hcl.EvalContext, dst *int, what string
 	}
 	i, _ := v.AsBigFloat().Int64()
 	*dst = int(i)
+	return nil
+}
+
+// checkPuts holds a source's largest put against the transaction_capacity of each of its
+// channels when the size is written, naming both positions: the source's attribute and the
+// channel's transaction_capacity. A source that answers its client for the whole put (http,
+// avro) cannot split it, so a channel too small for it is an error: every such call would be
+// refused at run time. Other sources' puts are split into transactions that fit (Deliver), which
+// is worth a warning. A default size is not checked: a Whole source's calls above the channel's
+// transaction_capacity are then refused permanently at run time (HTTP 413), and other sources
+// split, so every default configuration validates whatever the channels' defaults.
+func checkPuts(s *Source, lim source.BatchLimit, chans map[string]*Channel) hcl.Diagnostics {
+	at, written := attrRange(s.body, lim.Attr)
+	if !written {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for _, name := range s.Channels {
+		c, ok := chans[name]
+		if !ok {
+			continue
+		}
+		tc := c.Config.(channel.TxCapacity).TransactionCapacity()
+		if lim.Events <= tc {
+			continue
+		}
+		where, ok := attrRange(c.body, "transaction_capacity")
+		if !ok {
+			where = c.DefRange
+		}
+		head := fmt.Sprintf("source %q %q: %s %d is above channel %q's transaction_capacity %d (%s)",
+			s.Type, s.Name, lim.Attr, lim.Events, name, tc, pos(where))
+		r := at
+		if lim.Whole {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Subject: &r,
+				Summary: head + fmt.Sprintf(": a call is acknowledged for all its events or none, so it cannot be split; lower %s or raise transaction_capacity", lim.Attr)})
+		} else {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: &r,
+				Summary: head + fmt.Sprintf(": each batch is put in transactions of at most %d events", tc)})
+		}
+	}
+	return diags
+}
+
+// attrRange is the range of the value of body's attribute name, if it is written.
+func attrRange(body hcl.Body, name string) (hcl.Range, bool) {
+	if body == nil {
+		return hcl.Range{}, false
+	}
+	content, _, _ := body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: name}}})
+	if content == nil {
+		return hcl.Range{}, false
+	}
+	attr, ok := content.Attributes[name]
+	if !ok {
+		return hcl.Range{}, false
+	}
+	return attr.Expr.Range(), true
+}
+
+// pos prints a range as file:line:col.
+func pos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// decodeSize decodes a size: a number of bytes or a string with a unit ("256MiB").
+func decodeSize(attr *hcl.Attribute, ectx *hcl.EvalContext, dst *schema.Size, what string) hcl.Diagnostics {
+	v, diags := attr.Expr.Value(ectx)
+	if diags.HasErrors() {
+		return diags
+	}
+	bad := func(msg string) hcl.Diagnostics {
+		return hcl.Diagnostics{errAt(attr.Expr.Range(), fmt.Sprintf("%s: %s: %s", what, attr.Name, msg))}
+	}
+	switch {
+	case v.IsNull():
+		return bad("want a size")
+	case v.Type() == cty.String:
+		n, err := schema.ParseSize(v.AsString())
+		if err != nil {
+			return bad(err.Error())
+		}
+		*dst = n
+	case v.Type() == cty.Number && v.AsBigFloat().IsInt() && v.AsBigFloat().Sign() >= 0:
+		n, _ := v.AsBigFloat().Int64()
+		*dst = schema.Size(n)
+	default:
+		return bad(`want a number of bytes or a string such as "256MiB"`)
+	}
 	return nil
 }
 

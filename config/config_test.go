@@ -28,7 +28,19 @@ func (c *testSourceConfig) Validate() error {
 	}
 	return nil
 }
-func (c *testSourceConfig) BatchSize() int { return c.Batch }
+func (c *testSourceConfig) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
+
+// testWholeConfig is a source that answers its clients for whole calls, like http.
+type testWholeConfig struct {
+	Port      int `hcl:"port"`
+	MaxEvents int `hcl:"max_batch_events,optional"`
+}
+
+func (c *testWholeConfig) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.MaxEvents, Attr: "max_batch_events", Whole: true}
+}
 
 type testChannelConfig struct {
 	Capacity int `hcl:"capacity,optional"`
@@ -73,7 +85,9 @@ func testComponents() Components {
 	errNo := errors.New("not built in config tests")
 	return Components{
 		Sources: []source.Factory{source.NewFactory("netcat", func() *testSourceConfig { return &testSourceConfig{Batch: 1} },
-			func(*testSourceConfig, source.Settings) (source.Source, error) { return nil, errNo })},
+			func(*testSourceConfig, source.Settings) (source.Source, error) { return nil, errNo }),
+			source.NewFactory("http", func() *testWholeConfig { return &testWholeConfig{MaxEvents: 100000} },
+				func(*testWholeConfig, source.Settings) (source.Source, error) { return nil, errNo })},
 		Channels: []channel.Factory{channel.NewFactory("memory", func() *testChannelConfig { return &testChannelConfig{Capacity: 100, TxCap: 100} },
 			func(*testChannelConfig, channel.Settings) (channel.Channel, error) { return nil, errNo })},
 		Sinks: []sink.Factory{sink.NewFactory("logger", func() *testSinkConfig { return &testSinkConfig{} },
@@ -253,5 +267,157 @@ func TestSyntaxErrorStopsEarlyWithPosition(t *testing.T) {
 	_, out := load(t, "agent \"a1\" {\n  channel \"memory\" \"c1\" {\n", "")
 	if !strings.HasPrefix(out, "flume.hcl:") || !strings.Contains(out, "error") {
 		t.Errorf("got:\n%s", out)
+	}
+}
+
+func TestChannelThatSourcesFillAndNoSinkDrainsIsWarnedAbout(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  source "netcat" "r1" {
+    channels = ["c1", "c2"]
+    port     = 1
+  }
+  channel "memory" "c1" {}
+  channel "memory" "c2" {}
+  sink "logger" "k1" { channel = "c2" }
+}`, "")
+	if !strings.Contains(out, `flume.hcl:6:3: warning: channel "memory" "c1" is filled by source "r1" and drained by no sink`) {
+		t.Errorf("got:\n%s", out)
+	}
+	if strings.Contains(out, `"c2" is filled`) {
+		t.Errorf("a drained channel is warned about:\n%s", out)
+	}
+}
+
+func TestAgentThatRunsNothingIsWarnedAbout(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  channel "memory" "c1" {}
+}`, "")
+	if !strings.Contains(out, `flume.hcl:1:1: warning: agent "a1" has no sources and no sinks: it runs nothing`) {
+		t.Errorf("got:\n%s", out)
+	}
+}
+
+func TestFlumePropertiesFileGetsTheConvertHint(t *testing.T) {
+	_, out := load(t, "# Flume\na1.sources = r1\na1.channels = c1\na1.sources.r1.type = netcat\n", "")
+	if !strings.Contains(out, "error: flume.hcl is an Apache Flume properties file (a1.sources = ...), not flumego HCL: convert it with `agent convert flume.hcl > flume.hcl`") {
+		t.Errorf("got:\n%s", out)
+	}
+	if strings.Contains(out, "Argument or block definition required") {
+		t.Errorf("HCL's parse error is shown too:\n%s", out)
+	}
+}
+
+func TestFlumeHeaderEscapeInAStringSaysHowToWriteIt(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  channel "memory" "c1" { capacity = "%{host}" }
+}`, "")
+	if !strings.Contains(out, "flume.hcl:2:") || !strings.Contains(out, "Flume's header escape %{NAME} is written %%{NAME}") {
+		t.Errorf("got:\n%s", out)
+	}
+}
+
+func TestComponentListedTwiceIsAnErrorNamingIt(t *testing.T) {
+	comps := testComponents()
+	comps.Sources = append(comps.Sources, comps.Sources[0])
+	comps.Sinks = append(comps.Sinks, comps.Sinks[0])
+	_, _, diags := Load("flume.hcl", []byte(`agent "a1" {}`), "", comps)
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, diags)
+	out := buf.String()
+	for _, want := range []string{`two source factories of type "netcat"`, `two sink factories of type "logger"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diagnostics do not say %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestFactoryWhoseDecodePanicsIsReportedOnItsBlock(t *testing.T) {
+	comps := testComponents()
+	comps.Sinks = append(comps.Sinks, panicDecoder{})
+	_, _, diags := Load("flume.hcl", []byte(`agent "a1" {
+  source "netcat" "r1" {
+    channels = ["c1"]
+    port     = 1
+  }
+  channel "memory" "c1" {}
+  sink "broken" "k1" {
+    channel = "c1"
+  }
+}`), "", comps)
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, diags)
+	if out := buf.String(); !strings.Contains(out, `flume.hcl:7:3: error: sink "broken" "k1": decoding its settings panicked: a bug in a custom factory`) {
+		t.Errorf("diagnostics:\n%s", out)
+	}
+}
+
+// panicDecoder is a sink factory whose Decode panics.
+type panicDecoder struct{}
+
+func (panicDecoder) Type() string { return "broken" }
+func (panicDecoder) Decode(hcl.Body, *hcl.EvalContext, string, hcl.Range) (any, hcl.Diagnostics) {
+	panic("a bug in a custom factory")
+}
+func (panicDecoder) Create(any, sink.Settings) (sink.Sink, error) { return nil, errors.New("unused") }
+
+func TestSourcePutsAreHeldAgainstTransactionCapacity(t *testing.T) {
+	a, out := load(t, `agent "a1" {
+  source "http" "h1" {
+    channels         = ["c1"]
+    port             = 1
+    max_batch_events = 500
+  }
+  source "http" "h2" {
+    channels = ["c1"]
+    port     = 2
+  }
+  source "netcat" "n1" {
+    channels   = ["c1"]
+    port       = 3
+    batch_size = 500
+  }
+  channel "memory" "c1" {
+    transaction_capacity = 100
+  }
+  sink "logger" "k1" { channel = "c1" }
+}`, "")
+	want := []string{
+		// Both positions: the source's attribute, and the channel's transaction_capacity.
+		`flume.hcl:5:24: error: source "http" "h1": max_batch_events 500 is above channel "c1"'s transaction_capacity 100 (flume.hcl:17:28): a call is acknowledged for all its events or none, so it cannot be split`,
+		`flume.hcl:14:18: warning: source "netcat" "n1": batch_size 500 is above channel "c1"'s transaction_capacity 100 (flume.hcl:17:28): each batch is put in transactions of at most 100 events`,
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing diagnostic\n  %s\nin:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, `"h2"`) {
+		t.Errorf("a default max_batch_events was reported; defaults must validate:\n%s", out)
+	}
+	if a != nil {
+		t.Error("an agent whose http source can never put a full call was accepted")
+	}
+}
+
+func TestMaxInflightBytes(t *testing.T) {
+	for _, tt := range []struct {
+		value string
+		want  schema.Size
+		err   string
+	}{
+		{"", DefaultMaxInflightBytes, ""},
+		{`max_inflight_bytes = "1GiB"`, 1 << 30, ""},
+		{`max_inflight_bytes = 1048576`, 1 << 20, ""},
+		{`max_inflight_bytes = 0`, 0, ""},
+		{`max_inflight_bytes = "lots"`, 0, `flume.hcl:2:24: error: agent "a1": max_inflight_bytes: invalid size "lots"`},
+		{`max_inflight_bytes = -1`, 0, `flume.hcl:2:24: error: agent "a1": max_inflight_bytes: want a number of bytes`},
+	} {
+		a, out := load(t, "agent \"a1\" {\n  "+tt.value+"\n  source \"netcat\" \"r1\" {\n    channels = [\"c1\"]\n    port = 1\n  }\n  channel \"memory\" \"c1\" {}\n  sink \"logger\" \"k1\" { channel = \"c1\" }\n}", "")
+		switch {
+		case tt.err != "" && !strings.Contains(out, tt.err):
+			t.Errorf("%s: diagnostics %q, want %q", tt.value, out, tt.err)
+		case tt.err == "" && (a == nil || a.MaxInflightBytes != tt.want):
+			t.Errorf("%s: got %v (%s), want %v", tt.value, a, out, tt.want)
+		}
 	}
 }

@@ -5,7 +5,7 @@
 # of its batch goes on. Set FLUMEGO_FALLBACK_TOPIC to send the events without a topic there
 # instead. The logger sink drains the dead letters into the agent's log for inspection; any
 # sink can drain them (file_roll into files), or leave them in a file channel and replay them
-# later (dead-letter-replay.hcl).
+# later (dead-letter-collect.hcl, dead-letter-replay.hcl).
 agent "a1" {
   source "netcat" "r1" {
     bind     = "127.0.0.1"

@@ -186,7 +186,7 @@ func NewJSONFactory() Factory { return NewFactory(JSON, jsonDefaults, newJSON) }
 // event.
 type jsonSer struct {
 	nest                    bool
-	headersKey, tsKey, body string
+	headersKey, tsKey       string
 	bodyKey, bodyHeader     string
 	bodyJSON, underRoot     bool
 	overwrite, nl, errorKey bool
@@ -212,7 +212,7 @@ type jsonSer struct {
 
 func newJSON(cfg *JSONConfig, set Settings) (Serializer, error) {
 	s := &jsonSer{
-		nest: true, bodyKey: "message", body: cfg.Body, bodyJSON: cfg.Body == BodyJSON,
+		nest: true, bodyKey: "message", bodyJSON: cfg.Body == BodyJSON,
 		underRoot: cfg.BodyUnderRoot, bodyHeader: cfg.BodyHeader, overwrite: cfg.OverwriteKeys,
 		nl: cfg.AppendNewline, errorKey: cfg.AddErrorKey, maxDepth: cfg.MaxDepth, types: map[string]fieldType{},
 		include: cfg.IncludeHeaders, exclude: cfg.ExcludeHeaders, selected: map[string]bool{},

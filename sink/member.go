@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/backoff"
 )
 
 // Write delivers events through the member's sink and counts them on the member's metrics, the
@@ -95,21 +96,22 @@ type groupMember struct {
 	failures int
 	until    time.Time
 	since    time.Time
+	penalty  *backoff.Backoff // nil until the first failure
 }
 
 // eligible reports whether the member may be tried at now.
 func (g *groupMember) eligible(now time.Time) bool { return !now.Before(g.until) }
 
 // failed records a failed write and returns how long the member is now left out (one second
-// after the first failure, doubling with each further one, capped at maxPenalty) and whether
-// this failure began a streak, the one the caller logs.
+// after the first failure, doubling with each further one, capped at maxPenalty; each jittered
+// to between half of that and all of it, so a fleet does not retry a recovering sink in step)
+// and whether this failure began a streak, the one the caller logs.
 func (g *groupMember) failed(now time.Time, maxPenalty time.Duration) (time.Duration, bool) {
 	g.failures++
-	d := firstPenalty
-	for i := 1; i < g.failures && d < maxPenalty; i++ {
-		d *= 2
+	if g.penalty == nil {
+		g.penalty = backoff.New(firstPenalty, maxPenalty)
 	}
-	d = min(d, maxPenalty)
+	d := g.penalty.Next()
 	g.until = now.Add(d)
 	if g.failures == 1 {
 		g.since = now
@@ -124,6 +126,7 @@ func (g *groupMember) succeeded(now time.Time, log *slog.Logger) {
 	}
 	log.Info("sink is back", "sink", g.Name, "failed_writes", g.failures, "down_for", now.Sub(g.since).Round(time.Millisecond))
 	g.failures, g.until, g.since = 0, time.Time{}, time.Time{}
+	g.penalty.Reset()
 }
 
 // newGroupMembers checks the members a processor was given and wraps them.

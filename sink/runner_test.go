@@ -84,14 +84,14 @@ func TestRunnerRollsBackAndRetriesFailedWrites(t *testing.T) {
 		if got, want := f.sink.delivered(), numberedBodies(0, 25); !slices.Equal(got, want) {
 			t.Errorf("delivered %v, want every event once and in order %v", got, want)
 		}
-		// The failed writes were retried after 10ms, 20ms and 40ms.
+		// The failed writes were retried after 10ms, 20ms and 40ms, each jittered to [half, all].
 		at := f.sink.attemptTimes()
 		if len(at) < 4 {
 			t.Fatalf("%d write attempts, want at least 4", len(at))
 		}
 		for i, want := range []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond} {
-			if got := at[i+1].Sub(at[i]); got != want {
-				t.Errorf("retry %d came after %s, want %s", i+1, got, want)
+			if got := at[i+1].Sub(at[i]); got < want/2 || got > want {
+				t.Errorf("retry %d came after %s, want %s-%s", i+1, got, want/2, want)
 			}
 		}
 		checkCounters(t, f.m, map[string]int64{
@@ -122,8 +122,9 @@ func TestRunnerFailureBackoffIsExponentialAndCapped(t *testing.T) {
 			t.Fatalf("%d attempts in 1s, want more than %d", len(at), len(want))
 		}
 		for i, w := range want {
-			if got := at[i+1].Sub(at[i]); got != w*time.Millisecond {
-				t.Errorf("gap %d = %s, want %s", i, got, w*time.Millisecond)
+			// Each back-off is jittered to [w/2, w] (internal/backoff).
+			if got, w := at[i+1].Sub(at[i]), w*time.Millisecond; got < w/2 || got > w {
+				t.Errorf("gap %d = %s, want %s-%s", i, got, w/2, w)
 			}
 		}
 		if got, want := f.ch.contents(), numberedBodies(0, 3); !slices.Equal(got, want) {
@@ -273,8 +274,9 @@ func TestRunnerDrain(t *testing.T) {
 				if err != nil && (!errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, errDown)) {
 					t.Errorf("Drain error %q does not carry both the deadline and the sink's failure", err)
 				}
-				if d := time.Since(start); d != tt.wantAfter {
-					t.Errorf("Drain ran %s, want %s", d, tt.wantAfter)
+				// Back-offs are jittered to between half their step and all of it.
+				if d := time.Since(start); d < tt.wantAfter/2 || d > tt.wantAfter {
+					t.Errorf("Drain ran %s, want %s-%s", d, tt.wantAfter/2, tt.wantAfter)
 				}
 				if got := f.ch.contents(); len(got) != tt.wantLeft {
 					t.Errorf("channel holds %d events after Drain, want %d", len(got), tt.wantLeft)

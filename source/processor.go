@@ -34,6 +34,10 @@ type ProcessorConfig struct {
 	// Selector picks each event's channels; nil puts every event into every channel, all
 	// required.
 	Selector interceptor.Selector
+	// TxCapacities are the channels' transaction capacities, index-aligned with Channels; 0
+	// (or a missing entry) means unknown. Deliver splits a channel's share of a batch into
+	// puts of at most that many events.
+	TxCapacities []int
 	// Metrics and Logger may be nil (in tests): the counts and logs then go nowhere.
 	Metrics *metrics.Source
 	Logger  *slog.Logger
@@ -51,11 +55,14 @@ type ProcessorConfig struct {
 // optional; and EventUnroutedCount, an addition to Flume's set, for events the selector sent to
 // no channel (a multiplexing selector without default), which are dropped.
 //
-// A channel's put of a batch must fit its transaction capacity: the processor does not split
-// batches. The config stage checks that a source's batch_size is at most the
-// transaction_capacity of each of its channels; a put that fails anyway with channel.ErrTxFull
-// is permanent and is returned by Deliver at once instead of being retried for ever (so is
-// channel.ErrClosed).
+// A batch larger than a channel's transaction capacity is split by Deliver into transactions
+// that fit, put one after the other; a retry resumes after the last one committed, so nothing
+// is put twice. Deliver returns nil only once every part committed, so the sources that use it
+// (which advance a position or acknowledge only then) keep their meaning. Process never splits:
+// its callers answer a client for the whole batch, so the config stage refuses a source whose
+// largest call exceeds a channel's transaction_capacity, and a put that fails anyway with
+// channel.ErrTxFull or channel.ErrTooLarge is permanent (TooLarge). Deliver returns such
+// failures, and channel.ErrClosed, at once instead of retrying them for ever.
 //
 // An event going to several channels is put into each as the same value: its headers map and
 // body are then shared by the channels, which only read them.
@@ -68,7 +75,9 @@ func NewProcessor(cfg ProcessorConfig) Processor {
 		m:            cfg.Metrics,
 		log:          cfg.Logger,
 		failing:      make([]atomic.Bool, len(cfg.Channels)),
+		txCap:        make([]int, len(cfg.Channels)),
 	}
+	copy(p.txCap, cfg.TxCapacities)
 	for i := range p.names {
 		if i < len(cfg.ChannelNames) {
 			p.names[i] = cfg.ChannelNames[i]
@@ -102,6 +111,7 @@ type processor struct {
 	// failing marks a channel in a streak of refusals, so a streak is logged once when it
 	// starts and once when it ends, never per batch.
 	failing []atomic.Bool
+	txCap   []int     // per channel; 0: unknown, never split
 	plans   sync.Pool // *plan
 }
 
@@ -125,6 +135,7 @@ type put struct {
 	events   []channel.Event
 	optional bool
 	done     bool
+	sent     int // events already committed by the parts of a split put
 }
 
 // Process makes one attempt at each required channel, stopping at the first refusal (as Flume
@@ -140,7 +151,7 @@ func (p *processor) Process(ctx context.Context, events []channel.Event) error {
 			return err
 		}
 	}
-	p.finish(ctx, pl, n)
+	p.finish(ctx, pl, n, false)
 	return nil
 }
 
@@ -174,13 +185,20 @@ func (p *processor) Deliver(ctx context.Context, events []channel.Event) error {
 			return err
 		}
 	}
-	p.finish(ctx, pl, n)
+	p.finish(ctx, pl, n, true)
 	return nil
 }
 
 // permanent reports whether a put's failure cannot go away by waiting.
 func permanent(err error) bool {
-	return errors.Is(err, channel.ErrTxFull) || errors.Is(err, channel.ErrClosed) || errors.Is(err, channel.ErrTxDone)
+	return TooLarge(err) || errors.Is(err, channel.ErrClosed) || errors.Is(err, channel.ErrTxDone)
+}
+
+// TooLarge reports whether a put failed because the batch can never fit a channel (more events
+// than its transaction_capacity, more bytes than its byte_capacity): a source that answers its
+// client says so permanently (HTTP 413), since sending the same batch again cannot succeed.
+func TooLarge(err error) bool {
+	return errors.Is(err, channel.ErrTxFull) || errors.Is(err, channel.ErrTooLarge)
 }
 
 // prepare counts the batch, runs the interceptors and routes what they kept.
@@ -298,12 +316,23 @@ func (p *processor) release(pl *plan) {
 	p.plans.Put(pl)
 }
 
-// put makes one transaction into one channel. Failures are counted and logged once per streak,
-// except when ctx ended them: that is shutdown, not the channel's fault. A required put's
-// outcome feeds the source's health, so a source held up by a full channel for longer than
-// unhealthy_after shows as degraded.
+// put makes one transaction into one channel, or, for Deliver (retrying), as many as its
+// transaction capacity needs, resuming after those already committed. Failures are counted and
+// logged once per streak, except when ctx ended them: that is shutdown, not the channel's fault.
+// A required put's outcome feeds the source's health, so a source held up by a full channel for
+// longer than unhealthy_after shows as degraded.
 func (p *processor) put(ctx context.Context, pt *put, retrying bool) error {
-	err := channel.PutBatch(ctx, p.channels[pt.ch], pt.events)
+	var err error
+	if tc := p.txCap[pt.ch]; retrying && tc > 0 {
+		for err == nil && pt.sent < len(pt.events) {
+			k := min(tc, len(pt.events)-pt.sent)
+			if err = channel.PutBatch(ctx, p.channels[pt.ch], pt.events[pt.sent:pt.sent+k]); err == nil {
+				pt.sent += k
+			}
+		}
+	} else {
+		err = channel.PutBatch(ctx, p.channels[pt.ch], pt.events)
+	}
 	flag := &p.failing[pt.ch]
 	if err == nil {
 		pt.done = true
@@ -315,7 +344,7 @@ func (p *processor) put(ctx context.Context, pt *put, retrying bool) error {
 		}
 		return nil
 	}
-	err = fmt.Errorf("put %d events into channel %q: %w", len(pt.events), p.names[pt.ch], err)
+	err = fmt.Errorf("put %d events into channel %q: %w", len(pt.events)-pt.sent, p.names[pt.ch], err)
 	if ctx.Err() != nil {
 		return err
 	}
@@ -337,11 +366,11 @@ func (p *processor) put(ctx context.Context, pt *put, retrying bool) error {
 }
 
 // finish puts into the optional channels, whose failures are counted but never returned, and
-// counts the batch as accepted.
-func (p *processor) finish(ctx context.Context, pl *plan, n int) {
+// counts the batch as accepted. split is Deliver's: optional puts are split as required ones.
+func (p *processor) finish(ctx context.Context, pl *plan, n int, split bool) {
 	for i := range pl.puts {
 		if pl.puts[i].optional {
-			_ = p.put(ctx, &pl.puts[i], false)
+			_ = p.put(ctx, &pl.puts[i], split)
 		}
 	}
 	p.m.EventAcceptedCount.Add(int64(n))

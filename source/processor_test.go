@@ -501,6 +501,41 @@ func TestDeliverTxFullIsPermanent(t *testing.T) {
 	}
 }
 
+// TestDeliverSplitsABatchAboveTheTransactionCapacity: a batch larger than the channel's
+// transaction capacity goes in transactions that fit, and a retry resumes after the last one
+// committed, so nothing is put twice.
+func TestDeliverSplitsABatchAboveTheTransactionCapacity(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ch := memChan(t, chanSpec{name: "c1", capacity: 5, txCap: 2})
+		m := metrics.NewRegistry("a1").Source("r1", "taildir")
+		p := NewProcessor(ProcessorConfig{Channels: []channel.Channel{ch}, ChannelNames: []string{"c1"}, TxCapacities: []int{2}, Metrics: m})
+		done := make(chan error, 1)
+		go func() { done <- p.Deliver(context.Background(), events("a", "b", "c", "d", "e", "f", "g")) }()
+		time.Sleep(time.Second) // a, b and c, d fit; e, f wait for room
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("Deliver returned %v with the channel full", err)
+		default:
+		}
+		got := bodiesOf(drain(t, ch))
+		if err := <-done; err != nil {
+			t.Fatalf("Deliver: %v", err)
+		}
+		got = append(got, bodiesOf(drain(t, ch))...)
+		if want := []string{"a", "b", "c", "d", "e", "f", "g"}; !slices.Equal(got, want) {
+			t.Fatalf("the channel received %q, want %q once each", got, want)
+		}
+		if m.EventAcceptedCount.Load() != 7 || m.AppendBatchAcceptedCount.Load() != 1 {
+			t.Errorf("accepted %d events in %d batches, want 7 in 1", m.EventAcceptedCount.Load(), m.AppendBatchAcceptedCount.Load())
+		}
+		// Process answers for the whole batch: it never splits.
+		if err := p.Process(context.Background(), events("x", "y", "z")); !TooLarge(err) {
+			t.Errorf("Process of 3 events into a transaction of 2 = %v, want a permanent ErrTxFull", err)
+		}
+	})
+}
+
 func TestEmptyBatch(t *testing.T) {
 	f := newFlow(t, []chanSpec{{name: "c1", capacity: 1}}, nil)
 	if err := f.p.Deliver(context.Background(), nil); err != nil {
@@ -625,4 +660,31 @@ func BenchmarkProcess(b *testing.B) {
 			tx.Commit(context.Background())
 		})
 	})
+}
+
+// TestRefusedPutsFeedTheSourcesHealth: a required channel refusing puts starts a failure
+// streak on the source's health, an optional one does not, and a put that commits ends it.
+func TestRefusedPutsFeedTheSourcesHealth(t *testing.T) {
+	sel, err := interceptor.NewReplicating(&interceptor.ReplicatingConfig{Optional: []string{"opt"}},
+		interceptor.SelectorSettings{Channels: []string{"c1", "opt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFlow(t, []chanSpec{{name: "c1", capacity: 2}, {name: "opt", capacity: 1}}, sel)
+	fill(t, f.channels["opt"], 1)
+	state := func() metrics.HealthState { return f.m.Health().State(time.Now(), time.Hour) }
+	if err := f.p.Process(context.Background(), events("a")); err != nil || state().Failing() {
+		t.Fatalf("Process = %v, health %+v: a full optional channel is not the source's failure", err, state())
+	}
+	fill(t, f.channels["c1"], 1)
+	if err := f.p.Process(context.Background(), events("b")); err == nil {
+		t.Fatal("Process into a full required channel succeeded")
+	}
+	if st := state(); st.Failures != 1 || !strings.Contains(st.LastError, `channel "c1"`) {
+		t.Errorf("health %+v, want one failure naming c1", st)
+	}
+	drain(t, f.channels["c1"])
+	if err := f.p.Process(context.Background(), events("c")); err != nil || state().Failing() {
+		t.Errorf("Process = %v, health %+v after room was made", err, state())
+	}
 }

@@ -278,9 +278,10 @@ func TestHealthzDegradedAfterUnhealthyAfter(t *testing.T) {
 	}
 }
 
-// TestDeadLettersReplayedLater runs examples/dead-letter-replay.hcl as an operator would: agent
-// "collect" keeps the line that names no topic in its file channel of dead letters; after it
-// stopped, agent "replay" drains that channel into the topic chosen for such lines now.
+// TestDeadLettersReplayedLater runs examples/dead-letter-collect.hcl and dead-letter-replay.hcl
+// as an operator would: the first keeps the line that names no topic in its file channel of
+// dead letters; after it stopped, the second drains that channel into the topic chosen for
+// such lines now.
 func TestDeadLettersReplayedLater(t *testing.T) {
 	c := kafkatest.Start(t, 1, kfake.SeedTopics(1, "app-logs", "replayed"))
 	port := freePort(t)
@@ -288,7 +289,7 @@ func TestDeadLettersReplayedLater(t *testing.T) {
 		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_KAFKA_BROKERS": c.ListenAddrs()[0],
 		"FLUMEGO_DEAD_LETTER_DIR": filepath.Join(t.TempDir(), "dead"),
 	}
-	collect := startAgent(t, example("dead-letter-replay.hcl"), env, "-n", "collect")
+	collect := startAgent(t, example("dead-letter-collect.hcl"), env)
 	sendLines(t, fmt.Sprintf("127.0.0.1:%d", port), []string{"topic=app-logs kept", "lost its way"}, true)
 	readAll(t, c.ListenAddrs(), "app-logs", []string{"topic=app-logs kept"}, 30*time.Second)
 	waitFor(t, 10*time.Second, "the dead letter in the channel", func() bool {
@@ -301,7 +302,7 @@ func TestDeadLettersReplayedLater(t *testing.T) {
 		t.Fatalf("replayed holds %d records before the replay", n)
 	}
 
-	replay := startAgent(t, example("dead-letter-replay.hcl"), env, "-n", "replay")
+	replay := startAgent(t, example("dead-letter-replay.hcl"), env)
 	recs := readAll(t, c.ListenAddrs(), "replayed", []string{"lost its way"}, 30*time.Second)
 	h := map[string]string{}
 	for _, rh := range recs[0].Headers {

@@ -75,11 +75,55 @@ type agentProc struct {
 func example(name string) string { return filepath.Join("..", "..", "examples", name) }
 
 // startAgent runs the agent on cfg with env added to its environment (FLUMEGO_METRICS is set to
-// a free port) and waits until it reports that it started.
+// a free port) and waits until it reports that it started. The metrics port is picked free just
+// before the agent binds it, so another process may take it in between on a busy machine: the
+// agent is then started again on another port, a few times at most.
 func startAgent(t *testing.T, cfg string, env map[string]string, args ...string) *agentProc {
 	t.Helper()
+	return startBinary(t, agentBin, cfg, env, args...)
+}
+
+// startBinary is startAgent with another build of the agent (plainAgentBin).
+func startBinary(t *testing.T, bin, cfg string, env map[string]string, args ...string) *agentProc {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p := launchBinary(t, bin, cfg, env, args...)
+		if p.waitStarted(t) {
+			return p
+		}
+		if attempt == 3 || !strings.Contains(p.out.String(), "listen on "+p.metrics) {
+			t.Fatalf("agent exited during start-up: %v\n%s", p.err, p.out.String())
+		}
+	}
+}
+
+// launchAgent starts the agent and returns at once, while it starts (see waitStarted).
+func launchAgent(t *testing.T, cfg string, env map[string]string, args ...string) *agentProc {
+	t.Helper()
+	return launchBinary(t, agentBin, cfg, env, args...)
+}
+
+// waitStarted waits until the agent reports that it started (true) or exited (false).
+func (p *agentProc) waitStarted(t *testing.T) bool {
+	t.Helper()
+	started := false
+	waitFor(t, 30*time.Second, "the agent to start", func() bool {
+		select {
+		case <-p.done:
+			return true
+		default:
+		}
+		started = strings.Contains(p.out.String(), "agent started")
+		return started
+	})
+	return started
+}
+
+// launchBinary is launchAgent with another build of the agent.
+func launchBinary(t *testing.T, bin, cfg string, env map[string]string, args ...string) *agentProc {
+	t.Helper()
 	p := &agentProc{out: &syncBuffer{}, done: make(chan struct{}), metrics: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	p.cmd = exec.Command(agentBin, append([]string{"-f", cfg, "--drain-timeout", "5s"}, args...)...)
+	p.cmd = exec.Command(bin, append([]string{"-f", cfg, "--drain-timeout", "5s"}, args...)...)
 	p.cmd.Env = append(os.Environ(), "FLUMEGO_METRICS="+p.metrics)
 	for k, v := range env {
 		p.cmd.Env = append(p.cmd.Env, k+"="+v)
@@ -99,14 +143,6 @@ func startAgent(t *testing.T, cfg string, env map[string]string, args ...string)
 		if t.Failed() {
 			t.Logf("agent output:\n%s", p.out.String())
 		}
-	})
-	waitFor(t, 30*time.Second, "the agent to start", func() bool {
-		select {
-		case <-p.done:
-			t.Fatalf("agent exited during start-up: %v\n%s", p.err, p.out.String())
-		default:
-		}
-		return strings.Contains(p.out.String(), "agent started")
 	})
 	return p
 }

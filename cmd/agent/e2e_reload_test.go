@@ -429,3 +429,40 @@ func TestReloadFollowsAKubernetesConfigMapUpdate(t *testing.T) {
 		t.Errorf("exit code %d after SIGTERM", code)
 	}
 }
+
+func TestReloadSeesAConfigChangedWhileTheAgentStarts(t *testing.T) {
+	// The file is replaced at the earliest moment an operator's tooling could: as soon as the
+	// agent has read it (its first output is the warning about the spare channel) and while it
+	// is still building its components (opening a file channel). The change must be applied within seconds, not at the
+	// next 30s poll.
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "agent.hcl")
+	port := freePort(t)
+	version := func(n int) string {
+		return strings.Replace(netcatToDir(port, filepath.Join(dir, fmt.Sprint("out", n))),
+			`channel "memory" "c1" {}`, fmt.Sprintf(`channel "file" "c1" {
+    dir                    = %q
+    minimum_required_space = 0
+  }
+  channel "memory" "spare" {}`, filepath.Join(dir, "channel")), 1)
+	}
+	writeConfig(t, cfg, version(1), false)
+	p := launchAgent(t, cfg, nil)
+	waitFor(t, 30*time.Second, "the agent to have read its config", func() bool {
+		return strings.Contains(p.out.String(), `channel "memory" "spare" is not used`)
+	})
+	writeConfig(t, cfg, version(2), false)
+	if !p.waitStarted(t) {
+		t.Fatalf("agent exited during start-up: %v", p.err)
+	}
+	waitFor(t, 10*time.Second, "the reload of the config changed during start-up", func() bool {
+		return strings.Contains(p.out.String(), "reload: applied")
+	})
+	sendLines(t, fmt.Sprintf("127.0.0.1:%d", port), []string{"hello"}, true)
+	waitFor(t, 10*time.Second, "the line in the new sink's directory", func() bool {
+		return len(dirLines(t, filepath.Join(dir, "out2"))) == 1
+	})
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("exit code %d after SIGTERM", code)
+	}
+}

@@ -171,9 +171,10 @@ func TestStatusFromTheConfigShowsRates(t *testing.T) {
 			t.Errorf("no row for %s %s", c.kind, c.name)
 			continue
 		}
-		// Columns: kind name type fill... in out failures; fill is one field ("-") or two.
-		in, errIn := strconv.ParseFloat(row[len(row)-3], 64)
-		outRate, errOut := strconv.ParseFloat(row[len(row)-2], 64)
+		// Columns: kind name type health fill... in out failures set-aside; fill is one field
+		// ("-") or two.
+		in, errIn := strconv.ParseFloat(row[len(row)-4], 64)
+		outRate, errOut := strconv.ParseFloat(row[len(row)-3], 64)
 		if errIn != nil || errOut != nil || in < 100 || outRate < 100 {
 			t.Errorf("%s %s row %q: want in and out rates near 1000 events/s", c.kind, c.name, row)
 		}

@@ -7,7 +7,8 @@
 // `hcl:"name,block"` (a nested struct, a pointer to one for an optional block, or a slice for a
 // repeated block) and `hcl:"name,label"` inside a block struct. Fields of type time.Duration
 // accept a string ("30s", "1m30s") or a number of seconds; fields of type Size accept a number
-// of bytes or a string with a unit ("512", "64KiB", "128MB").
+// of bytes or a string with a unit ("512", "64KiB", "128MB"). A block whose settings depend on
+// its label (a sink's `serializer "json" { ... }`) is a struct implementing BlockDecoder.
 package schema
 
 import (

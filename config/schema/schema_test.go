@@ -146,3 +146,49 @@ func TestParseSize(t *testing.T) {
 		t.Errorf("String = %q", got)
 	}
 }
+
+// codec is a block whose attributes depend on its label, decoded by itself.
+type codec struct {
+	Type  string `hcl:"type,label"`
+	Level int
+}
+
+func (c *codec) DecodeBlock(body hcl.Body, ectx *hcl.EvalContext, what string, subject hcl.Range) hcl.Diagnostics {
+	if c.Type != "gzip" {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: what + ": unknown codec", Subject: &subject}}
+	}
+	var cfg struct {
+		Level int `hcl:"level,optional"`
+	}
+	diags := Decode(body, ectx, &cfg, what, subject)
+	c.Level = cfg.Level
+	return diags
+}
+
+type withCodec struct {
+	Path  string `hcl:"path"`
+	Codec codec  `hcl:"codec,block,optional"`
+}
+
+func TestBlockDecoderGetsTheBlockByItsLabel(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want codec
+		diag string
+	}{
+		{"path = \"x\"\ncodec \"gzip\" { level = 9 }", codec{Type: "gzip", Level: 9}, ""},
+		{`path = "x"`, codec{}, ""},
+		{"path = \"x\"\ncodec \"gzip\" { lvl = 9 }", codec{Type: "gzip"}, `x.hcl:2,16-19: sink "s": codec "gzip": Unsupported argument`},
+		{"path = \"x\"\ncodec \"xz\" {}", codec{Type: "xz"}, `x.hcl:2,1-11: sink "s": codec "xz": unknown codec`},
+	} {
+		f, _ := hclsyntax.ParseConfig([]byte(tt.src), "x.hcl", hcl.InitialPos)
+		var got withCodec
+		diags := Decode(f.Body, nil, &got, `sink "s"`, hcl.Range{Filename: "x.hcl"})
+		if got.Codec != tt.want {
+			t.Errorf("%q: decoded %+v, want %+v", tt.src, got.Codec, tt.want)
+		}
+		if msg := diags.Error(); tt.diag == "" && diags.HasErrors() || !strings.HasPrefix(msg, tt.diag) {
+			t.Errorf("%q: diagnostics %q, want %q", tt.src, msg, tt.diag)
+		}
+	}
+}

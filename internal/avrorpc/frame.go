@@ -31,6 +31,13 @@ const growStep = 1 << 20
 // maxBytes, and r's errors otherwise. Memory grows with the bytes received: the payload is never
 // more than twice what arrived plus growStep.
 func ReadFrame(r *bufio.Reader, dst []byte, maxBytes int) (serial int32, payload []byte, err error) {
+	return ReadFrameReserving(r, dst, maxBytes, nil)
+}
+
+// ReadFrameReserving is ReadFrame that calls reserve(n) before the payload's buffer grows by n
+// bytes, so a server can bound the memory of all its connections' frames together (a budget
+// that makes the call wait for room). An error from reserve ends the read and is returned.
+func ReadFrameReserving(r *bufio.Reader, dst []byte, maxBytes int, reserve func(n int) error) (serial int32, payload []byte, err error) {
 	var hdr [FrameHeaderSize]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return 0, nil, err
@@ -53,7 +60,7 @@ func ReadFrame(r *bufio.Reader, dst []byte, maxBytes int) (serial int32, payload
 			return serial, nil, fmt.Errorf("%w: buffer of %d bytes (limit %d bytes)", ErrFrameTooLarge, l, maxBytes)
 		}
 		budget -= l
-		if payload, err = readN(r, payload, int(l)); err != nil {
+		if payload, err = readN(r, payload, int(l), reserve); err != nil {
 			return serial, nil, unexpected(err)
 		}
 	}
@@ -61,11 +68,17 @@ func ReadFrame(r *bufio.Reader, dst []byte, maxBytes int) (serial int32, payload
 }
 
 // readN appends exactly n bytes from r to dst, growing dst at most growStep ahead of the
-// bytes received.
-func readN(r *bufio.Reader, dst []byte, n int) ([]byte, error) {
+// bytes received, each growth reserved first when reserve is set.
+func readN(r *bufio.Reader, dst []byte, n int, reserve func(int) error) ([]byte, error) {
 	for n > 0 {
 		if cap(dst)-len(dst) < min(n, growStep) {
-			dst = grow(dst, min(n, max(growStep, len(dst))))
+			extra := min(n, max(growStep, len(dst)))
+			if reserve != nil {
+				if err := reserve(len(dst) + extra - cap(dst)); err != nil {
+					return dst, err
+				}
+			}
+			dst = grow(dst, extra)
 		}
 		k := min(n, cap(dst)-len(dst))
 		m, err := io.ReadFull(r, dst[len(dst):len(dst)+k])

@@ -168,6 +168,33 @@ func TestReadFrameAllocatesOnlyWhatArrives(t *testing.T) {
 	}
 }
 
+// TestReadFrameReservingReservesEveryGrowthFirst: what the payload's buffer holds was reserved
+// before it was allocated, and a refusal ends the read.
+func TestReadFrameReservingReservesEveryGrowthFirst(t *testing.T) {
+	var fb FrameBuilder
+	fb.Begin(7)
+	for i := range 40 { // 40 buffers of 100KiB: the payload grows several times
+		fb.Buffer(bytes.Repeat([]byte{byte(i)}, 100<<10))
+	}
+	frame := append([]byte(nil), fb.Bytes()...)
+	reserved := 0
+	_, payload, err := ReadFrameReserving(bufio.NewReader(bytes.NewReader(frame)), nil, 64<<20, func(n int) error {
+		reserved += n
+		return nil
+	})
+	if err != nil || len(payload) != 40*100<<10 {
+		t.Fatalf("payload of %d bytes, %v", len(payload), err)
+	}
+	if reserved != cap(payload) {
+		t.Fatalf("reserved %d bytes for a buffer of %d", reserved, cap(payload))
+	}
+	refused := errors.New("no room")
+	_, _, err = ReadFrameReserving(bufio.NewReader(bytes.NewReader(frame)), nil, 64<<20, func(int) error { return refused })
+	if !errors.Is(err, refused) {
+		t.Fatalf("err = %v, want the reservation's refusal", err)
+	}
+}
+
 func TestReadFrameLimits(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -14,7 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 )
 
 // ErrMalformed is returned (wrapped) for bytes that are not an AvroFlumeEvent.
@@ -38,11 +38,12 @@ func Size(headers map[string]string, body []byte) int {
 func Append(dst []byte, headers map[string]string, body []byte) []byte {
 	if len(headers) > 0 {
 		dst = binary.AppendVarint(dst, int64(len(headers)))
-		keys := make([]string, 0, len(headers))
+		var small [16]string // most events have few headers: no allocation for them
+		keys := small[:0]
 		for k := range headers {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		for _, k := range keys {
 			dst = appendString(dst, k)
 			dst = appendString(dst, headers[k])

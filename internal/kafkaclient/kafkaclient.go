@@ -24,6 +24,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/metrics"
 )
 
@@ -80,14 +81,23 @@ func Validate(brokers []string, t *TLS, s *SASL) []error {
 	return errs
 }
 
-// Options returns the franz-go options for the brokers, TLS and SASL, and a logger that passes
+// Retry back-off of every Kafka client: franz-go's own bounds, with the agent's jitter.
+const (
+	retryMinBackoff = 250 * time.Millisecond
+	retryMaxBackoff = 2500 * time.Millisecond
+)
+
+// Options returns the franz-go options for the brokers, TLS and SASL, a logger that passes
 // the client's errors (not its warnings, which repeat on every retry while a broker is down) to
-// log. Reading the certificate files happens here, so a missing file fails at start-up.
+// log, and the agent's retry back-off (internal/backoff), so clients that lost a broker together
+// do not come back in step. Reading the certificate files happens here, so a missing file fails
+// at start-up.
 func Options(brokers []string, t *TLS, s *SASL, log *slog.Logger) ([]kgo.Opt, error) {
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(brokers...),
 		kgo.WithLogger(logger{log}),
 		kgo.DialTimeout(10 * time.Second),
+		kgo.RetryBackoffFn(backoff.Func(retryMinBackoff, retryMaxBackoff)),
 	}
 	if t != nil {
 		cfg, err := t.config()

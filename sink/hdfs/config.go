@@ -81,7 +81,7 @@ type Config struct {
 	MissingTimestamp MissingTimestamp `hcl:"missing_timestamp,optional"`
 
 	// CloseTries is how many times closing and renaming a file is tried; 0 tries until it
-	// succeeds. RetryInterval is the wait between tries.
+	// succeeds. RetryInterval is the longest wait between tries (at least half of it, jittered).
 	CloseTries    int           `hcl:"close_tries,optional"`
 	RetryInterval time.Duration `hcl:"retry_interval,optional"`
 	// CallTimeout bounds each operation on the file system (create, append, sync, rename).

@@ -27,7 +27,8 @@
 // written once, into new files.
 //
 // Finishing a file (close, then rename) happens in the background, after its data is already
-// durable: a close or rename that fails is retried every retry_interval, close_tries times
+// durable: a close or rename that fails is retried every retry_interval (jittered to between half
+// of it and all of it, internal/backoff), close_tries times
 // (0: until it succeeds), and never holds up other buckets or the runner. A file left in use
 // (the agent was killed, or close_tries ran out) is finished at the next start: start-up
 // recovery lists the sink's own in-use files (those matching its path and prefix templates,
@@ -61,6 +62,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/internal/escape"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/serializer"
@@ -71,7 +73,7 @@ import (
 )
 
 // NewFactory returns the factory of the "hdfs" sink.
-func NewFactory() sink.Factory { return sink.NewFactory("hdfs", defaults, New) }
+func NewFactory() sink.Factory { return sink.NewFactory("hdfs", defaults, New, flumeHDFS) }
 
 // Sink writes events into bucketed, rolled files. Write and the background roll timer are
 // serialised by mu; finishing files runs on goroutines of its own.
@@ -744,7 +746,7 @@ func (s *Sink) finish(b *bucket, truncate int64) {
 			if try == 1 {
 				s.log.Warn("finishing a file failed; retrying", "path", b.tmp, "retry_interval", s.cfg.RetryInterval, "error", err)
 			}
-			if !s.pause(s.cfg.RetryInterval) {
+			if !s.pause(backoff.Jitter(s.cfg.RetryInterval)) {
 				s.log.Warn("file left in use at shutdown; it is finished at the next start", "path", b.tmp)
 				return
 			}

@@ -19,6 +19,20 @@
 // on serving everyone else. Connections refused by ip_filter_rules are closed at once and
 // counted as ConnectionRejectedCount.
 //
+// Memory: a call's frame is reserved from the in-flight budget (the agent's max_inflight_bytes
+// and the source's own) as its buffer grows, before it is allocated, and released once the call
+// is answered. Without room the connection stops reading, so TCP slows its sender down, until
+// there is room or the frame's read_timeout passes; then the connection is closed and the
+// sender sends the call again (counted as InflightWaitCount). Calls already being read are
+// served before new ones, and a call alone in flight always gets through however large it is,
+// so the budget cannot deadlock. Outside the budget a connection holds its 16KiB read buffer.
+//
+// A call that can never fit a channel (more events than its transaction_capacity, more body
+// bytes than its byte_capacity) is answered FAILED like a full channel: Flume's protocol has no
+// permanent refusal, and a Flume or flumego avro sink rolls its take back and sends FAILED calls
+// again for ever. So `agent validate` refuses a max_batch_events above a channel's
+// transaction_capacity, and a sender's batch_size must not exceed it either.
+//
 // With compression_type "deflate" every connection is one zlib stream per direction; with ssl
 // it is TLS (server-authenticated). With both, TLS runs inside the zlib stream, as Flume 1.10
 // and later do.
@@ -75,6 +89,9 @@ type Config struct {
 	// ReadTimeout bounds how long a frame may take to arrive once it began (and the TLS
 	// handshake, and writing an answer); idle connections between frames are kept.
 	ReadTimeout time.Duration `hcl:"read_timeout,optional"`
+	// MaxInflightBytes bounds the bytes of the calls this source holds at once, within the
+	// agent's max_inflight_bytes; 0 means only the agent's bound applies.
+	MaxInflightBytes schema.Size `hcl:"max_inflight_bytes,optional"`
 }
 
 // Defaults returns the defaults: unlimited threads, no compression, no TLS, no IP filter,
@@ -83,6 +100,17 @@ func Defaults() *Config {
 	return &Config{CompressionType: CompressionNone, MaxBatchEvents: 100000, MaxFrameBytes: 64 << 20,
 		ReadTimeout: 30 * time.Second}
 }
+
+// BatchLimit is the most events of one call (max_batch_events). A call is answered OK or
+// FAILED for all its events, so the config stage refuses a channel whose transaction_capacity
+// is below it: its sender would be answered FAILED, and retry, for ever.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.MaxBatchEvents, Attr: "max_batch_events", Whole: true}
+}
+
+// readBufferSize is a connection's read buffer, the one memory a connection holds outside the
+// in-flight budget: small, since a frame's large buffers are read straight into its payload.
+const readBufferSize = 16 << 10
 
 // maxFrameLimit bounds max_frame_bytes: Avro's frame lengths are int32.
 const maxFrameLimit = 1 << 30
@@ -116,6 +144,9 @@ func (c *Config) Validate() error {
 	if c.ReadTimeout <= 0 {
 		errs = append(errs, schema.Errorf("read_timeout", "must be positive, got %v", c.ReadTimeout))
 	}
+	if c.MaxInflightBytes < 0 {
+		errs = append(errs, schema.Errorf("max_inflight_bytes", "must be 0 (only the agent's bound) or more, got %v", c.MaxInflightBytes))
+	}
 	return errors.Join(errs...)
 }
 
@@ -132,7 +163,7 @@ func (c *Config) Warnings() []error {
 }
 
 // NewFactory returns the factory of the avro source.
-func NewFactory() source.Factory { return source.NewFactory("avro", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("avro", Defaults, New, flumeAvro) }
 
 // Source is a running avro source.
 type Source struct {
@@ -147,6 +178,7 @@ type Source struct {
 	rules     []ipRule
 	responder *avrorpc.Responder
 	limits    avrorpc.Limits
+	budget    *source.Budget
 }
 
 // New loads the TLS key pair and opens the listener, so a bad certificate or a port in use
@@ -161,7 +193,8 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		responder: avrorpc.NewFlumeResponder(),
-		limits:    avrorpc.Limits{MaxEvents: cfg.MaxBatchEvents, MaxHeaders: avrorpc.DefaultMaxHeaders}}
+		limits:    avrorpc.Limits{MaxEvents: cfg.MaxBatchEvents, MaxHeaders: avrorpc.DefaultMaxHeaders},
+		budget:    set.Budget(int64(cfg.MaxInflightBytes))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -225,8 +258,12 @@ func (s *Source) admit(nc net.Conn) bool {
 	return false
 }
 
-// errBadInput marks the reasons a connection is closed for what its client sent.
-var errBadInput = errors.New("bad input")
+var (
+	// errBadInput marks the reasons a connection is closed for what its client sent.
+	errBadInput = errors.New("bad input")
+	// errOverBudget marks a call cut because it found no room in the in-flight budget.
+	errOverBudget = errors.New("over budget")
+)
 
 // serve answers the calls of one connection, one at a time, in order. It closes the
 // connection's outermost layer (flushing deflate, ending TLS); the server then closes nc.
@@ -243,6 +280,9 @@ func (s *Source) serve(ctx context.Context, nc net.Conn) {
 	switch {
 	case err == nil, errors.Is(err, io.EOF), ctx.Err() != nil:
 		// The client closed between calls, or the source is stopping.
+	case errors.Is(err, errOverBudget):
+		// Counted as InflightWaitCount; the sender sends the call again.
+		s.log.Debug("closing connection: the call waited read_timeout for memory", "remote", remote, "err", err)
 	case errors.Is(err, errBadInput), errors.Is(err, avrorpc.ErrMalformed), errors.Is(err, avrorpc.ErrFrameTooLarge),
 		errors.Is(err, io.ErrUnexpectedEOF), isTimeout(err):
 		s.m.EventReadFail.Inc()
@@ -277,19 +317,33 @@ func (s *Source) converse(ctx context.Context, nc net.Conn, conn *net.Conn) erro
 		}
 	}
 	c := *conn
-	br := bufio.NewReaderSize(c, 64<<10)
+	br := bufio.NewReaderSize(c, readBufferSize)
 	var fb avrorpc.FrameBuilder
 	handshaken := false // the connection's handshake was answered BOTH or CLIENT
 	maxFrame := int(s.cfg.MaxFrameBytes)
+	// Each call's frame is reserved from the in-flight budget as its buffer grows, and released
+	// once the call is answered. Without room, the read waits — the client is slowed down by
+	// TCP — at most until the frame's read deadline.
+	res := s.budget.Reserve()
+	defer res.Release()
+	var deadline time.Time
+	reserve := func(n int) error {
+		if err := res.Grow(ctx, int64(n), deadline); err != nil {
+			return fmt.Errorf("%w: no room in max_inflight_bytes within read_timeout: %w", errOverBudget, err)
+		}
+		return nil
+	}
 	for {
+		res.Release()
 		// Wait for the next call as long as the client likes; once it began, it must arrive
 		// within read_timeout.
 		_ = nc.SetDeadline(time.Time{})
 		if _, err := br.Peek(1); err != nil {
 			return err
 		}
-		_ = nc.SetDeadline(time.Now().Add(s.cfg.ReadTimeout))
-		serial, payload, err := avrorpc.ReadFrame(br, nil, maxFrame)
+		deadline = time.Now().Add(s.cfg.ReadTimeout)
+		_ = nc.SetDeadline(deadline)
+		serial, payload, err := avrorpc.ReadFrameReserving(br, nil, maxFrame, reserve)
 		if err != nil {
 			return fmt.Errorf("read frame: %w", err)
 		}
@@ -328,11 +382,17 @@ func (s *Source) converse(ctx context.Context, nc net.Conn, conn *net.Conn) erro
 		}
 		_ = nc.SetDeadline(time.Time{})
 		status := avrorpc.StatusOK
+		single := head.Message == avrorpc.MessageAppend
+		if single {
+			s.m.AppendReceivedCount.Inc()
+		}
 		if err := s.proc.Process(ctx, events); err != nil {
 			if ctx.Err() != nil {
 				return nil // stopping: not committed, so not answered
 			}
 			status = avrorpc.StatusFailed
+		} else if single {
+			s.m.AppendAcceptedCount.Inc()
 		}
 		avrorpc.BuildResponse(&fb, serial, hs, status)
 		_ = nc.SetDeadline(time.Now().Add(s.cfg.ReadTimeout))

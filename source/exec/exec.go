@@ -15,7 +15,8 @@
 // command outlives it. Every child is waited for: no zombies. Each exit is logged with its
 // status and counted (CommandExitCount; CommandFailCount for a non-zero status or a signal;
 // CommandExitStatus, a gauge, holds the last status, -1 for a signal). With restart, an exited
-// command is started again after restart_throttle (Flume's default 10s); without, the source
+// command is started again after restart_throttle (Flume's default 10s), jittered to between half
+// of it and all of it (internal/backoff) so a fleet's commands do not restart in step; without, the source
 // stops once it has delivered the command's output.
 //
 // A line ends at "\n"; one "\r" before it is stripped; a last line without "\n" is delivered
@@ -43,6 +44,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/internal/procgroup"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
@@ -68,7 +70,7 @@ type Config struct {
 	Shell string `hcl:"shell,optional"`
 	// Restart runs the command again after it exits.
 	Restart bool `hcl:"restart,optional"`
-	// RestartThrottle is the wait before a restart.
+	// RestartThrottle is the longest wait before a restart (at least half of it, jittered).
 	RestartThrottle time.Duration `hcl:"restart_throttle,optional"`
 	// LogStderr logs the command's standard error.
 	LogStderr bool `hcl:"log_stderr,optional"`
@@ -83,9 +85,11 @@ func Defaults() *Config {
 	return &Config{RestartThrottle: 10 * time.Second, Batch: 20, BatchTimeout: 3 * time.Second}
 }
 
-// BatchSize is the most events one put holds, checked against the channels' transaction
-// capacity by the config stage.
-func (c *Config) BatchSize() int { return c.Batch }
+// BatchLimit is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage; a larger put is split into transactions that fit.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
@@ -106,7 +110,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the exec source.
-func NewFactory() source.Factory { return source.NewFactory("exec", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("exec", Defaults, New, flumeExec) }
 
 // Source is a running exec source.
 type Source struct {
@@ -171,13 +175,10 @@ func (s *Source) Run(ctx context.Context) error {
 			s.log.Info("command ended; not restarting (restart is off)")
 			return nil
 		}
-		s.log.Info("restarting command", "after", s.cfg.RestartThrottle)
-		t := time.NewTimer(s.cfg.RestartThrottle)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		wait := backoff.Jitter(s.cfg.RestartThrottle)
+		s.log.Info("restarting command", "after", wait)
+		if backoff.Sleep(ctx, wait, nil) != nil {
 			return nil
-		case <-t.C:
 		}
 	}
 }

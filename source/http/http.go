@@ -15,8 +15,12 @@
 //   - 200: every event of the request was committed to the channels (one put, one attempt).
 //   - 400: the request is not in the handler's format (or not UTF-8); for ndjson the message
 //     names the first bad line. Nothing was put: a request is all or nothing, as in Flume.
-//   - 413: the request is larger than max_request_bytes, or holds more than max_batch_events.
-//   - 503: a channel refused the put (full); nothing is acknowledged and the client retries.
+//   - 413: the request is larger than max_request_bytes (a declared Content-Length above it is
+//     answered at once, before the body is read), holds more than max_batch_events, or can
+//     never fit a channel (more events than its transaction_capacity, more bytes than its
+//     byte_capacity). Sending it again cannot succeed.
+//   - 503 with Retry-After: a channel refused the put (full), or the agent holds
+//     max_inflight_bytes of requests already; nothing is acknowledged and the client retries.
 //   - 405: a method other than POST.
 //
 // The request is read and decoded completely before anything is put, so a slow or broken
@@ -28,7 +32,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net"
@@ -67,6 +70,9 @@ type Config struct {
 	MaxBatchEvents int `hcl:"max_batch_events,optional"`
 	// ReadTimeout bounds reading a whole request.
 	ReadTimeout time.Duration `hcl:"read_timeout,optional"`
+	// MaxInflightBytes bounds the bytes of the requests this source holds at once, within the
+	// agent's max_inflight_bytes; 0 means only the agent's bound applies.
+	MaxInflightBytes schema.Size `hcl:"max_inflight_bytes,optional"`
 }
 
 // Defaults returns the defaults: Flume's handler, no TLS, requests of up to 16 MiB and 100000
@@ -74,6 +80,12 @@ type Config struct {
 func Defaults() *Config {
 	return &Config{Handler: HandlerFlume, MessageKey: "message", MaxDepth: jsonfields.DefaultMaxDepth,
 		MaxRequestBytes: 16 << 20, MaxBatchEvents: 100000, ReadTimeout: 30 * time.Second}
+}
+
+// BatchLimit is the most events of one request (max_batch_events). A request is answered for
+// all its events, so the config stage refuses a channel whose transaction_capacity is below it.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.MaxBatchEvents, Attr: "max_batch_events", Whole: true}
 }
 
 // Validate reports every problem of the configuration at once.
@@ -95,23 +107,27 @@ func (c *Config) Validate() error {
 	if c.ReadTimeout <= 0 {
 		errs = append(errs, schema.Errorf("read_timeout", "must be positive, got %v", c.ReadTimeout))
 	}
+	if c.MaxInflightBytes < 0 {
+		errs = append(errs, schema.Errorf("max_inflight_bytes", "must be 0 (only the agent's bound) or more, got %v", c.MaxInflightBytes))
+	}
 	return errors.Join(errs...)
 }
 
 // NewFactory returns the factory of the http source.
-func NewFactory() source.Factory { return source.NewFactory("http", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("http", Defaults, New, flumeHTTP) }
 
 // Source is a running http source.
 type Source struct {
-	cfg  Config
-	name string
-	log  *slog.Logger
-	m    *metrics.Source
-	proc source.Processor
-	dec  decodeFunc // the handler's
-	ln   net.Listener
-	srv  *http.Server
-	ctx  context.Context // Run's, for the puts of requests
+	cfg    Config
+	name   string
+	log    *slog.Logger
+	m      *metrics.Source
+	proc   source.Processor
+	dec    decodeFunc // the handler's
+	budget *source.Budget
+	ln     net.Listener
+	srv    *http.Server
+	ctx    context.Context // Run's, for the puts of requests
 }
 
 // New opens the listener (and loads the key pair), so a port in use or a bad certificate fails
@@ -123,7 +139,8 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if set.Processor == nil {
 		return nil, fmt.Errorf("http %s: no processor", set.Name)
 	}
-	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor}
+	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
+		budget: set.Budget(int64(cfg.MaxInflightBytes))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -217,7 +234,13 @@ func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	events, status, err := s.decode(w, r)
+	res := s.budget.Reserve()
+	defer res.Release()
+	events, status, err := s.decode(w, r, &res)
+	if status == http.StatusServiceUnavailable {
+		s.retryLater(w, r, err)
+		return
+	}
 	if err != nil {
 		s.bad(w, r, status, err)
 		return
@@ -227,25 +250,30 @@ func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = r.Context()
 	}
 	if err := s.proc.Process(ctx, events); err != nil {
-		s.log.Debug("put failed; answering 503", "remote", r.RemoteAddr, "events", len(events), "err", err)
-		http.Error(w, "channel refused the events: "+err.Error(), http.StatusServiceUnavailable)
+		if source.TooLarge(err) {
+			s.bad(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("the request can never fit: %w", err))
+			return
+		}
+		s.retryLater(w, r, fmt.Errorf("channel refused the events: %w", err))
 		return
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
 // decode reads the whole request into events.
-func (s *Source) decode(w http.ResponseWriter, r *http.Request) ([]channel.Event, int, error) {
-	body := http.MaxBytesReader(w, r.Body, int64(s.cfg.MaxRequestBytes))
-	data, err := io.ReadAll(body)
+func (s *Source) decode(w http.ResponseWriter, r *http.Request, res *source.Reservation) ([]channel.Event, int, error) {
+	data, status, err := s.readBody(w, r, res)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request larger than max_request_bytes (%v)", s.cfg.MaxRequestBytes)
-		}
-		return nil, http.StatusBadRequest, fmt.Errorf("read request: %w", err)
+		return nil, status, err
 	}
 	return s.dec(data)
+}
+
+// retryLater answers 503 with Retry-After: the request may succeed later.
+func (s *Source) retryLater(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Debug("answering 503", "remote", r.RemoteAddr, "err", err)
+	w.Header().Set("Retry-After", retryAfter)
+	http.Error(w, err.Error(), http.StatusServiceUnavailable)
 }
 
 // bad answers a request that could not be decoded and counts it.

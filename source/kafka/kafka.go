@@ -76,9 +76,11 @@ func Defaults() *Config {
 		TopicHeader: "topic", StartOffset: "latest"}
 }
 
-// BatchSize is the most events one put holds, checked against the channels' transaction
-// capacity by the config stage.
-func (c *Config) BatchSize() int { return c.Batch }
+// BatchLimit is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage; a larger put is split into transactions that fit.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
@@ -118,7 +120,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the kafka source.
-func NewFactory() source.Factory { return source.NewFactory("kafka", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("kafka", Defaults, New, flumeKafka) }
 
 // Source is a running kafka source.
 type Source struct {

@@ -330,3 +330,25 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreachableBrokersFeedTheSourcesHealth: the client retries unreachable brokers without
+// a word, so a source that cannot fetch must say so through its health; once the broker
+// answers and records flow, the streak ends.
+func TestUnreachableBrokersFeedTheSourcesHealth(t *testing.T) {
+	port := kafkatest.FreePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	proc := &sourcetest.Processor{}
+	r := start(t, []string{addr}, proc, nil)
+	sourcetest.WaitFor(t, 30*time.Second, "a failure on the source's health", func() bool {
+		return r.m.Health().State(time.Now(), time.Hour).Failures > 0
+	})
+	if st := r.m.Health().State(time.Now(), time.Hour); !strings.Contains(st.LastError, "cannot reach the brokers") {
+		t.Errorf("last error %q, want it to say the brokers cannot be reached", st.LastError)
+	}
+	c := kafkatest.Start(t, 1, kfake.Ports(port), kfake.SeedTopics(1, "logs"))
+	produce(t, c.ListenAddrs(), "logs", "m", 3)
+	waitBodies(t, proc, 3, 30*time.Second)
+	sourcetest.WaitFor(t, 30*time.Second, "the streak to end", func() bool {
+		return !r.m.Health().State(time.Now(), time.Hour).Failing()
+	})
+}

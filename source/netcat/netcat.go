@@ -16,6 +16,11 @@
 // any reason other than shutdown, a client that asked for acknowledgements reads one
 // "FAILED: reason\n" per event of that batch instead, and the connection is closed.
 //
+// A connection's read buffer is reserved from the in-flight budget (the agent's
+// max_inflight_bytes and the source's own) before it is taken, and given back when the
+// connection goes quiet; without room the connection stops reading, so TCP slows its client
+// down, until there is.
+//
 // max_connections (0 = unlimited) bounds the connections served at once; beyond it the source
 // stops accepting, so new clients wait in the kernel's accept backlog (and time out there if the
 // wait is too long) instead of being refused. A client that connects and sends nothing costs one
@@ -36,6 +41,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
@@ -71,6 +77,9 @@ type Config struct {
 	Batch int `hcl:"batch_size,optional"`
 	// MaxConnections bounds the connections served at once; 0 means unlimited.
 	MaxConnections int `hcl:"max_connections,optional"`
+	// MaxInflightBytes bounds the read buffers this source holds at once, within the agent's
+	// max_inflight_bytes; 0 means only the agent's bound applies.
+	MaxInflightBytes schema.Size `hcl:"max_inflight_bytes,optional"`
 }
 
 // Defaults returns Flume's defaults: max_line_length 512, ack_every_event true, and batches of
@@ -79,9 +88,11 @@ func Defaults() *Config {
 	return &Config{MaxLineLength: 512, AckEveryEvent: true, Batch: 100}
 }
 
-// BatchSize is the most events one put holds, checked against the channels' transaction
-// capacity by the config stage.
-func (c *Config) BatchSize() int { return c.Batch }
+// BatchLimit is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage; a larger put is split into transactions that fit.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
@@ -95,11 +106,14 @@ func (c *Config) Validate() error {
 	if c.MaxConnections < 0 {
 		errs = append(errs, schema.Errorf("max_connections", "must be 0 (unlimited) or more, got %d", c.MaxConnections))
 	}
+	if c.MaxInflightBytes < 0 {
+		errs = append(errs, schema.Errorf("max_inflight_bytes", "must be 0 (only the agent's bound) or more, got %v", c.MaxInflightBytes))
+	}
 	return errors.Join(errs...)
 }
 
 // NewFactory returns the factory of the netcat source.
-func NewFactory() source.Factory { return source.NewFactory("netcat", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("netcat", Defaults, New, flumeNetcat) }
 
 // Source is a running netcat source.
 type Source struct {
@@ -112,6 +126,8 @@ type Source struct {
 	srv       *tcpserve.Server
 	oks       []byte    // "OK\n" repeated, shared read-only by every connection
 	pool      sync.Pool // *workspace
+	bufSize   int       // of a workspace's read buffer
+	budget    *source.Budget
 }
 
 // New opens the listener, so that a bad address or a port in use fails at start-up; Run
@@ -123,7 +139,8 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if set.Processor == nil {
 		return nil, fmt.Errorf("netcat %s: no processor", set.Name)
 	}
-	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor}
+	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
+		budget: set.Budget(int64(cfg.MaxInflightBytes))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -136,9 +153,9 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	}
 	// The buffer must hold a whole line of max_line_length plus "\r\n", so a line that does
 	// not fit is known to be too long.
-	bufSize := max(readBufferSize, cfg.MaxLineLength+2)
+	s.bufSize = max(readBufferSize, cfg.MaxLineLength+2)
 	s.pool.New = func() any {
-		return &workspace{buf: make([]byte, bufSize), spans: make([]span, 0, min(cfg.Batch, 1024))}
+		return &workspace{buf: make([]byte, s.bufSize), spans: make([]span, 0, min(cfg.Batch, 1024))}
 	}
 	srv, err := tcpserve.Listen(cfg.Bind, cfg.Port, tcpserve.Options{MaxConns: cfg.MaxConnections, Metrics: s.m, Log: s.log})
 	if err != nil {
@@ -189,6 +206,7 @@ type conn struct {
 	// discarding is set after a truncated line, until its '\n' has been skipped.
 	discarding bool
 	idle       [idleReadSize]byte
+	res        source.Reservation // the workspace's buffer, while the connection holds one
 }
 
 // serve reads one connection's lines and delivers them; the server closes the connection when
@@ -196,7 +214,7 @@ type conn struct {
 func (s *Source) serve(ctx context.Context, nc net.Conn) {
 	remote := nc.RemoteAddr().String()
 	s.log.Debug("connection opened", "remote", remote)
-	c := &conn{s: s, nc: nc}
+	c := &conn{s: s, nc: nc, res: s.budget.Reserve()}
 	defer func() {
 		c.release()
 		s.log.Debug("connection closed", "remote", remote)
@@ -215,7 +233,7 @@ func (s *Source) serve(ctx context.Context, nc net.Conn) {
 		if readErr != nil {
 			break
 		}
-		readErr = c.fill()
+		readErr = c.fill(ctx)
 	}
 	switch {
 	case errors.Is(readErr, io.EOF):
@@ -288,12 +306,17 @@ func (c *conn) final() bool {
 }
 
 // fill reads more data. A connection with nothing pending gives its workspace back and waits
-// in a small read, so a quiet client holds no read buffer.
-func (c *conn) fill() error {
+// in a small read, so a quiet client holds no read buffer. A workspace's buffer is reserved from
+// the in-flight budget before it is taken; without room the connection stops reading (its client
+// is slowed down by TCP) until there is.
+func (c *conn) fill(ctx context.Context) error {
 	if c.r == c.w {
 		c.release()
 		n, err := c.nc.Read(c.idle[:])
 		if n > 0 {
+			if gerr := c.res.Grow(ctx, int64(c.s.bufSize), time.Time{}); gerr != nil {
+				return gerr // stopping
+			}
 			c.ws = c.s.pool.Get().(*workspace)
 			c.r, c.w = 0, copy(c.ws.buf, c.idle[:n])
 		}
@@ -309,12 +332,13 @@ func (c *conn) fill() error {
 	return err
 }
 
-// release returns the workspace to the pool; nothing may be pending in it.
+// release returns the workspace to the pool, and its reservation; nothing may be pending in it.
 func (c *conn) release() {
 	if c.ws != nil {
 		c.ws.spans = c.ws.spans[:0]
 		c.s.pool.Put(c.ws)
 		c.ws = nil
+		c.res.Release()
 	}
 	c.r, c.w, c.seen = 0, 0, 0
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/flumego/flumego/internal/exampletest"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/netcat"
@@ -555,8 +556,8 @@ func TestConfig(t *testing.T) {
 				if c := cfg.(*netcat.Config); *c != tt.want {
 					t.Errorf("config = %+v, want %+v", *c, tt.want)
 				}
-				if c := cfg.(*netcat.Config); c.BatchSize() != tt.want.Batch {
-					t.Errorf("BatchSize() = %d", c.BatchSize())
+				if c := cfg.(*netcat.Config); c.BatchLimit().Events != tt.want.Batch {
+					t.Errorf("BatchLimit().Events = %d", c.BatchLimit().Events)
 				}
 			}
 		})
@@ -611,4 +612,30 @@ func TestQuietConnectionsHoldNoReadBuffers(t *testing.T) {
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	sourcetest.WaitFor(t, 20*time.Second, what, cond)
+}
+
+// With room for one read buffer only, connections take turns: every line of each arrives, and
+// the budget is whole again once they are quiet.
+func TestConnectionsShareTheInflightBudget(t *testing.T) {
+	rec := &sourcetest.Processor{}
+	r := start(t, testConfig(func(c *netcat.Config) { c.MaxInflightBytes = 64 << 10 }), rec)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			var b strings.Builder
+			for j := range 2000 {
+				fmt.Fprintf(&b, "conn%d line%d\n", i, j)
+			}
+			if answer := send(t, r, []byte(b.String())); strings.Count(answer, "OK\n") != 2000 {
+				t.Errorf("connection %d: %d acknowledgements, want 2000", i, strings.Count(answer, "OK\n"))
+			}
+		})
+	}
+	wg.Wait()
+	if rec.Count() != 8000 {
+		t.Fatalf("%d events, want 8000", rec.Count())
+	}
+	testkit.WaitFor(t, 5*time.Second, "the budget to be released", func() bool {
+		return r.m.Component.Gauge("InflightBytes").Load() == 0
+	})
 }

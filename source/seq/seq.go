@@ -46,9 +46,11 @@ type Config struct {
 // Defaults returns Flume's defaults: no end and batches of one event.
 func Defaults() *Config { return &Config{Batch: 1} }
 
-// BatchSize is the most events one put holds, checked against the channels' transaction
-// capacity by the config stage.
-func (c *Config) BatchSize() int { return c.Batch }
+// BatchLimit is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage; a larger put is split into transactions that fit.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
@@ -75,7 +77,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the seq source.
-func NewFactory() source.Factory { return source.NewFactory("seq", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("seq", Defaults, New, flumeSeq) }
 
 // Source is a running seq source.
 type Source struct {

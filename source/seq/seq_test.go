@@ -271,8 +271,8 @@ func TestConfig(t *testing.T) {
 				if *c != tt.want {
 					t.Errorf("config = %+v, want %+v", *c, tt.want)
 				}
-				if c.BatchSize() != tt.want.Batch {
-					t.Errorf("BatchSize() = %d", c.BatchSize())
+				if c.BatchLimit().Events != tt.want.Batch {
+					t.Errorf("BatchLimit().Events = %d", c.BatchLimit().Events)
 				}
 				if _, err := f.Create(cfg, source.Settings{Name: "s1", Processor: discard{}}); err != nil {
 					t.Errorf("Create: %v", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/source"
 )
 
 // DeletePolicy is what happens to a file once all its events committed.
@@ -131,9 +132,11 @@ func Defaults() *Config {
 	}
 }
 
-// BatchSize is the most events one put holds, checked against the channels' transaction
-// capacity by the config stage.
-func (c *Config) BatchSize() int { return c.Batch }
+// BatchLimit is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage; a larger put is split into transactions that fit.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {

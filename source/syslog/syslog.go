@@ -8,10 +8,16 @@
 // Over TCP a connection may frame its messages by newlines (one "\r" before the "\n" is
 // stripped, empty lines are skipped) or by octet counting (RFC 6587: "LEN SP MSG"), detected
 // per message by its first byte: a digit means octet counting, as a syslog message starts with
-// "<". A newline-framed line longer than event_size is cut into events of event_size bytes (the
-// first Incomplete, the rest as Flume makes them); an octet-counted message longer than
-// event_size is cut and the rest of it discarded, as is the rest of a UDP datagram. Each UDP
-// datagram is one message (a trailing newline is stripped).
+// "<". Each UDP datagram is one message (a trailing newline is stripped). A message longer than
+// event_size is one event of its first event_size bytes, marked Incomplete and counted
+// (EventTruncatedCount); the rest of it is discarded up to its end — its newline, its declared
+// octet count, the end of its datagram. (Flume makes the rest of a newline-framed line into
+// further events, so one 1 MiB line became hundreds of Invalid ones.)
+//
+// Over TCP, room for a message of event_size is reserved from the in-flight budget (the agent's
+// max_inflight_bytes and the source's own) as it begins to arrive, trimmed to the event once it
+// is one, and released when its batch is delivered; without room a connection delivers what it
+// holds and stops reading until there is.
 //
 // Messages already received are delivered together, up to batch_size, through the processor's
 // Deliver, which waits while a channel is full: a TCP client is slowed down by back-pressure,
@@ -29,6 +35,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
@@ -71,6 +78,9 @@ type Config struct {
 	Batch int `hcl:"batch_size,optional"`
 	// MaxConnections bounds the TCP connections served at once; 0 means unlimited.
 	MaxConnections int `hcl:"max_connections,optional"`
+	// MaxInflightBytes bounds the bytes of messages this source holds at once over TCP,
+	// within the agent's max_inflight_bytes; 0 means only the agent's bound applies.
+	MaxInflightBytes schema.Size `hcl:"max_inflight_bytes,optional"`
 }
 
 // Defaults returns Flume's defaults: TCP, event_size 2500, keep_fields none, and batches of up
@@ -79,9 +89,11 @@ func Defaults() *Config {
 	return &Config{Protocol: ProtocolTCP, EventSize: 2500, KeepFields: "none", Batch: 100}
 }
 
-// BatchSize is the most events one put holds, checked against the channels' transaction
-// capacity by the config stage.
-func (c *Config) BatchSize() int { return c.Batch }
+// BatchLimit is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage; a larger put is split into transactions that fit.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
@@ -101,22 +113,29 @@ func (c *Config) Validate() error {
 	if c.MaxConnections < 0 {
 		errs = append(errs, schema.Errorf("max_connections", "must be 0 (unlimited) or more, got %d", c.MaxConnections))
 	}
+	if c.MaxInflightBytes < 0 {
+		errs = append(errs, schema.Errorf("max_inflight_bytes", "must be 0 (only the agent's bound) or more, got %v", c.MaxInflightBytes))
+	}
 	return errors.Join(errs...)
 }
 
 // NewFactory returns the factory of the syslog source.
-func NewFactory() source.Factory { return source.NewFactory("syslog", Defaults, New) }
+func NewFactory() source.Factory {
+	return source.NewFactory("syslog", Defaults, New, flumeSyslogTCP, flumeSyslogUDP, flumeMultiport)
+}
 
 // Source is a running syslog source.
 type Source struct {
-	cfg   Config
-	name  string
-	log   *slog.Logger
-	m     *metrics.Source
-	proc  source.Processor
-	parse *parser
-	tcp   *tcpserve.Server // tcp
-	pc    net.PacketConn   // udp
+	cfg       Config
+	name      string
+	log       *slog.Logger
+	m         *metrics.Source
+	truncated *metrics.Counter
+	proc      source.Processor
+	budget    *source.Budget
+	parse     *parser
+	tcp       *tcpserve.Server // tcp
+	pc        net.PacketConn   // udp
 }
 
 // New opens the listener or the UDP socket, so a port in use fails at start-up; Run serves it.
@@ -130,13 +149,14 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	}
 	k, _ := parseKeep(cfg.KeepFields)
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
-		parse: newParser(k)}
+		parse: newParser(k), budget: set.Budget(int64(cfg.MaxInflightBytes))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.m == nil {
 		s.m = metrics.NewRegistry("").Source(set.Name, "syslog")
 	}
+	s.truncated = s.m.Component.Counter("EventTruncatedCount")
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	var err error
 	if cfg.Protocol == ProtocolUDP {
@@ -199,28 +219,58 @@ func clientIP(addr net.Addr) string {
 }
 
 // serve reads one TCP connection's messages and delivers them; the server closes the connection
-// when it returns.
+// when it returns. Room for the largest message (event_size) is reserved from the in-flight
+// budget once a message begins to arrive, and trimmed to its body once it is an event; the batch's bytes
+// are released once it is delivered. Without room the connection delivers what it holds and
+// then waits, no longer reading, so its client is slowed down by TCP.
 func (s *Source) serve(ctx context.Context, nc net.Conn) {
 	remote := nc.RemoteAddr().String()
 	ip := clientIP(nc.RemoteAddr())
 	br := bufio.NewReaderSize(nc, 64<<10)
 	fr := &framer{br: br, max: s.cfg.EventSize}
 	batch := make([]channel.Event, 0, s.cfg.Batch)
-	for {
-		msg, incomplete, err := fr.next()
-		if msg != nil {
-			batch = append(batch, s.build(msg, incomplete, ip))
+	res := s.budget.Reserve()
+	defer res.Release()
+	deliver := func() bool {
+		err := s.proc.Deliver(ctx, batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.m.GenericProcessingFail.Inc()
+				s.log.Warn("cannot deliver batch; closing connection", "remote", remote, "events", len(batch), "err", err)
+			}
+			return false
 		}
-		// Deliver what has arrived: never wait for more data to fill a batch.
-		if len(batch) > 0 && (err != nil || len(batch) == s.cfg.Batch || br.Buffered() == 0 && !fr.pending()) {
-			if derr := s.proc.Deliver(ctx, batch); derr != nil {
-				if ctx.Err() == nil {
-					s.m.GenericProcessingFail.Inc()
-					s.log.Warn("cannot deliver batch; closing connection", "remote", remote, "events", len(batch), "err", derr)
-				}
+		batch = make([]channel.Event, 0, s.cfg.Batch)
+		res.Release()
+		return true
+	}
+	room := int64(s.cfg.EventSize) + 1 // a line is read to one byte past event_size
+	for {
+		// A quiet connection holds no reservation: it waits for its next byte first.
+		held := res.Held()
+		if _, perr := br.Peek(1); perr == nil && !res.TryGrow(room) {
+			if len(batch) > 0 && !deliver() {
 				return
 			}
-			batch = make([]channel.Event, 0, s.cfg.Batch)
+			held = 0
+			if res.Grow(ctx, room, time.Time{}) != nil {
+				return
+			}
+		}
+		msg, cut, err := fr.next()
+		if msg != nil {
+			if cut {
+				s.truncated.Inc()
+			}
+			e := s.build(msg, cut, ip)
+			res.ShrinkTo(held + int64(len(e.Body)))
+			batch = append(batch, e)
+		} else {
+			res.ShrinkTo(held)
+		}
+		// Deliver what has arrived: never wait for more data to fill a batch.
+		if len(batch) > 0 && (err != nil || len(batch) == s.cfg.Batch || br.Buffered() == 0) && !deliver() {
+			return
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
@@ -241,41 +291,39 @@ func (s *Source) build(msg []byte, incomplete bool, ip string) channel.Event {
 	return e
 }
 
-// framer splits a TCP stream into messages: octet-counted or newline-terminated.
+// framer splits a TCP stream into messages: octet-counted or newline-terminated. A message
+// longer than max is cut at max and the rest of it skipped — up to its newline, or its declared
+// count — so an over-long message is one event, never a stream of fragments parsed as messages.
 type framer struct {
 	br  *bufio.Reader
 	max int
-	// rest is read but not yet returned: pieces of a line cut at max, or, with cont, the start
-	// of the next piece of a line that goes on.
-	rest []byte
-	cont bool
+	// skipping is set after a newline-framed message was cut, until its '\n' has been read.
+	skipping bool
 }
 
-// pending reports whether a message can be returned without reading.
-func (f *framer) pending() bool { return len(f.rest) >= f.max || len(f.rest) > 0 && !f.cont }
-
 // next returns the next message (nil with an error at the end) and whether it was cut at max.
-// A line longer than max is returned in pieces of max bytes as they arrive, so a client never
-// makes the source hold more than about max bytes.
-func (f *framer) next() (msg []byte, incomplete bool, err error) {
-	if f.pending() {
-		return f.piece()
+// A message never costs more than about max bytes however long it is, or however slowly the rest
+// of it arrives: the cut message is returned at once and the rest is skipped as it comes.
+func (f *framer) next() (msg []byte, cut bool, err error) {
+	if f.skipping {
+		if err := f.skip(); err != nil {
+			return nil, false, err
+		}
 	}
-	for !f.cont {
+	for {
 		c, err := f.br.Peek(1)
 		if err != nil {
 			return nil, false, err
 		}
 		if c[0] == '\n' {
-			f.br.Discard(1) // an empty line (or the end of one cut at max): Flume skips it
+			f.br.Discard(1) // an empty line: Flume skips it
 			continue
 		}
 		if c[0] >= '1' && c[0] <= '9' {
 			return f.octets()
 		}
-		break
+		return f.line()
 	}
-	return f.line()
 }
 
 // octets reads "LEN SP MSG"; a message above max is cut and the rest of it discarded.
@@ -299,49 +347,59 @@ func (f *framer) octets() ([]byte, bool, error) {
 	return buf, n > keep, nil
 }
 
-// line reads (the rest of) a newline-terminated message, or its next max bytes.
+// line reads a newline-terminated message. One more byte than max is read before a line is
+// known to be too long, as a "\r" before the "\n" is stripped.
 func (f *framer) line() ([]byte, bool, error) {
-	line := f.rest
-	f.rest = nil
+	var line []byte
 	for {
 		chunk, err := f.br.ReadSlice('\n')
+		end := err == nil
+		if end {
+			chunk = chunk[:len(chunk)-1]
+		}
+		if len(line)+len(chunk) > f.max+1 {
+			if len(line) < f.max {
+				line = append(line, chunk[:f.max-len(line)]...)
+			}
+			f.skipping = !end
+			return line[:f.max], true, nil
+		}
 		line = append(line, chunk...)
 		switch {
-		case err == nil:
-			line = line[:len(line)-1]
+		case end:
 			if n := len(line); n > 0 && line[n-1] == '\r' {
 				line = line[:n-1]
 			}
-			f.cont = false
 		case errors.Is(err, bufio.ErrBufferFull):
-			if len(line) < f.max {
-				continue
-			}
-			f.cont = true // max bytes and still no end of line
+			continue
 		case errors.Is(err, io.EOF) && len(line) > 0:
-			f.cont = false // a last line without "\n" at a clean end
+			// A last line without "\n" at a clean end.
 		default:
 			return nil, false, err
 		}
 		break
 	}
-	if len(line) == 0 {
+	switch {
+	case len(line) > f.max: // max+1 bytes and no "\r" to strip
+		return line[:f.max], true, nil
+	case len(line) == 0: // a line of only "\r"
 		return f.next()
 	}
-	f.rest = line
-	return f.piece()
+	return line, false, nil
 }
 
-// piece returns the next piece of at most max bytes of the line in rest.
-func (f *framer) piece() ([]byte, bool, error) {
-	n := min(len(f.rest), f.max)
-	msg := f.rest[:n]
-	f.rest = f.rest[n:]
-	more := len(f.rest) > 0 || f.cont
-	if len(f.rest) == 0 {
-		f.rest = nil
+// skip reads up to and including the next '\n'.
+func (f *framer) skip() error {
+	for {
+		_, err := f.br.ReadSlice('\n')
+		if err == nil {
+			f.skipping = false
+			return nil
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return err
+		}
 	}
-	return msg, n == f.max && more, nil
 }
 
 func truncate(b []byte, n int) []byte { return b[:min(len(b), n)] }
@@ -378,6 +436,7 @@ func (s *Source) runUDP(ctx context.Context) error {
 			cut := len(msg) > s.cfg.EventSize
 			if cut {
 				msg = msg[:s.cfg.EventSize]
+				s.truncated.Inc()
 			}
 			if len(msg) > 0 {
 				select {

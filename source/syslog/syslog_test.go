@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/syslog"
@@ -143,4 +145,30 @@ func TestConfigValidation(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// With room for one message at a time, connections take turns: every message of each arrives
+// (a connection delivers what it holds before it waits), and the budget is whole again after.
+func TestTCPConnectionsShareTheInflightBudget(t *testing.T) {
+	src, rec, m := start(t, func(c *syslog.Config) { c.MaxInflightBytes = 4000 }) // event_size 2500
+	var wg sync.WaitGroup
+	for i := range 4 {
+		c, err := net.Dial("tcp", src.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			defer c.Close()
+			var b strings.Builder
+			for j := range 500 {
+				fmt.Fprintf(&b, "<13>Feb  5 17:32:18 h%d conn %d message %d\n", i, i, j)
+			}
+			_, _ = c.Write([]byte(b.String()))
+		})
+	}
+	wg.Wait()
+	waitEvents(t, rec, 2000)
+	testkit.WaitFor(t, 5*time.Second, "the budget to be released", func() bool {
+		return m.Component.Gauge("InflightBytes").Load() == 0
+	})
 }

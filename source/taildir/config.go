@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/source"
 )
 
 // Overflow is what happens to a line longer than max_line_length.
@@ -152,9 +153,11 @@ func Defaults() *Config {
 	}
 }
 
-// BatchSize is the most events one put holds, checked against the channels' transaction
-// capacity by the config stage.
-func (c *Config) BatchSize() int { return c.Batch }
+// BatchLimit is the most events one put holds, checked against the channels' transaction
+// capacity by the config stage; a larger put is split into transactions that fit.
+func (c *Config) BatchLimit() source.BatchLimit {
+	return source.BatchLimit{Events: c.Batch, Attr: "batch_size"}
+}
 
 // Validate reports every problem of the configuration at once. Multiline defaults (match
 // "after", max_lines 500, timeout 5s) are filled in here when the block left them out.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/colinmarc/hdfs/v2"
 
+	"github.com/flumego/flumego/internal/backoff"
 	"github.com/flumego/flumego/sink/hdfs/store"
 )
 
@@ -165,14 +166,15 @@ func (w *file) Sync(ctx context.Context) error {
 		if dl, ok := ctx.Deadline(); ok {
 			fw.SetDeadline(dl)
 		}
-		delay := 50 * time.Millisecond
+		bo := backoff.New(50*time.Millisecond, time.Second)
 		for {
 			err := fw.Close()
 			if err == nil || !hdfs.IsErrReplicating(err) || ctx.Err() != nil {
 				return struct{}{}, err
 			}
-			time.Sleep(delay)
-			delay = min(2*delay, time.Second)
+			if werr := bo.Wait(ctx, nil); werr != nil {
+				return struct{}{}, err
+			}
 		}
 	})
 	if err != nil {
