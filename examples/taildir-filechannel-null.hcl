@@ -4,7 +4,6 @@ agent "bench" {
   source "taildir" "r1" {
     channels      = ["c1"]
     position_file = env("FLUMEGO_POSITION_FILE", "/tmp/flumego-bench/taildir.json")
-    batch_size    = 1000
     filegroup "bench" {
       path = env("FLUMEGO_TAIL_PATH", "/tmp/flumego-bench/*.log")
     }
