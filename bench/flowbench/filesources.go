@@ -22,13 +22,14 @@ const (
 	defaultsFileRoll = "taildir → memory → file_roll, every setting at its default"
 )
 
-// fileSourceScenarios are the taildir flows over the access log, each measured against cat
-// of the same log: to /dev/null for the flows that write nothing, to a file for the others.
+// fileSourceScenarios are the taildir flows over the access log, each measured against a copy
+// of the same log: cat to /dev/null for the flows that write nothing, to a file for those
+// that write it, and dd with an fsync per MiB for the one through the file channel.
 func fileSourceScenarios(bin string) []scenario {
 	const drained = "flumego_sink_event_drain_success_total"
 	return []scenario{
 		{memoryNull, catNull, func() result { return taildirFlow(bin, "examples/taildir-null.hcl", drained) }},
-		{fileNull, catNull, func() result { return taildirFlow(bin, "examples/taildir-filechannel-null.hcl", drained) }},
+		{fileNull, ddSync, func() result { return taildirFlow(bin, "examples/taildir-filechannel-null.hcl", drained) }},
 		{tunedFileRoll, catFile, func() result { return taildirFlow(bin, "examples/taildir-fileroll.hcl", drained) }},
 		{"taildir → memory → file_roll(no fsync), tuned example", catFile, func() result {
 			return taildirFlow(bin, "examples/taildir-fileroll.hcl", drained, "FLUMEGO_FSYNC=false")

@@ -11,29 +11,39 @@ import (
 const (
 	catNull = "limit: cat access log > /dev/null"
 	catFile = "limit: cat access log > file on the same disk"
+	ddSync  = "limit: dd access log > file, fsync per MiB (oflag=dsync)"
 )
 
 // limitScenarios copy the access log with cat, to /dev/null and to a file beside it (no fsync:
-// the file is left to the page cache, as cat leaves it).
+// the file is left to the page cache, as cat leaves it), and with dd to a file synced every
+// MiB: what durable writes of the log in 1MiB commits cost on this disk, the floor of a flow
+// through a file channel (whose puts are about that size, and pay two fsyncs each).
 func limitScenarios() []scenario {
+	out := filepath.Join(filepath.Dir(accessLog), "flowbench-limit.out")
 	return []scenario{
-		{name: catNull, run: func() result { return catTo(os.DevNull) }},
+		{name: catNull, run: func() result { return copyLog(os.DevNull, "cat", accessLog) }},
 		{name: catFile, run: func() result {
-			out := filepath.Join(filepath.Dir(accessLog), "flowbench-cat.out")
 			defer os.Remove(out)
-			return catTo(out)
+			return copyLog(out, "cat", accessLog)
+		}},
+		{name: ddSync, run: func() result {
+			defer os.Remove(out)
+			return copyLog("", "dd", "if="+accessLog, "of="+out, "bs=1M", "oflag=dsync", "status=none")
 		}},
 	}
 }
 
-func catTo(path string) result {
+// copyLog runs a command copying the access log, its output into path ("" for none).
+func copyLog(path, name string, args ...string) result {
 	ensureAccessLog()
 	lines, size := countLines(accessLog)
-	out, err := os.Create(path)
-	check(err)
-	defer out.Close()
-	cmd := exec.Command("cat", accessLog)
-	cmd.Stdout = out
+	cmd := exec.Command(name, args...)
+	if path != "" {
+		out, err := os.Create(path)
+		check(err)
+		defer out.Close()
+		cmd.Stdout = out
+	}
 	t0 := time.Now()
 	check(cmd.Run())
 	r := usageOf(cmd.ProcessState)
