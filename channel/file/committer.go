@@ -163,9 +163,10 @@ func (k *committer) gather(first *commitOp) {
 // A take commit alone rides on the next put's transaction, sharing its fsyncs, when a putter is
 // active (a put was written within putActive), the taker keeps up (no more than about a put
 // waits beyond what it took, so it has little to gain from returning sooner) and no putter can
-// be waiting for the room it frees; it waits at most takeLinger for that put, then is written
-// alone. A single putter and taker so pay one bbolt transaction per put instead of two, and a
-// taker that falls behind is never slowed down.
+// be waiting for the room it frees; it waits at most defaultTakeLinger for that put, then is
+// written alone. A single putter and taker so pay one bbolt transaction per put instead of two,
+// and a taker that falls behind is never slowed down. With fsync = "interval" there is no fsync
+// to share, and nothing waits.
 const (
 	putActive         = 100 * time.Millisecond
 	defaultTakeLinger = 2 * time.Millisecond
@@ -173,7 +174,7 @@ const (
 
 // holdTakes reports whether the batch holds only take commits worth holding for a put.
 func (k *committer) holdTakes() bool {
-	if k.maxOps == 1 || time.Since(k.lastPut) > putActive {
+	if k.maxOps == 1 || k.c.cfg.Fsync == FsyncInterval || time.Since(k.lastPut) > putActive {
 		return false
 	}
 	taken := 0
@@ -192,7 +193,7 @@ func (k *committer) holdTakes() bool {
 	return !full && waiting <= taken+k.lastPutN
 }
 
-// awaitPut adds commits to the batch until a put arrives or takeLinger passes.
+// awaitPut adds commits to the batch until a put arrives or the linger passes.
 func (k *committer) awaitPut() {
 	d := k.c.cfg.tune.takeLinger
 	if d <= 0 {
