@@ -174,3 +174,12 @@ func BenchmarkSerializers(b *testing.B) {
 		})
 	}
 }
+
+func TestOnlyTextIsVerbatim(t *testing.T) {
+	for _, tt := range []struct{ typ, cfg string }{{Text, ``}, {Format, `format = "%%{body}"`}, {JSON, ``}, {AvroEvent, ``}} {
+		s, _ := build(t, tt.typ, tt.cfg)
+		if got, want := Verbatim(s), tt.typ == Text; got != want {
+			t.Errorf("Verbatim(%s) = %v, want %v", tt.typ, got, want)
+		}
+	}
+}

@@ -29,6 +29,13 @@ func (t *text) AppendRecord(dst []byte, ev *channel.Event) ([]byte, error) {
 	return append(dst, ev.Body...), nil
 }
 
+// Verbatim reports whether s makes every standalone record the event's body as it is (the
+// text serializer does), so that a sink may send the body itself instead of a copy.
+func Verbatim(s Serializer) bool {
+	_, ok := s.(*text)
+	return ok
+}
+
 // textStream writes bodies straight to w, without copying them first.
 type textStream struct {
 	w  io.Writer

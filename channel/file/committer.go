@@ -48,7 +48,7 @@ func newPutOp(events []channel.Event, pool *sync.Pool, cache bool) *commitOp {
 
 // dropEvery is how often the committer drops the pages of the mapping that its writes made
 // resident (every access maps its neighbours too, so they add up; see dropPages).
-const dropEvery = time.Second
+const dropEvery = 250 * time.Millisecond
 
 // The most one group commit gathers, so one bbolt transaction stays a reasonable size.
 const (
@@ -161,13 +161,14 @@ func (k *committer) gather(first *commitOp) {
 }
 
 // A take commit alone rides on the next put's transaction, sharing its fsyncs, when a putter is
-// active (a put was written within putActive) and the taker has caught up (its takes emptied the
-// queue, so it has nothing to gain from returning sooner); it waits at most
-// takeLinger for that put, then is written alone. A single putter and taker so pay one bbolt
-// transaction per put instead of two, and a taker that falls behind is never slowed down.
+// active (a put was written within putActive), the taker keeps up (no more than about a put
+// waits beyond what it took, so it has little to gain from returning sooner) and no putter can
+// be waiting for the room it frees; it waits at most takeLinger for that put, then is written
+// alone. A single putter and taker so pay one bbolt transaction per put instead of two, and a
+// taker that falls behind is never slowed down.
 const (
-	putActive  = 100 * time.Millisecond
-	takeLinger = 2 * time.Millisecond
+	putActive         = 100 * time.Millisecond
+	defaultTakeLinger = 2 * time.Millisecond
 )
 
 // holdTakes reports whether the batch holds only take commits worth holding for a put.
@@ -182,18 +183,25 @@ func (k *committer) holdTakes() bool {
 		}
 		taken += op.n
 	}
-	k.c.mu.Lock()
-	waiting := k.c.queue.count
-	k.c.mu.Unlock()
-	return waiting <= taken+k.lastPutN
+	c := k.c
+	c.mu.Lock()
+	waiting := c.queue.count
+	// A putter may be waiting for the room these takes free: never make it wait longer.
+	full := c.stored+c.reserved+k.lastPutN > c.cfg.Capacity
+	c.mu.Unlock()
+	return !full && waiting <= taken+k.lastPutN
 }
 
 // awaitPut adds commits to the batch until a put arrives or takeLinger passes.
 func (k *committer) awaitPut() {
+	d := k.c.cfg.tune.takeLinger
+	if d <= 0 {
+		d = defaultTakeLinger
+	}
 	if k.linger == nil {
-		k.linger = time.NewTimer(takeLinger)
+		k.linger = time.NewTimer(d)
 	} else {
-		k.linger.Reset(takeLinger)
+		k.linger.Reset(d)
 	}
 	defer k.linger.Stop()
 	for len(k.batch) < k.maxOps {

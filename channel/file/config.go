@@ -63,6 +63,8 @@ type tuning struct {
 	compactMinBytes int64
 	// noGroupCommit writes each commit in its own bbolt transaction, to measure the gain.
 	noGroupCommit bool
+	// takeLinger is the most a take commit waits to ride on a put; 0 means the default.
+	takeLinger time.Duration
 }
 
 // TransactionCapacity implements channel.TxCapacity, so the config stage can check sinks'

@@ -46,10 +46,10 @@
 //
 // # Reading
 //
-// Recently put events are kept in memory (32MiB at most) so a sink that keeps up never reads
+// Recently put events are kept in memory (16MiB at most) so a sink that keeps up never reads
 // from disk; a backlog is read back in runs, one read transaction per Take. bbolt reads through
 // a mapping of the file whose pages would stay in the agent's resident memory; the channel
-// gives them back to the page cache after each read and every second (mapped_linux.go).
+// gives them back to the page cache after each read and four times a second (mapped_linux.go).
 //
 // # Disk space
 //
@@ -134,7 +134,7 @@ const (
 	formatVersion1    = "1"
 	stateOpen         = "open"
 	stateClosed       = "closed"
-	defaultCacheBytes = 32 << 20
+	defaultCacheBytes = 16 << 20
 	defaultSpaceEvery = time.Second
 	spaceRecheckBytes = 64 << 20
 	lockTimeout       = 100 * time.Millisecond

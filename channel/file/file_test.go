@@ -472,6 +472,50 @@ func TestFormat1IsRead(t *testing.T) {
 	expectIDs(t, "drained channel after a restart", drain(t, ch), nil)
 }
 
+// TestTakeCommitRidesOnTheNextPut commits a take while a putter is active and the taker has
+// caught up: the take waits for the next put and both are written in one bbolt transaction.
+// With the channel full, a take commit is written at once: the putter is waiting for its room.
+func TestTakeCommitRidesOnTheNextPut(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t.TempDir())
+	cfg.Capacity, cfg.TxCapacity = 200, 200
+	cfg.tune.takeLinger = time.Minute // the put decides, not the clock
+	ch := open(t, cfg)
+	put(t, ch, events(0, 100)...)
+	tx := ch.BeginTake()
+	expectIDs(t, "taken", take(t, tx, 1000), seq(0, 100))
+	before := ch.committer.groups
+	done := make(chan error, 1)
+	go func() { done <- tx.Commit(ctx) }()
+	select {
+	case err := <-done:
+		t.Fatalf("the take commit returned (%v) before any put came to share its transaction", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	put(t, ch, events(100, 150)...)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := ch.committer.groups - before; n != 1 {
+		t.Errorf("the take and the put took %d bbolt transactions, want 1", n)
+	}
+
+	// 50 + 150 fill the channel: the next put can only wait for the take's room.
+	put(t, ch, events(150, 300)...)
+	tx = ch.BeginTake()
+	expectIDs(t, "taken from the full channel", take(t, tx, 100), seq(100, 200))
+	commit := make(chan error, 1)
+	go func() { commit <- tx.Commit(ctx) }()
+	select {
+	case err := <-commit:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a take commit from a full channel waited for a put")
+	}
+}
+
 // TestReplacedDatabaseIsRefused empties, removes or replaces the database of a channel that held
 // events while it is closed: each is refused with the file's path, and left as it is.
 func TestReplacedDatabaseIsRefused(t *testing.T) {

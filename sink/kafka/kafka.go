@@ -83,15 +83,16 @@ const (
 // Sink is a running kafka sink. Write is never called concurrently with itself or Close, so the
 // buffers it reuses between batches need no lock.
 type Sink struct {
-	cfg   Config
-	name  string
-	log   *slog.Logger
-	m     *metrics.Sink
-	cl    *kgo.Client
-	conns *kafkaclient.Conns
-	ser   serializer.Serializer
-	topic template
-	max   int // max_message_bytes
+	cfg      Config
+	name     string
+	log      *slog.Logger
+	m        *metrics.Sink
+	cl       *kgo.Client
+	conns    *kafkaclient.Conns
+	ser      serializer.Serializer
+	verbatim bool // ser makes a record of the body as it is
+	topic    template
+	max      int // max_message_bytes
 
 	sendTimer, rollbacks, truncated, badPartition, fellBack, refreshed *metrics.Counter
 	saidFallback                                                       bool   // the first fallback to fallback_topic was logged
@@ -131,6 +132,7 @@ func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	if s.ser, err = serializer.New(cfg.serializer(), serializer.Settings{Metrics: c, DataDir: set.DataDir, Logger: s.log}); err != nil {
 		return nil, fmt.Errorf("kafka %s: %w", set.Name, err)
 	}
+	s.verbatim = serializer.Verbatim(s.ser)
 
 	opts, err := kafkaclient.Options(cfg.Brokers, cfg.TLS, cfg.SASL, s.log)
 	if err != nil {
@@ -370,6 +372,9 @@ func cutBody(body []byte, n int) []byte {
 
 // value is the record value of event e with body body, serialized into s.vals.
 func (s *Sink) value(e *channel.Event, body []byte) ([]byte, error) {
+	if s.verbatim {
+		return body, nil // the body is the record: send it without a copy
+	}
 	ev := channel.Event{Headers: e.Headers, Body: body}
 	from := len(s.vals)
 	v, err := s.ser.AppendRecord(s.vals, &ev)
