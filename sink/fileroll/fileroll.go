@@ -304,7 +304,7 @@ func (s *Sink) roll() {
 	}
 	// Every Write already flushed (and fsynced, if asked): closing loses nothing.
 	if err := s.closeFile(false); err != nil {
-		s.log.Warn("roll: closing the file failed", "error", err)
+		s.log.Warn("roll: closing the file failed", "err", err)
 		return
 	}
 	s.log.Debug("rolled file", "path", s.path)
