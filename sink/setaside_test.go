@@ -233,7 +233,7 @@ func TestRunnerHoldsTheBatchWhileTheDeadLetterChannelIsFull(t *testing.T) {
 		if got := s.delivered(); !slices.Equal(got, []string{"a"}) {
 			t.Errorf("delivered %v while the dead-letter channel was full, want a once (the take is held, not retried)", got)
 		}
-		fails := testkit.Counter(mem.Metrics.Component, "DeadLetterPutFail")
+		fails := mem.Metrics.DeadLetterPutFail.Load()
 		st := mem.Metrics.Health().State(time.Now(), 4*time.Second)
 		if fails < 5 || st.Healthy || !strings.Contains(st.LastError, `dead-letter channel "dlq"`) {
 			t.Errorf("DeadLetterPutFail = %d, health %+v; want refusals counted and the sink unhealthy", fails, st)
