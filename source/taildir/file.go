@@ -255,13 +255,12 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 		s.journalPos(tf)
 		return nil
 	}
-	fail := func(err error) (bool, error) { return drainFailed(ctx, tf, err) } // read again from tf.pos
 
 	for {
 		c = s.split(buf, base, c, w, &skip, false)
 		if len(s.spans) >= s.batch {
 			if err := commit(); err != nil {
-				return fail(err)
+				return drainFailed(ctx, tf, err)
 			}
 			if s.cfg.MaxBatchCount > 0 && batches >= s.cfg.MaxBatchCount {
 				tf.dirty = true
@@ -291,7 +290,7 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 				c = s.long(buf, base, c, w, &skip)
 			}
 			if err := commit(); err != nil {
-				return fail(err)
+				return drainFailed(ctx, tf, err)
 			}
 			continue
 		}
@@ -304,7 +303,7 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 		}
 	}
 	if err := commit(); err != nil {
-		return fail(err)
+		return drainFailed(ctx, tf, err)
 	}
 	tf.atEOF = eof
 	if !eof {
@@ -318,7 +317,7 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 			prev := c
 			c = s.split(buf, base, c, w, &skip, true)
 			if err := commit(); err != nil {
-				return fail(err)
+				return drainFailed(ctx, tf, err)
 			}
 			if c == prev {
 				break
