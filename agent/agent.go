@@ -1,8 +1,21 @@
 // Package agent assembles one running agent from its validated configuration and owns its life:
 // channels start first, then the sink runners, then the sources; on stop the sources finish
-// their in-flight put, the sinks drain what they can within the drain deadline, and the channels
-// close last (DESIGN §1). A component that fails at run time is logged and reported by /healthz;
-// the agent keeps serving its other flows.
+// their in-flight put, the sinks drain what they can, and the channels close last (DESIGN §1),
+// all within one deadline (Stop). A component that fails at run time is logged and reported by
+// /healthz; the agent keeps serving its other flows. A component whose constructor or Run
+// panics (a custom one, typically) is reported by its name the same way: a panic at build
+// fails New or the Reload, a panic in Run stops that component only.
+//
+// A program that embeds the agent (rather than calling cli.Main) loads its config with
+// config.Load and its component list (components.Builtin() plus its own), then calls New,
+// Start, Reload as often as it likes, and Stop:
+//
+//	cfg, _, diags := config.Load("flume.hcl", src, "", comps)
+//	a, err := agent.New(cfg, agent.Options{Logger: logger})
+//	err = a.Start()
+//	...
+//	ctx, cancel := context.WithTimeout(context.Background(), agent.StopTimeout(agent.DefaultDrainTimeout))
+//	err = a.Stop(ctx) // an *agent.AbandonedError when events were lost
 //
 // A running agent can Reload a new configuration. Only what changed is rebuilt: every component
 // whose decoded settings and wiring are the same keeps running untouched (its listener, its
@@ -15,6 +28,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,17 +46,23 @@ import (
 // DefaultDrainTimeout bounds how long a stopping agent lets its sinks drain.
 const DefaultDrainTimeout = 10 * time.Second
 
-// closeTimeout bounds closing sinks, channels and the metrics listener.
-const closeTimeout = 5 * time.Second
+// CloseAllowance is the part of a stop deadline kept for closing sinks (flushing and closing
+// their files), channels and the metrics listener after the drain; it also bounds closing what
+// a failed build or reload had created.
+const CloseAllowance = 5 * time.Second
+
+const closeTimeout = CloseAllowance
 
 // ErrNotRunning is returned by Reload before Start and after Stop.
 var ErrNotRunning = errors.New("agent is not running")
 
 // Options are the run-time settings that do not come from the config file.
 type Options struct {
-	Logger       *slog.Logger
-	Registry     *metrics.Registry // nil: a new one for the agent
-	DrainTimeout time.Duration     // 0: DefaultDrainTimeout
+	Logger   *slog.Logger
+	Registry *metrics.Registry // nil: a new one for the agent
+	// DrainTimeout bounds how long sinks drain a channel that goes away: at Stop (within Stop's
+	// deadline) and at a reload that removes or changes the channel. 0: DefaultDrainTimeout.
+	DrainTimeout time.Duration
 }
 
 // Agent is one assembled agent. New builds it, Start runs it, Reload changes it while it runs,
@@ -136,7 +158,7 @@ func New(cfg *config.Agent, opts Options) (*Agent, error) {
 	if err := a.bindMetrics(cfg); err != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
-		a.closeEverything(ctx)
+		_ = a.closeEverything(ctx) // nothing ran: nothing to lose
 		return nil, err
 	}
 	return a, nil
@@ -154,15 +176,15 @@ func (a *Agent) build(cfg *config.Agent) (err error) {
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
 		for _, n := range newSources {
-			closeSource(a.sources[n].src)
+			a.closeSource(ctx, a.sources[n])
 			delete(a.sources, n)
 		}
 		for _, k := range newRunners {
-			a.closeSinks(ctx, a.runners[k])
+			_ = a.closeSinks(ctx, a.runners[k]) // logged; the build error is what counts
 			delete(a.runners, k)
 		}
 		for _, n := range newChannels {
-			a.closeChannel(ctx, a.channels[n])
+			_ = a.closeChannel(ctx, a.channels[n]) // new and never started: empty
 			delete(a.channels, n)
 		}
 	}()
@@ -172,9 +194,11 @@ func (a *Agent) build(cfg *config.Agent) (err error) {
 			continue
 		}
 		m := a.reg.Channel(c.Name, c.Type)
-		ch, err := c.Factory.Create(c.Config, channel.Settings{
-			Name: c.Name, Type: c.Type, Logger: a.componentLogger("channel", c.Name, c.Type),
-			Metrics: m, DataDir: cfg.DataDir,
+		ch, err := create(a, "channel/"+c.Name, func() (channel.Channel, error) {
+			return c.Factory.Create(c.Config, channel.Settings{
+				Name: c.Name, Type: c.Type, Logger: a.componentLogger("channel", c.Name, c.Type),
+				Metrics: m, DataDir: cfg.DataDir,
+			})
 		})
 		if err != nil {
 			return fmt.Errorf("channel %s: %w", c.Name, err)
@@ -239,14 +263,16 @@ func (a *Agent) buildRunner(sp runnerSpec, dataDir string) (*runnerEntry, error)
 	batch := 0
 	for _, s := range sp.sinks {
 		m := a.reg.Sink(s.Name, s.Type)
-		sk, err := s.Factory.Create(s.Config, sink.Settings{
-			Name: s.Name, Type: s.Type, Logger: a.componentLogger("sink", s.Name, s.Type),
-			Metrics: m, BatchSize: s.BatchSize, DataDir: dataDir,
+		sk, err := create(a, "sink/"+s.Name, func() (sink.Sink, error) {
+			return s.Factory.Create(s.Config, sink.Settings{
+				Name: s.Name, Type: s.Type, Logger: a.componentLogger("sink", s.Name, s.Type),
+				Metrics: m, BatchSize: s.BatchSize, DataDir: dataDir,
+			})
 		})
 		if err != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 			defer cancel()
-			a.closeSinks(ctx, e)
+			_ = a.closeSinks(ctx, e)
 			return nil, fmt.Errorf("sink %s: %w", s.Name, err)
 		}
 		e.members = append(e.members, sink.Member{Name: s.Name, Sink: sk, Metrics: m, SetAside: a.setAside(s)})
@@ -259,11 +285,13 @@ func (a *Agent) buildRunner(sp runnerSpec, dataDir string) (*runnerEntry, error)
 	if g := sp.group; g != nil {
 		log = a.componentLogger("sink_group", g.Name, g.Processor.Type)
 		var err error
-		proc, err = g.Factory.Create(g.Processor.Config, sink.ProcessorSettings{Name: g.Name, Type: g.Processor.Type, Logger: log, BatchSize: batch}, e.members)
+		proc, err = create(a, "sink_group/"+g.Name, func() (sink.Sink, error) {
+			return g.Factory.Create(g.Processor.Config, sink.ProcessorSettings{Name: g.Name, Type: g.Processor.Type, Logger: log, BatchSize: batch}, e.members)
+		})
 		if err != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 			defer cancel()
-			a.closeSinks(ctx, e)
+			_ = a.closeSinks(ctx, e)
 			return nil, fmt.Errorf("sink_group %s: %w", g.Name, err)
 		}
 	} else {
@@ -291,7 +319,9 @@ func (a *Agent) buildSource(s *config.Source, dataDir string) (*sourceEntry, err
 	m := a.reg.Source(s.Name, s.Type)
 	var icpts []interceptor.Interceptor
 	for _, ic := range s.Interceptors {
-		i, err := ic.Factory.Create(ic.Config, interceptor.Settings{Source: s.Name, Type: ic.Type, Logger: log.With("interceptor", ic.Type), Metrics: m.Component})
+		i, err := create(a, "source/"+s.Name, func() (interceptor.Interceptor, error) {
+			return ic.Factory.Create(ic.Config, interceptor.Settings{Source: s.Name, Type: ic.Type, Logger: log.With("interceptor", ic.Type), Metrics: m.Component})
+		})
 		if err != nil {
 			return nil, fmt.Errorf("source %s: interceptor %s: %w", s.Name, ic.Type, err)
 		}
@@ -300,7 +330,9 @@ func (a *Agent) buildSource(s *config.Source, dataDir string) (*sourceEntry, err
 	var sel interceptor.Selector
 	if s.Selector != nil {
 		var err error
-		sel, err = s.Selector.Factory.Create(s.Selector.Config, interceptor.SelectorSettings{Source: s.Name, Channels: s.Channels, Logger: log})
+		sel, err = create(a, "source/"+s.Name, func() (interceptor.Selector, error) {
+			return s.Selector.Factory.Create(s.Selector.Config, interceptor.SelectorSettings{Source: s.Name, Channels: s.Channels, Logger: log})
+		})
 		if err != nil {
 			return nil, fmt.Errorf("source %s: selector %s: %w", s.Name, s.Selector.Type, err)
 		}
@@ -316,8 +348,10 @@ func (a *Agent) buildSource(s *config.Source, dataDir string) (*sourceEntry, err
 	proc := source.NewProcessor(source.ProcessorConfig{
 		Channels: chans, ChannelNames: s.Channels, TxCapacities: txCaps, Interceptors: icpts, Selector: sel, Metrics: m, Logger: log,
 	})
-	src, err := s.Factory.Create(s.Config, source.Settings{
-		Name: s.Name, Type: s.Type, Logger: log, Metrics: m, Processor: proc, DataDir: dataDir, InFlight: a.inflight,
+	src, err := create(a, "source/"+s.Name, func() (source.Source, error) {
+		return s.Factory.Create(s.Config, source.Settings{
+			Name: s.Name, Type: s.Type, Logger: log, Metrics: m, Processor: proc, DataDir: dataDir, InFlight: a.inflight,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", s.Name, err)
@@ -421,15 +455,16 @@ func (a *Agent) clearFailure(name string) {
 	a.mu.Unlock()
 }
 
-// Run starts the agent, runs it until ctx is cancelled, then stops it in order within the drain
-// timeout. It returns nil after a clean stop.
+// Run starts the agent, runs it until ctx is cancelled, then stops it in order within
+// StopTimeout(DrainTimeout). It returns Stop's error: nil after a clean stop.
 func (a *Agent) Run(ctx context.Context) error {
 	if err := a.Start(); err != nil {
 		return err
 	}
 	<-ctx.Done()
-	a.Stop()
-	return nil
+	stopCtx, cancel := context.WithTimeout(context.Background(), StopTimeout(a.drain))
+	defer cancel()
+	return a.Stop(stopCtx)
 }
 
 // Start starts every component: channels, then sink runners, then sources. It returns once
@@ -471,7 +506,7 @@ func (a *Agent) startNew(cfg *config.Agent) int {
 		e.cancel, e.done = cancel, make(chan struct{})
 		go func() {
 			defer close(e.done)
-			if err := e.runner.Run(ctx); err != nil {
+			if err := a.guard(e.spec.key, func() error { return e.runner.Run(ctx) }); err != nil {
 				a.log.Error("sink runner stopped", "sink", e.spec.name, "err", err)
 				a.fail(e.spec.key, err)
 			}
@@ -488,7 +523,7 @@ func (a *Agent) startNew(cfg *config.Agent) int {
 		e.cancel, e.done = cancel, make(chan struct{})
 		go func() {
 			defer close(e.done)
-			if err := e.src.Run(ctx); err != nil && ctx.Err() == nil {
+			if err := a.guard("source/"+s.Name, func() error { return e.src.Run(ctx) }); err != nil && ctx.Err() == nil {
 				a.log.Error("source stopped", "source", s.Name, "err", err)
 				a.fail("source/"+s.Name, err)
 			}
@@ -498,91 +533,170 @@ func (a *Agent) startNew(cfg *config.Agent) int {
 	return n
 }
 
-// Stop stops the agent in order: sources, then sink runners, which drain their channels within
-// the drain timeout, then channels and the metrics listener. It is safe to call twice.
-func (a *Agent) Stop() {
+// guard runs a component's code (its constructor, its Run) and turns a panic into an error,
+// logging the stack once, so one broken component (a custom one, typically) is reported by
+// its name and the agent keeps serving its other flows.
+func (a *Agent) guard(component string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.log.Error("component panicked", "component", component, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return fn()
+}
+
+// create calls a component's constructor through guard.
+func create[T any](a *Agent, component string, fn func() (T, error)) (T, error) {
+	var t T
+	err := a.guard(component, func() (err error) {
+		t, err = fn()
+		return err
+	})
+	return t, err
+}
+
+// StopTimeout is the whole stop deadline that lets sinks drain their channels for drain: drain
+// plus CloseAllowance for closing sinks, channels and the metrics listener afterwards.
+func StopTimeout(drain time.Duration) time.Duration { return drain + CloseAllowance }
+
+// Stop stops the agent in order, within one deadline, ctx's, shared by every phase: the
+// sources stop (each finishes or abandons its in-flight put and releases its listener); the
+// sink runners stop and then drain their channels until they are empty, DrainTimeout passes,
+// or the close allowance before ctx's deadline is reached (min(CloseAllowance, half of what is
+// left)); then sinks, channels and the metrics listener close with what remains of ctx. A ctx
+// without a deadline gets StopTimeout(DrainTimeout). A component that does not stop within the
+// deadline is logged and left behind. Stop is safe twice; the second call returns nil.
+//
+// Stop returns nil after a clean stop. It returns an error when the stop lost events, an
+// *AbandonedError (errors.As) counting the events channels that cannot keep them (memory)
+// still held at close, including those a drain that ran out of time left there; and when a
+// sink or channel failed to close (an hdfs file left open, say). Events left in a durable
+// channel after a drain ran out of time are kept for the next start: logged, not an error.
+func (a *Agent) Stop(ctx context.Context) error {
 	a.life.Lock()
 	defer a.life.Unlock()
 	if a.state == stopped {
-		return
+		return nil
 	}
 	wasRunning := a.state == running
 	a.state = stopped
-	a.log.Info("agent stopping", "agent", a.cfg.Name, "drain_timeout", a.drain)
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-	defer cancel()
-	if !wasRunning {
-		a.closeEverything(ctx)
-		return
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, StopTimeout(a.drain))
+		defer cancel()
 	}
+	if !wasRunning {
+		return a.closeEverything(ctx)
+	}
+	deadline, _ := ctx.Deadline()
+	a.log.Info("agent stopping", "agent", a.cfg.Name, "drain_timeout", a.drain, "deadline", time.Until(deadline).Round(time.Millisecond))
 	var srcs []*sourceEntry
 	for _, e := range a.sources {
 		srcs = append(srcs, e)
 	}
-	a.stopSources(srcs)
+	a.stopSources(ctx, srcs)
 	var runners []*runnerEntry
 	for _, e := range a.runners {
 		runners = append(runners, e)
 	}
-	a.stopRunners(runners, func(*runnerEntry) bool { return true })
+	a.stopRunners(ctx, runners, func(*runnerEntry) bool { return true })
 	for _, e := range a.sources {
 		e.metrics.MarkStopped()
 	}
-	a.closeEverything(ctx)
-	a.log.Info("agent stopped", "agent", a.cfg.Name)
+	err := a.closeEverything(ctx)
+	var ab *AbandonedError
+	if errors.As(err, &ab) {
+		a.log.Error("agent stopped; events were lost", "agent", a.cfg.Name, "abandoned_events", ab.Events, "channels", ab.Channels)
+	} else {
+		a.log.Info("agent stopped", "agent", a.cfg.Name)
+	}
+	return err
+}
+
+// AbandonedError is what Stop returns when channels that cannot keep events across a restart
+// (memory channels) were closed holding some: those events are lost.
+type AbandonedError struct {
+	Events   int64    // how many events, in every channel together
+	Channels []string // the channels that held them, sorted
+}
+
+func (e *AbandonedError) Error() string {
+	return fmt.Sprintf("%d events abandoned at stop in channel(s) %s", e.Events, strings.Join(e.Channels, ", "))
 }
 
 // stopSources stops the given sources together and waits until each finished its in-flight
-// put and released its listener.
-func (a *Agent) stopSources(es []*sourceEntry) {
+// put and released its listener, or ctx ends.
+func (a *Agent) stopSources(ctx context.Context, es []*sourceEntry) {
 	for _, e := range es {
 		if e.cancel != nil {
 			e.cancel()
 		}
 	}
 	for _, e := range es {
-		if e.done != nil {
-			<-e.done
+		if !a.await(ctx, e.done, "source", e.cfg.Name) {
+			continue // still in Run: closing it under its feet could not be safe
 		}
-		closeSource(e.src)
+		a.closeSource(ctx, e)
+	}
+}
+
+// await waits for a component's goroutine to end (done nil: it never started) and reports
+// whether it did before ctx ended.
+func (a *Agent) await(ctx context.Context, done chan struct{}, kind, name string) bool {
+	if done == nil {
+		return true
+	}
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		a.log.Error("component did not stop within the stop deadline; left behind", "component", kind+"/"+name, "err", ctx.Err())
+		return false
 	}
 }
 
 // closeSource releases what a source holds from New on (its listener, its client, its position
 // journal): needed when Run never ran, harmless after it did.
-func closeSource(s source.Source) {
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-	defer cancel()
-	_ = s.Close(ctx)
+func (a *Agent) closeSource(ctx context.Context, e *sourceEntry) {
+	if err := e.src.Close(ctx); err != nil {
+		a.log.Warn("source close failed", "source", e.cfg.Name, "err", err)
+	}
 }
 
 // stopRunners stops the given runners together; those for which drain holds then take what
-// is left in their channel until it is empty or the drain timeout passes. Their sinks are not
-// closed here.
-func (a *Agent) stopRunners(es []*runnerEntry, drain func(*runnerEntry) bool) {
+// is left in their channel until it is empty, DrainTimeout passes, or the close allowance
+// before ctx's deadline is reached. Their sinks are not closed here.
+func (a *Agent) stopRunners(ctx context.Context, es []*runnerEntry, drain func(*runnerEntry) bool) {
 	for _, e := range es {
 		if e.cancel != nil {
 			e.cancel()
 		}
 	}
+	stopped := map[*runnerEntry]bool{}
 	for _, e := range es {
-		if e.done != nil {
-			<-e.done
-		}
+		stopped[e] = a.await(ctx, e.done, "sink", e.spec.name)
 	}
-	deadline, cancel := context.WithTimeout(context.Background(), a.drain)
+	dctx, cancel := context.WithTimeout(ctx, a.drain)
 	defer cancel()
+	if deadline, ok := ctx.Deadline(); ok {
+		left := time.Until(deadline)
+		var c2 context.CancelFunc
+		dctx, c2 = context.WithDeadline(dctx, deadline.Add(-min(CloseAllowance, left/2)))
+		defer c2()
+	}
 	var drained sync.WaitGroup
 	for _, e := range es {
-		if e.cancel == nil || !drain(e) {
+		if e.cancel == nil || !stopped[e] || !drain(e) {
 			continue
 		}
 		drained.Add(1)
 		go func() {
 			defer drained.Done()
-			n, err := e.runner.Drain(deadline)
+			n, err := e.runner.Drain(dctx)
+			left := a.channels[e.spec.channel].metrics.ChannelSize.Load()
 			if err != nil {
-				a.log.Warn("sink did not drain its channel", "sink", e.spec.name, "drained", n, "err", err)
+				a.log.Warn("sink did not drain its channel in time", "sink", e.spec.name, "drained", n, "channel", e.spec.channel, "left", left, "err", err)
 			} else if n > 0 {
 				a.log.Info("sink drained", "sink", e.spec.name, "events", n)
 			}
@@ -591,41 +705,65 @@ func (a *Agent) stopRunners(es []*runnerEntry, drain func(*runnerEntry) bool) {
 	drained.Wait()
 }
 
-// closeSinks closes a runner's sinks (Close is safe twice).
-func (a *Agent) closeSinks(ctx context.Context, e *runnerEntry) {
+// closeSinks closes a runner's sinks (Close is safe twice) and returns their failures.
+func (a *Agent) closeSinks(ctx context.Context, e *runnerEntry) error {
+	var errs []error
 	for _, m := range e.members {
 		if err := m.Sink.Close(ctx); err != nil {
 			a.log.Warn("sink close failed", "sink", m.Name, "err", err)
+			errs = append(errs, fmt.Errorf("sink %s: close: %w", m.Name, err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
-func (a *Agent) closeChannel(ctx context.Context, e *channelEntry) {
-	if err := e.ch.Close(ctx); err != nil {
-		a.log.Warn("channel close failed", "channel", e.cfg.Name, "err", err)
+// closeChannel closes a channel. An *channel.AbandonedError (a memory channel's count of what
+// it lost, which it logged) is returned as is; another failure is logged and returned wrapped.
+func (a *Agent) closeChannel(ctx context.Context, e *channelEntry) error {
+	err := e.ch.Close(ctx)
+	var ab *channel.AbandonedError
+	if err == nil || errors.As(err, &ab) {
+		return err
 	}
+	a.log.Warn("channel close failed", "channel", e.cfg.Name, "err", err)
+	return fmt.Errorf("channel %s: close: %w", e.cfg.Name, err)
 }
 
 // closeEverything closes what the agent holds: sources' listeners, sinks, then channels, then
-// the metrics endpoint, marking each stopped.
-func (a *Agent) closeEverything(ctx context.Context) {
+// the metrics endpoint, marking each stopped. It returns an *AbandonedError joined with the
+// close failures of sinks and channels.
+func (a *Agent) closeEverything(ctx context.Context) error {
 	for _, e := range a.sources {
 		if e.cancel == nil { // a running source was closed when it stopped
-			closeSource(e.src)
+			a.closeSource(ctx, e)
 		}
 	}
+	var errs []error
 	for _, e := range a.runners {
-		a.closeSinks(ctx, e)
+		errs = append(errs, a.closeSinks(ctx, e))
 		for _, m := range e.members {
 			m.Metrics.MarkStopped()
 		}
 	}
+	lost := &AbandonedError{}
 	for _, e := range a.channels {
-		a.closeChannel(ctx, e)
+		err := a.closeChannel(ctx, e)
+		var ab *channel.AbandonedError
+		if errors.As(err, &ab) {
+			lost.Events += ab.Events
+			lost.Channels = append(lost.Channels, e.cfg.Name)
+		} else {
+			errs = append(errs, err)
+		}
 		e.metrics.MarkStopped()
 	}
 	if a.server != nil {
 		_ = a.server.Close(ctx)
 	}
 	a.ganglia.Stop()
+	if lost.Events > 0 {
+		sort.Strings(lost.Channels)
+		errs = append([]error{lost}, errs...)
+	}
+	return errors.Join(errs...)
 }

@@ -127,7 +127,7 @@ func newHarness(t *testing.T, hcl string) *harness {
 	if err := a.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Stop)
+	t.Cleanup(func() { _ = a.Stop(context.Background()) })
 	h.agent = a
 	return h
 }
@@ -519,7 +519,7 @@ func TestReloadRejectsARenamedAgentAndAStoppedOne(t *testing.T) {
 	if _, err := h.agent.Reload(h.load(strings.Replace(flow(port, "", ""), `agent "a1"`, `agent "a2"`, 1))); err == nil {
 		t.Error("a reload that renames the agent succeeded")
 	}
-	h.agent.Stop()
+	_ = h.agent.Stop(t.Context())
 	if _, err := h.agent.Reload(h.load(flow(port, "", ""))); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("Reload after Stop = %v, want ErrNotRunning", err)
 	}

@@ -210,8 +210,11 @@ func (a *Agent) Reload(next *config.Agent) (ReloadSummary, error) {
 	return p.summary, nil
 }
 
-// stopChanged stops every component p does not keep, in stop order, and forgets it.
+// stopChanged stops every component p does not keep, in stop order, and forgets it, within one
+// deadline as Stop does: StopTimeout(DrainTimeout).
 func (a *Agent) stopChanged(p plan) {
+	ctx, cancel := context.WithTimeout(context.Background(), StopTimeout(a.drain))
+	defer cancel()
 	var srcs []*sourceEntry
 	for n, e := range a.sources {
 		if !p.keepSources[n] {
@@ -220,7 +223,7 @@ func (a *Agent) stopChanged(p plan) {
 			a.clearFailure("source/" + n)
 		}
 	}
-	a.stopSources(srcs)
+	a.stopSources(ctx, srcs)
 
 	var runners []*runnerEntry
 	for k, e := range a.runners {
@@ -232,11 +235,9 @@ func (a *Agent) stopChanged(p plan) {
 	}
 	// A runner whose channel stays leaves its events there for its successor; one whose
 	// channel goes away delivers what it can first.
-	a.stopRunners(runners, func(e *runnerEntry) bool { return !p.keepChannels[e.spec.channel] })
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-	defer cancel()
+	a.stopRunners(ctx, runners, func(e *runnerEntry) bool { return !p.keepChannels[e.spec.channel] })
 	for _, e := range runners {
-		a.closeSinks(ctx, e)
+		_ = a.closeSinks(ctx, e) // logged; the reload goes on
 	}
 
 	for n, e := range a.channels {
@@ -247,7 +248,7 @@ func (a *Agent) stopChanged(p plan) {
 			a.log.Warn("closing a channel that still holds events: a durable channel keeps them for its successor, a memory channel loses them",
 				"channel", n, "type", e.cfg.Type, "events", left)
 		}
-		a.closeChannel(ctx, e)
+		_ = a.closeChannel(ctx, e) // logged, and warned about above
 		delete(a.channels, n)
 	}
 }

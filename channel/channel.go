@@ -7,6 +7,7 @@ package channel
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Event is the unit that travels from a source to a sink: headers and a body, nothing else.
@@ -57,9 +58,23 @@ type Channel interface {
 	// available to take since it was obtained, so an idle sink wakes at once instead of waiting
 	// out its back-off. A nil channel (never ready) is allowed; takers then rely on polling.
 	Ready() <-chan struct{}
-	// Close releases the channel. A durable channel keeps what was not taken; a memory channel
-	// reports what it abandons. Close is safe twice.
+	// Close releases the channel. A durable channel keeps what was not taken; a channel that
+	// cannot keep events across a restart (memory) returns an *AbandonedError counting what it
+	// held, so the agent can say how many events a stop lost. Close is safe twice; only the
+	// first call reports.
 	Close(ctx context.Context) error
+}
+
+// AbandonedError is what Close returns when the channel held events it cannot keep: they are
+// lost. Events counts those queued and those taken but not committed.
+type AbandonedError struct {
+	Channel string
+	Events  int64
+	Bytes   int64
+}
+
+func (e *AbandonedError) Error() string {
+	return fmt.Sprintf("channel %s closed holding %d events (%d bytes) it cannot keep; they are lost", e.Channel, e.Events, e.Bytes)
 }
 
 // PutTx is a put transaction: the events it stages become visible to takers all at once on

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/flumego/flumego/config/flume"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/metrics"
 )
@@ -25,13 +26,20 @@ type Factory interface {
 	Create(cfg any, set Settings) (Channel, error)
 }
 
-// NewFactory returns the factory of a channel type from its config defaults and constructor.
-func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Channel, error)) Factory {
-	return schema.Typed[C, Settings, Channel]{Name: typ, Defaults: defaults, New: create}
+// NewFactory returns the factory of a channel type from its config defaults and constructor, and the
+// Flume types it converts from (its flume.go), for `agent convert`.
+func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Channel, error), fl ...*flume.Mapping) Factory {
+	return schema.Typed[C, Settings, Channel]{Name: typ, Defaults: defaults, New: create, Flume: fl}
 }
 
 // TxCapacity is implemented by channel configs, so the config stage can check that no sink's
 // batch_size exceeds its channel's transaction_capacity.
 type TxCapacity interface {
 	TransactionCapacity() int
+}
+
+// Outlet is implemented by channel configs whose events leave the agent without a sink (a Kafka
+// channel's topic is read by other consumers), so that no sink draining it is no mistake.
+type Outlet interface {
+	Outlet() bool
 }

@@ -3,7 +3,14 @@
 // Flume properties file into HCL, `agent status` shows a running agent's components at a glance,
 // and `agent version` prints the version. A custom agent is a main of a few lines that calls Main
 // with its own component list (components.Builtin() plus its own factories).
-// Exit codes: 0 after a clean stop, 2 for a configuration error, 1 for a run-time failure.
+// Exit codes: 0 after a clean stop; 2 for a configuration error (nothing was started); 1 for a
+// run-time failure: the agent could not start (a port in use), or its stop was not clean —
+// events were abandoned (a memory channel closed holding events, including those a drain that
+// ran out of time left in it; the log says how many) or a sink or channel failed to close.
+// Events a drain left in a durable channel (file, kafka) are kept for the next start: that stop
+// is clean. On SIGINT or SIGTERM the whole stop has one deadline, --drain-timeout plus
+// agent.CloseAllowance: the sinks drain for up to --drain-timeout, and closing them and the
+// channels gets the rest. A second signal exits at once with status 1.
 //
 // A running agent reloads its config file on SIGHUP and when the file changes (see reload.go);
 // under systemd (Type=notify) it reports readiness, reloads and stopping, and serves the
@@ -68,7 +75,7 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 	case "status":
 		return runStatus(args, stdout, stderr, set.Components)
 	case "convert":
-		return runConvert(args, stdout, stderr)
+		return runConvert(args, stdout, stderr, set.Components)
 	case "run", "validate":
 	case "help":
 		fmt.Fprint(stdout, usage)
@@ -84,7 +91,7 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 	name := fs.String("n", "", "the agent to run, when the file holds several")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
-	drain := fs.Duration("drain-timeout", agent.DefaultDrainTimeout, "how long sinks may drain their channels on stop")
+	drain := fs.Duration("drain-timeout", agent.DefaultDrainTimeout, "how long sinks may drain their channels on stop (the stop's deadline adds 5s for closing)")
 	noReload := fs.Bool("no-reload-conf", false, "do not reload the config file when it changes (SIGHUP still reloads it)")
 	reloadPoll := fs.Duration("reload-poll", defaultReloadPoll, "how often the config file is checked for changes besides change notifications (0: only notifications)")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
@@ -180,7 +187,12 @@ func Main(args []string, stdout, stderr io.Writer, set Settings) int {
 		os.Exit(exitRuntime)
 	}()
 	sd.stopping()
-	a.Stop()
+	stopCtx, cancel := context.WithTimeout(context.Background(), agent.StopTimeout(*drain))
+	defer cancel()
+	if err := a.Stop(stopCtx); err != nil {
+		logger.Error("the stop was not clean; exiting with status 1", "err", err)
+		return exitRuntime
+	}
 	return exitOK
 }
 

@@ -5,13 +5,15 @@ package cli
 
 import (
 	"bytes"
-	"github.com/flumego/flumego/components"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/flumego/flumego/components"
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/config/convert"
 )
@@ -40,14 +42,20 @@ var spaces = regexp.MustCompile(`\s+`)
 
 func norm(s string) string { return spaces.ReplaceAllString(strings.TrimSpace(s), " ") }
 
-var commentLine = regexp.MustCompile(`(?m)^\s*#.*\n`)
+var (
+	commentLine     = regexp.MustCompile(`(?m)^\s*#.*\n`)
+	trailingComment = regexp.MustCompile(`(?m)\s+# [^"\n]*$`)
+)
 
-func uncommented(s string) string { return commentLine.ReplaceAllString(s, "") }
+// uncommented drops comment lines and the comments after values ("# Flume's default").
+func uncommented(s string) string {
+	return trailingComment.ReplaceAllString(commentLine.ReplaceAllString(s, ""), "")
+}
 
 // convertOK converts src, which must convert and validate, and returns the HCL and report.
 func convertOK(t *testing.T, src string) (hclText, report string) {
 	t.Helper()
-	res, err := convert.Convert([]byte(src), convert.Options{})
+	res, err := convert.Convert([]byte(src), convert.Options{Components: components.Builtin()})
 	if err != nil {
 		t.Fatalf("convert: %v", err)
 	}
@@ -127,10 +135,10 @@ func TestSourceTypesAndClassNames(t *testing.T) {
 		{name: "http", flume: flow("a1.sources.r1.type = org.apache.flume.source.http.HTTPSource\na1.sources.r1.bind = 0.0.0.0\na1.sources.r1.port = 8080\na1.sources.r1.handler = org.apache.flume.source.http.JSONHandler\n", "", ""),
 			want: []string{`source "http" "r1" { bind = "0.0.0.0" port = 8080 channels = ["c1"] }`}},
 		{name: "TAILDIR with regex file names and headers", flume: flow("a1.sources.r1.type = org.apache.flume.source.taildir.TaildirSource\na1.sources.r1.filegroups = f1 f2\na1.sources.r1.filegroups.f1 = /var/log/test1/example.log\na1.sources.r1.headers.f1.headerKey1 = value1\na1.sources.r1.filegroups.f2 = /var/log/test2/.*log.*\na1.sources.r1.headers.f2.headerKey1 = value2\na1.sources.r1.headers.f2.headerKey2 = value2-2\na1.sources.r1.positionFile = /var/log/flume/taildir_position.json\na1.sources.r1.idleTimeout = 60000\na1.sources.r1.writePosInterval = 1000\na1.sources.r1.fileHeader = true\na1.sources.r1.maxBackoffSleep = 5000\n", "", ""),
-			want: []string{`source "taildir" "r1" { position_file = "/var/log/flume/taildir_position.json" idle_timeout = "1m" write_pos_interval = "1s" file_header = true channels = ["c1"]`,
-				`filegroup "f1" { path = "/var/log/test1/example.log" headers = { headerKey1 = "value1" } }`,
+			want: []string{`source "taildir" "r1" { position_file = "/var/log/flume/taildir_position.json" idle_timeout = "1m" write_pos_interval = "1s" file_header = true batch_size = 100 channels = ["c1"]`,
+				`filegroup "f1" { path = "/var/log/test1/example?log" headers = { headerKey1 = "value1" } }`,
 				`filegroup "f2" { path = "/var/log/test2/*log*" headers = { headerKey1 = "value2", headerKey2 = "value2-2" } }`},
-			notes: []string{`a1.sources.r1.filegroups.f2: changed: Flume reads the file name ".*log.*" as a regular expression; written as the glob "*log*"`, "a1.sources.r1.maxBackoffSleep: not carried over"}},
+			notes: []string{`a1.sources.r1.filegroups.f1: changed: Flume reads the file name "example.log" as a regular expression, where a lone . is any character: written as the glob "example?log"`, `a1.sources.r1.filegroups.f2: changed: Flume reads the file name ".*log.*" as a regular expression; written as the glob "*log*"`, "a1.sources.r1.maxBackoffSleep: not carried over"}},
 		{name: "TAILDIR without positionFile gets a data_dir", flume: flow("a1.sources.r1.type = TAILDIR\na1.sources.r1.filegroups = f1\na1.sources.r1.filegroups.f1 = /var/log/app.log\n", "", ""),
 			want:  []string{`agent "a1" {`, `data_dir = "/var/lib/flumego"`},
 			notes: []string{"positionFile is not set"}},
@@ -149,7 +157,7 @@ func TestChannelTypesAndClassNames(t *testing.T) {
 		{name: "memory", flume: flow("", "a1.channels.c1.type = org.apache.flume.channel.MemoryChannel\na1.channels.c1.capacity = 10000\na1.channels.c1.transactionCapacity = 1000\na1.channels.c1.keep-alive = 5\na1.channels.c1.byteCapacity = 1048576\na1.channels.c1.byteCapacityBufferPercentage = 10\n", ""),
 			want: []string{`channel "memory" "c1" { capacity = 10000 transaction_capacity = 1000 keep_alive = "5s" byte_capacity = "1MiB" byte_capacity_buffer_percentage = 10 }`}},
 		{name: "file", flume: flow("", "a1.channels.c1.type = org.apache.flume.channel.file.FileChannel\na1.channels.c1.checkpointDir = /var/flume/checkpoint\na1.channels.c1.dataDirs = /var/flume/data\na1.channels.c1.minimumRequiredSpace = 524288000\na1.channels.c1.fsyncPerTransaction = false\na1.channels.c1.fsyncInterval = 10\na1.channels.c1.keep-alive = 3\n", ""),
-			want:  []string{`channel "file" "c1" { dir = "/var/flume/data" minimum_required_space = "500MiB" fsync = "interval" fsync_interval = "10s" keep_alive = "3s" }`},
+			want:  []string{`channel "file" "c1" { dir = "/var/flume/data" minimum_required_space = "500MiB" fsync = "interval" fsync_interval = "10s" keep_alive = "3s" capacity = 1000000 transaction_capacity = 10000 }`},
 			notes: []string{"a1.channels.c1.checkpointDir: not carried over", "a1.channels.c1.dataDirs: changed: events still in Flume's file channel"}},
 		{name: "file without dataDirs", flume: flow("", "a1.channels.c1.type = file\n", ""),
 			want:  []string{`dir = "/var/lib/flumego/c1"`},
@@ -170,15 +178,15 @@ func TestChannelTypesAndClassNames(t *testing.T) {
 func TestSinkTypesAndClassNames(t *testing.T) {
 	for _, tc := range []typeCase{
 		{name: "logger", flume: flow("", "", "a1.sinks.k1.type = org.apache.flume.sink.LoggerSink\na1.sinks.k1.maxBytesToLog = 64\n"),
-			want: []string{`sink "logger" "k1" { channel = "c1" max_bytes_to_log = 64 }`}},
+			want: []string{`sink "logger" "k1" { channel = "c1" max_bytes_to_log = 64 batch_size = 1 }`}},
 		{name: "null", flume: flow("", "", "a1.sinks.k1.type = org.apache.flume.sink.NullSink\na1.sinks.k1.batchSize = 50\n"),
 			want: []string{`sink "null" "k1" { channel = "c1" batch_size = 50 }`}},
 		{name: "file_roll", flume: flow("", "", "a1.sinks.k1.type = org.apache.flume.sink.RollingFileSink\na1.sinks.k1.sink.directory = /data/out\na1.sinks.k1.sink.rollInterval = 60\na1.sinks.k1.sink.batchSize = 20\na1.sinks.k1.sink.pathManager.prefix = app-\na1.sinks.k1.sink.pathManager.extension = log\na1.sinks.k1.sink.serializer = TEXT\n"),
 			want: []string{`sink "file_roll" "k1" { channel = "c1" directory = "/data/out" roll_interval = "1m" batch_size = 20 prefix = "app-" extension = "log" }`}},
 		{name: "hdfs with escapes, codec and timeouts", flume: flow("", "", "a1.sinks.k1.type = org.apache.flume.sink.hdfs.HDFSEventSink\na1.sinks.k1.hdfs.path = hdfs://nn:8020/flume/%{host}/%Y-%m-%d\na1.sinks.k1.hdfs.filePrefix = events-%[localhost]\na1.sinks.k1.hdfs.codeC = gzip\na1.sinks.k1.hdfs.fileType = CompressedStream\na1.sinks.k1.hdfs.rollInterval = 3600\na1.sinks.k1.hdfs.rollSize = 134217728\na1.sinks.k1.hdfs.callTimeout = 30000\na1.sinks.k1.hdfs.idleTimeout = 300\na1.sinks.k1.hdfs.timeZone = UTC\na1.sinks.k1.hdfs.writeFormat = Text\n"),
 			want: []string{`path = "hdfs://nn:8020/flume/%%{host}/%Y-%m-%d" file_prefix = "events-%[localhost]" roll_interval = "1h" roll_size = "128MiB" call_timeout = "30s" idle_timeout = "5m" time_zone = "UTC"`,
-				`codec = "gzip" file_type = "CompressedStream"`},
-			notes: []string{"a1.sinks.k1.hdfs.writeFormat: not carried over", "Flume's roll defaults (rollCount 10 events) are not carried over"}},
+				`codec = "gzip" file_type = "CompressedStream"`, `roll_count = 10`},
+			notes: []string{"a1.sinks.k1.hdfs.writeFormat: not carried over"}},
 		{name: "hdfs path without scheme and unknown escapes", flume: flow("", "", "a1.sinks.k1.type = hdfs\na1.sinks.k1.hdfs.path = /flume/%Q/%y\na1.sinks.k1.hdfs.fileType = DataStream\n"),
 			want:  []string{`path = "hdfs://namenode:8020/flume//%y"`, `file_type = "DataStream"`},
 			notes: []string{"escape %Q is unknown", "the path has no scheme"}},
@@ -189,9 +197,9 @@ func TestSinkTypesAndClassNames(t *testing.T) {
 			want:  []string{`sink "avro" "k1" { channel = "c1" hostname = "collector" port = 4141 batch_size = 50 connect_timeout = "5s" request_timeout = "30s" reset_connection_interval = "1m" compression_type = "deflate" compression_level = 9 ssl = true }`},
 			notes: []string{"a1.sinks.k1.truststore: not carried over"}},
 		{name: "Kafka sink's current names", flume: flow("", "", "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink\na1.sinks.k1.kafka.bootstrap.servers = k1:9092,k2:9092\na1.sinks.k1.kafka.topic = logs-%{service}\na1.sinks.k1.kafka.producer.acks = -1\na1.sinks.k1.flumeBatchSize = 100\na1.sinks.k1.kafka.producer.linger.ms = 5\na1.sinks.k1.kafka.producer.compression.type = lz4\na1.sinks.k1.kafka.producer.client.id = edge\na1.sinks.k1.kafka.producer.max.request.size = 2097152\na1.sinks.k1.useFlumeEventFormat = true\n"),
-			want: []string{`sink "kafka" "k1" { channel = "c1" brokers = ["k1:9092", "k2:9092"] topic = "logs-%%{service}" acks = "all" batch_size = 100 linger = "5ms" compression = "lz4"`, `max_message_bytes = "2MiB" use_flume_event_format = true producer = { "client.id" = "edge" }`}},
+			want: []string{`sink "kafka" "k1" { channel = "c1" brokers = ["k1:9092", "k2:9092"] topic = "logs-%%{service}" acks = "all" batch_size = 100 linger = "5ms" compression = "lz4"`, `max_message_bytes = "2MiB" use_flume_event_format = true headers_as_record_headers = false producer = { "client.id" = "edge" }`}},
 		{name: "Kafka sink's older names", flume: flow("", "", "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink\na1.sinks.k1.brokerList = k1:9092\na1.sinks.k1.topic = old\na1.sinks.k1.requiredAcks = 1\na1.sinks.k1.batchSize = 20\n"),
-			want: []string{`sink "kafka" "k1" { channel = "c1" brokers = ["k1:9092"] topic = "old" acks = "1" batch_size = 20 }`}},
+			want: []string{`sink "kafka" "k1" { channel = "c1" brokers = ["k1:9092"] topic = "old" acks = "1" batch_size = 20 headers_as_record_headers = false }`}},
 		{name: "Kafka sink with the user guide's kafka.flumeBatchSize", flume: flow("", "", "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink\na1.sinks.k1.kafka.bootstrap.servers = k:9092\na1.sinks.k1.kafka.flumeBatchSize = 20\n"),
 			notes: []string{"a1.sinks.k1.kafka.flumeBatchSize: not carried over: Flume's Kafka sink reads flumeBatchSize"}},
 		{name: "Kafka sink with SASL_SSL", flume: flow("", "", "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink\na1.sinks.k1.kafka.bootstrap.servers = k1:9093\na1.sinks.k1.kafka.producer.security.protocol = SASL_SSL\na1.sinks.k1.kafka.producer.sasl.mechanism = SCRAM-SHA-512\na1.sinks.k1.kafka.producer.sasl.jaas.config = org.apache.kafka.common.security.scram.ScramLoginModule required username=\"flume\" password=\"s3cret\";\na1.sinks.k1.kafka.producer.ssl.truststore.location = /etc/kafka/trust.jks\n"),
@@ -268,9 +276,15 @@ func TestEnvironmentSubstitutionAndEscapes(t *testing.T) {
 			want: []string{`port = env("NC_PORT")`, `brokers = [env("KAFKA_BROKERS")]`, `topic = "logs-${env("TOPIC_SUFFIX")}-%%{type}"`}},
 		{name: "an env config filter becomes env(X)", flume: "a1.configfilters = f1\na1.configfilters.f1.type = env\n" + flow("a1.sources.r1.type = netcat\na1.sources.r1.bind = 0.0.0.0\na1.sources.r1.port = ${f1['NC_PORT']}\n", "", ""),
 			want: []string{`port = env("NC_PORT")`}},
-		{name: "other ${...} stays literal", flume: flow("", "", "a1.sinks.k1.type = file_roll\na1.sinks.k1.sink.directory = ${HOME}/out\n"),
-			want:  []string{`directory = "$${HOME}/out"`},
-			notes: []string{"a1.sinks.k1.sink.directory: changed: ${HOME} is kept as literal text"}},
+		{name: "${NAME} becomes env(NAME), naming the JVM property Flume needed", flume: flow("", "", "a1.sinks.k1.type = file_roll\na1.sinks.k1.sink.directory = ${HOME}/out\n"),
+			want:  []string{`directory = "${env("HOME")}/out"`},
+			notes: []string{"a1.sinks.k1.sink.directory: changed: Flume reads ${HOME} from the environment only when started with -DpropertiesImplementation=org.apache.flume.node.EnvVarResolverProperties"}},
+		{name: "${key} of another property is its value (Flume 1.10)", flume: flow("", "", "a1.sinks.k1.type = file_roll\na1.sinks.k1.sink.directory = ${a1.outdir}/x\n") + "a1.outdir = /data\n",
+			want:  []string{`directory = "/data/x"`},
+			notes: []string{`${a1.outdir} names another property of the file`, `a1.outdir: not carried over: "outdir" is not a component kind`}},
+		{name: "other ${...} stays literal", flume: flow("", "", "a1.sinks.k1.type = file_roll\na1.sinks.k1.sink.directory = ${sys:user.home}/out\n"),
+			want:  []string{`directory = "$${sys:user.home}/out"`},
+			notes: []string{"a1.sinks.k1.sink.directory: changed: ${sys:user.home} is kept as literal text"}},
 		{name: "durations with env keep their unit", flume: flow("", "", "a1.sinks.k1.type = avro\na1.sinks.k1.hostname = h\na1.sinks.k1.port = 1\na1.sinks.k1.connect-timeout = ${env:NC_PORT}\n"),
 			want: []string{`connect_timeout = "${env("NC_PORT")}ms"`}},
 	} {
@@ -279,10 +293,14 @@ func TestEnvironmentSubstitutionAndEscapes(t *testing.T) {
 }
 
 func TestFlumeRulesFlumegoChecksEarlier(t *testing.T) {
+	t.Setenv("CT", "deflate")
 	for _, tc := range []typeCase{
 		{name: "a sink batch above the channel's transaction capacity is lowered", flume: flow("", "a1.channels.c1.type = memory\na1.channels.c1.capacity = 100\na1.channels.c1.transactionCapacity = 10\n", "a1.sinks.k1.type = null\na1.sinks.k1.batchSize = 50\n"),
-			want:  []string{`sink "null" "k1" { channel = "c1" batch_size = 10 }`, `source "seq" "r1" { channels = ["c1"] }`},
-			notes: []string{`a1.sinks.k1: changed: batch size 50 is above channel "c1"'s transaction_capacity 10`}},
+			want:  []string{`sink "null" "k1" { channel = "c1" batch_size = 10 }`, `source "seq" "r1" { batch_size = 1 channels = ["c1"] }`},
+			notes: []string{`a1.sinks.k1: changed: batch_size 50 is above channel "c1"'s transaction_capacity 10: Flume 1.9 and later refuse to connect such a sink`}},
+		{name: "Flume's default sink batch above the channel's transaction capacity is lowered", flume: flow("", "a1.channels.c1.type = memory\na1.channels.c1.capacity = 100\na1.channels.c1.transactionCapacity = 10\n", "a1.sinks.k1.type = null\n"),
+			want:  []string{`sink "null" "k1" { channel = "c1" batch_size = 10 }`},
+			notes: []string{`a1.sinks.k1: changed: Flume's default batch size 100 is above channel "c1"'s transaction_capacity 10`}},
 		{name: "a source batch above the channel's transaction capacity is lowered", flume: flow("a1.sources.r1.type = exec\na1.sources.r1.command = cat\na1.sources.r1.batchSize = 500\n", "", ""),
 			want:  []string{`batch_size = 100`},
 			notes: []string{"batch_size 500 is above channel \"c1\"'s transaction_capacity 100"}},
@@ -298,9 +316,9 @@ func TestFlumeRulesFlumegoChecksEarlier(t *testing.T) {
 		{name: "an unsupported source is kept as comments", flume: strings.Replace(flow("", "", ""), "a1.sources = r1", "a1.sources = r1 r2", 1) + "a1.sources.r2.type = thrift\na1.sources.r2.channels = c1\n",
 			want:  []string{`#   a1.sources.r2.type = thrift`},
 			notes: []string{`a1.sources.r2: not carried over: Flume source type "thrift"`}},
-		{name: "a multiplexing selector with nothing to route gets every channel as default", flume: flow("a1.sources.r1.type = seq\na1.sources.r1.selector.type = multiplexing\na1.sources.r1.selector.header = h\n", "", ""),
-			want:  []string{`selector "multiplexing" { header = "h" default = ["c1"] }`},
-			notes: []string{"neither a mapping nor a default"}},
+		{name: "a multiplexing selector with nothing to route routes nothing, as in Flume", flume: flow("a1.sources.r1.type = seq\na1.sources.r1.selector.type = multiplexing\na1.sources.r1.selector.header = h\n", "", ""),
+			want:  []string{`selector "multiplexing" { header = "h" }`},
+			notes: []string{"neither a mapping nor a default, so Flume puts every event into no channel: kept so"}},
 		{name: "a selector naming a channel its source does not use", flume: flow("a1.sources.r1.type = seq\na1.sources.r1.selector.type = multiplexing\na1.sources.r1.selector.header = h\na1.sources.r1.selector.mapping.x = c1 c7\n", "", ""),
 			want:  []string{`mapping = { x = ["c1"] }`},
 			notes: []string{`a1.sources.r1.selector.mapping.x: not carried over: channel "c7" is not one of the source's channels`}},
@@ -310,7 +328,7 @@ func TestFlumeRulesFlumegoChecksEarlier(t *testing.T) {
 			want:  []string{`sink_group "g1" { sinks = ["k1", "k2"]`},
 			notes: []string{`a1.sinkgroups.g2.sinks: not carried over: sink "k2" is already in sink group "g1"`, `a1.sinkgroups.g2: not carried over: has no sink left`}},
 		{name: "a value read twice is reported once", flume: flow("", "", "a1.sinks.k1.type = avro\na1.sinks.k1.hostname = h\na1.sinks.k1.port = 1\na1.sinks.k1.compression-type = ${CT}\n"),
-			notes: []string{"${CT} is kept as literal text"}},
+			notes: []string{"Flume reads ${CT} from the environment only"}},
 		{name: "a repeated key keeps its last value", flume: flow("a1.sources.r1.type = netcat\na1.sources.r1.bind = h\na1.sources.r1.port = 1\na1.sources.r1.port = 2\n", "", ""),
 			want:  []string{`port = 2`},
 			notes: []string{"a1.sources.r1.port: changed: set again on line"}},
@@ -321,7 +339,7 @@ func TestFlumeRulesFlumegoChecksEarlier(t *testing.T) {
 
 func TestSeveralAgentsAndChoosingOne(t *testing.T) {
 	src := flow("", "", "") + strings.ReplaceAll(flow("", "", ""), "a1.", "a2.")
-	res, err := convert.Convert([]byte(src), convert.Options{})
+	res, err := convert.Convert([]byte(src), convert.Options{Components: components.Builtin()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,14 +350,36 @@ func TestSeveralAgentsAndChoosingOne(t *testing.T) {
 		t.Fatalf("want both agents:\n%s", res.HCL)
 	}
 	validate(t, res)
-	res, err = convert.Convert([]byte(src), convert.Options{Agent: "a2"})
+	res, err = convert.Convert([]byte(src), convert.Options{Agent: "a2", Components: components.Builtin()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(res.HCL), `agent "a1"`) || !strings.Contains(string(res.HCL), `agent "a2"`) {
 		t.Fatalf("-n a2 should convert only a2:\n%s", res.HCL)
 	}
-	if _, err := convert.Convert([]byte(src), convert.Options{Agent: "a3"}); err == nil || !strings.Contains(err.Error(), "a1, a2") {
+	if _, err := convert.Convert([]byte(src), convert.Options{Agent: "a3", Components: components.Builtin()}); err == nil || !strings.Contains(err.Error(), "a1, a2") {
 		t.Fatalf("want an error naming the agents, got %v", err)
+	}
+}
+
+// TestConvertedFlowsWarnWhereFlumeRanDegraded: where the Flume flow itself was degraded — a
+// channel whose only sink cannot be converted, a selector that routes nothing — the converted
+// file validates and `agent validate` says so.
+func TestConvertedFlowsWarnWhereFlumeRanDegraded(t *testing.T) {
+	for conf, want := range map[string]string{
+		"notes.conf":                 `channel "file" "c2" is filled by source "r1" and drained by no sink`,
+		"multiplexing-no-route.conf": "neither mapping nor default is set: every event is dropped",
+	} {
+		src, err := os.ReadFile(filepath.Join("..", "config", "convert", "testdata", conf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := convert.Convert(src, convert.Options{Components: components.Builtin()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := strings.Join(validate(t, res), "\n"); !strings.Contains(w, want) {
+			t.Errorf("%s: warnings lack %q:\n%s", conf, want, w)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/flumego/flumego/channel/memory"
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/interceptor"
+	"github.com/flumego/flumego/interceptor/script"
 	"github.com/flumego/flumego/sink"
 	avrosink "github.com/flumego/flumego/sink/avro"
 	"github.com/flumego/flumego/sink/fileroll"
@@ -73,6 +74,7 @@ func Builtin() config.Components {
 			interceptor.NewRegexExtractorFactory(),
 			interceptor.NewRegexHeaderFactory(),
 			interceptor.NewJSONFactory(),
+			script.NewFactory(),
 		},
 		Selectors: []interceptor.SelectorFactory{
 			interceptor.NewReplicatingFactory(),

@@ -7,6 +7,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -52,6 +53,49 @@ type Components struct {
 	Processors   []sink.ProcessorFactory
 	Interceptors []interceptor.Factory
 	Selectors    []interceptor.SelectorFactory
+}
+
+// Check reports every component type listed twice in one kind (two source factories of type
+// "netcat", say): which one a config meant would depend on the order of the list.
+func (c Components) Check() error {
+	var errs []error
+	dup := func(kind string, types []string) {
+		seen := map[string]bool{}
+		for _, t := range types {
+			if seen[t] {
+				errs = append(errs, fmt.Errorf("component list: two %s factories of type %q; list each type once", kind, t))
+			}
+			seen[t] = true
+		}
+	}
+	dup("source", typesOf(c.Sources))
+	dup("channel", typesOf(c.Channels))
+	dup("sink", typesOf(c.Sinks))
+	dup("sink processor", typesOf(c.Processors))
+	dup("interceptor", typesOf(c.Interceptors))
+	dup("selector", typesOf(c.Selectors))
+	return errors.Join(errs...)
+}
+
+func typesOf[F interface{ Type() string }](fs []F) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Type()
+	}
+	return out
+}
+
+// decode hands a component's body to its factory. A factory that panics (a custom one, most
+// likely) is reported as an error on the block naming the component, not a crash of validate.
+func decode(f interface {
+	Decode(hcl.Body, *hcl.EvalContext, string, hcl.Range) (any, hcl.Diagnostics)
+}, body hcl.Body, ectx *hcl.EvalContext, what string, subject hcl.Range) (cfg any, diags hcl.Diagnostics) {
+	defer func() {
+		if r := recover(); r != nil {
+			cfg, diags = nil, hcl.Diagnostics{errAt(subject, fmt.Sprintf("%s: decoding its settings panicked: %v", what, r))}
+		}
+	}()
+	return f.Decode(body, ectx, what, subject)
 }
 
 // Agent is one agent's validated configuration.
@@ -151,12 +195,19 @@ func LoadFile(path, name string, comps Components) (*Agent, map[string]*hcl.File
 	return Load(path, src, name, comps)
 }
 
-// Load decodes src (named filename in diagnostics) and returns the agent called name.
+// Load decodes src (named filename in diagnostics) and returns the agent called name. It checks
+// comps first (Check), so a custom agent whose list is broken says so at once.
 func Load(filename string, src []byte, name string, comps Components) (*Agent, map[string]*hcl.File, hcl.Diagnostics) {
+	if err := comps.Check(); err != nil {
+		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: err.Error()}}
+	}
 	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	files := map[string]*hcl.File{filename: file}
 	if diags.HasErrors() {
-		return nil, files, diags
+		if d := flumePropertiesHint(filename, src); d != nil {
+			return nil, files, hcl.Diagnostics{d}
+		}
+		return nil, files, hintEscapes(diags)
 	}
 	root, d := file.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "agent", LabelNames: []string{"name"}}}})
 	diags = append(diags, d...)
@@ -180,6 +231,9 @@ func Load(filename string, src []byte, name string, comps Components) (*Agent, m
 	}
 	switch {
 	case len(root.Blocks) == 0:
+		if d := flumePropertiesHint(filename, src); d != nil {
+			return nil, files, hcl.Diagnostics{d}
+		}
 		return nil, files, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
 			Summary: fmt.Sprintf("%s: no agent block: write `agent \"a1\" { ... }`", filename)})
 	case name == "" && len(names) > 1:
@@ -346,7 +400,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 						diags = append(diags, unknownType(ib, "interceptor", keys(icpts)))
 						continue
 					}
-					cfg, d := f.Decode(ib.Body, ectx, iwhat, ib.DefRange)
+					cfg, d := decode(f, ib.Body, ectx, iwhat, ib.DefRange)
 					diags = append(diags, d...)
 					ic.Config = cfg
 					s.Interceptors = append(s.Interceptors, &Interceptor{Component: ic, Factory: f})
@@ -360,14 +414,14 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 						diags = append(diags, unknownType(ib, "selector", keys(sels)))
 						continue
 					}
-					cfg, d := f.Decode(ib.Body, ectx, iwhat, ib.DefRange)
+					cfg, d := decode(f, ib.Body, ectx, iwhat, ib.DefRange)
 					diags = append(diags, d...)
 					ic.Config = cfg
 					s.Selector = &Selector{Component: ic, Factory: f}
 				}
 			}
 			if ok {
-				cfg, d := f.Decode(remain, ectx, what, b.DefRange)
+				cfg, d := decode(f, remain, ectx, what, b.DefRange)
 				diags = append(diags, d...)
 				s.Config, s.Factory, s.body = cfg, f, remain
 			}
@@ -380,7 +434,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 				a.Channels = append(a.Channels, c)
 				continue
 			}
-			cfg, d := f.Decode(b.Body, ectx, what, b.DefRange)
+			cfg, d := decode(f, b.Body, ectx, what, b.DefRange)
 			diags = append(diags, d...)
 			c.Config, c.Factory = cfg, f
 			a.Channels = append(a.Channels, c)
@@ -413,7 +467,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 				deadLetterRefs = append(deadLetterRefs, deadLetterRef{s, attr.Expr.Range()})
 			}
 			if ok {
-				cfg, d := f.Decode(remain, ectx, what, b.DefRange)
+				cfg, d := decode(f, remain, ectx, what, b.DefRange)
 				diags = append(diags, d...)
 				s.Config, s.Factory = cfg, f
 			}
@@ -443,7 +497,7 @@ func decodeAgent(block *hcl.Block, comps Components) (*Agent, hcl.Diagnostics) {
 					diags = append(diags, unknownType(pb, "sink processor", keys(procs)))
 					break
 				}
-				cfg, d := f.Decode(pb.Body, ectx, fmt.Sprintf("%s: processor %q", what, pb.Labels[0]), pb.DefRange)
+				cfg, d := decode(f, pb.Body, ectx, fmt.Sprintf("%s: processor %q", what, pb.Labels[0]), pb.DefRange)
 				diags = append(diags, d...)
 				g.Processor.Config, g.Factory = cfg, f
 				if m, ok := cfg.(sink.Members); ok && !d.HasErrors() {
@@ -499,12 +553,31 @@ func crossCheck(a *Agent, names map[string]map[string]hcl.Range, chanRefs []ref)
 	for _, r := range chanRefs {
 		used[r.name] = true
 	}
+	filledBy, drained := map[string][]string{}, map[string]bool{}
+	for _, s := range a.Sources {
+		for _, c := range s.Channels {
+			filledBy[c] = append(filledBy[c], s.Name)
+		}
+	}
+	for _, s := range a.Sinks {
+		drained[s.Channel] = true
+	}
+	if len(a.Sources)+len(a.Sinks) == 0 {
+		r := a.DefRange
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: &r,
+			Summary: fmt.Sprintf("agent %q has no sources and no sinks: it runs nothing", a.Name)})
+	}
 	txCap := map[string]int{}
 	chans := map[string]*Channel{}
 	for _, c := range a.Channels {
 		if tc, ok := c.Config.(channel.TxCapacity); ok {
 			txCap[c.Name] = tc.TransactionCapacity()
 			chans[c.Name] = c
+		}
+		if o, ok := c.Config.(channel.Outlet); len(filledBy[c.Name]) > 0 && !drained[c.Name] && !(ok && o.Outlet()) {
+			r := c.DefRange
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Subject: &r,
+				Summary: fmt.Sprintf("channel %q %q is filled by source %s and drained by no sink: once it is full, its sources wait or refuse their clients", c.Type, c.Name, strings.Join(quoteAll(filledBy[c.Name]), ", "))})
 		}
 		if !used[c.Name] {
 			r := c.DefRange

@@ -270,6 +270,96 @@ func TestSyntaxErrorStopsEarlyWithPosition(t *testing.T) {
 	}
 }
 
+func TestChannelThatSourcesFillAndNoSinkDrainsIsWarnedAbout(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  source "netcat" "r1" {
+    channels = ["c1", "c2"]
+    port     = 1
+  }
+  channel "memory" "c1" {}
+  channel "memory" "c2" {}
+  sink "logger" "k1" { channel = "c2" }
+}`, "")
+	if !strings.Contains(out, `flume.hcl:6:3: warning: channel "memory" "c1" is filled by source "r1" and drained by no sink`) {
+		t.Errorf("got:\n%s", out)
+	}
+	if strings.Contains(out, `"c2" is filled`) {
+		t.Errorf("a drained channel is warned about:\n%s", out)
+	}
+}
+
+func TestAgentThatRunsNothingIsWarnedAbout(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  channel "memory" "c1" {}
+}`, "")
+	if !strings.Contains(out, `flume.hcl:1:1: warning: agent "a1" has no sources and no sinks: it runs nothing`) {
+		t.Errorf("got:\n%s", out)
+	}
+}
+
+func TestFlumePropertiesFileGetsTheConvertHint(t *testing.T) {
+	_, out := load(t, "# Flume\na1.sources = r1\na1.channels = c1\na1.sources.r1.type = netcat\n", "")
+	if !strings.Contains(out, "error: flume.hcl is an Apache Flume properties file (a1.sources = ...), not flumego HCL: convert it with `agent convert flume.hcl > flume.hcl`") {
+		t.Errorf("got:\n%s", out)
+	}
+	if strings.Contains(out, "Argument or block definition required") {
+		t.Errorf("HCL's parse error is shown too:\n%s", out)
+	}
+}
+
+func TestFlumeHeaderEscapeInAStringSaysHowToWriteIt(t *testing.T) {
+	_, out := load(t, `agent "a1" {
+  channel "memory" "c1" { capacity = "%{host}" }
+}`, "")
+	if !strings.Contains(out, "flume.hcl:2:") || !strings.Contains(out, "Flume's header escape %{NAME} is written %%{NAME}") {
+		t.Errorf("got:\n%s", out)
+	}
+}
+
+func TestComponentListedTwiceIsAnErrorNamingIt(t *testing.T) {
+	comps := testComponents()
+	comps.Sources = append(comps.Sources, comps.Sources[0])
+	comps.Sinks = append(comps.Sinks, comps.Sinks[0])
+	_, _, diags := Load("flume.hcl", []byte(`agent "a1" {}`), "", comps)
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, diags)
+	out := buf.String()
+	for _, want := range []string{`two source factories of type "netcat"`, `two sink factories of type "logger"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diagnostics do not say %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestFactoryWhoseDecodePanicsIsReportedOnItsBlock(t *testing.T) {
+	comps := testComponents()
+	comps.Sinks = append(comps.Sinks, panicDecoder{})
+	_, _, diags := Load("flume.hcl", []byte(`agent "a1" {
+  source "netcat" "r1" {
+    channels = ["c1"]
+    port     = 1
+  }
+  channel "memory" "c1" {}
+  sink "broken" "k1" {
+    channel = "c1"
+  }
+}`), "", comps)
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, diags)
+	if out := buf.String(); !strings.Contains(out, `flume.hcl:7:3: error: sink "broken" "k1": decoding its settings panicked: a bug in a custom factory`) {
+		t.Errorf("diagnostics:\n%s", out)
+	}
+}
+
+// panicDecoder is a sink factory whose Decode panics.
+type panicDecoder struct{}
+
+func (panicDecoder) Type() string { return "broken" }
+func (panicDecoder) Decode(hcl.Body, *hcl.EvalContext, string, hcl.Range) (any, hcl.Diagnostics) {
+	panic("a bug in a custom factory")
+}
+func (panicDecoder) Create(any, sink.Settings) (sink.Sink, error) { return nil, errors.New("unused") }
+
 func TestSourcePutsAreHeldAgainstTransactionCapacity(t *testing.T) {
 	a, out := load(t, `agent "a1" {
   source "http" "h1" {

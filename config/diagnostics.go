@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -38,4 +39,28 @@ func Errors(diags hcl.Diagnostics) int {
 		}
 	}
 	return n
+}
+
+// flumeKey matches a Flume agent key line: a1.sources = r1, a1.sinks.k1.type = hdfs.
+var flumeKey = regexp.MustCompile(`(?m)^[ \t]*[\w-]+\.(sources|channels|sinks|sinkgroups)(\.[^\s=:]+)?[ \t]*[=: \t]`)
+
+// flumePropertiesHint answers a Flume .properties file given where HCL is expected with the
+// command that converts it, instead of HCL's parse errors.
+func flumePropertiesHint(filename string, src []byte) *hcl.Diagnostic {
+	if len(flumeKey.FindAllIndex(src, 3)) < 2 {
+		return nil
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError,
+		Summary: fmt.Sprintf("%s is an Apache Flume properties file (a1.sources = ...), not flumego HCL: convert it with `agent convert %s > flume.hcl`, then run the result", filename, filename)}
+}
+
+// hintEscapes adds to HCL's "Invalid template control keyword" — what Flume's %{header} escape
+// gives in an HCL string — how to write it.
+func hintEscapes(diags hcl.Diagnostics) hcl.Diagnostics {
+	for _, d := range diags {
+		if d.Summary == "Invalid template control keyword" {
+			d.Detail = strings.TrimSpace(d.Detail + " In flumego HCL, Flume's header escape %{NAME} is written %%{NAME}: a single %{ starts an HCL template directive.")
+		}
+	}
+	return diags
 }

@@ -33,7 +33,7 @@ func (c *HostConfig) Validate() error {
 
 // NewHostFactory returns the factory of the "host" interceptor.
 func NewHostFactory() Factory {
-	return NewFactory("host", defaultHost, NewHost)
+	return NewFactory("host", defaultHost, NewHost, flumeHost)
 }
 
 // NewHost returns a host interceptor. It resolves the host's name or address once, here: an

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config/flume"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/metrics"
 )
@@ -51,9 +52,9 @@ type Factory interface {
 }
 
 // NewFactory returns the factory of an interceptor type from its config defaults and
-// constructor.
-func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Interceptor, error)) Factory {
-	return schema.Typed[C, Settings, Interceptor]{Name: typ, Defaults: defaults, New: create}
+// constructor, and the Flume types it converts from (flume.go), for `agent convert`.
+func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Interceptor, error), fl ...*flume.Mapping) Factory {
+	return schema.Typed[C, Settings, Interceptor]{Name: typ, Defaults: defaults, New: create, Flume: fl}
 }
 
 // Selector picks the channels of one event. The returned slices hold indices into the source's

@@ -26,7 +26,8 @@ import (
 //	}
 //
 // Without default, an event that matches no mapping goes to no channel: the channel processor
-// counts it (EventUnroutedCount) and drops it, and validation warns about it.
+// counts it (EventUnroutedCount) and drops it, and validation warns about it. With neither
+// mapping nor default every event is dropped so, as Flume's selector does: a warning too.
 type MultiplexingConfig struct {
 	Header   string              `hcl:"header"`
 	Mapping  map[string][]string `hcl:"mapping,optional"`
@@ -41,9 +42,6 @@ func defaultMultiplexing() *MultiplexingConfig { return &MultiplexingConfig{} }
 // Validate reports every problem of the configuration.
 func (c *MultiplexingConfig) Validate() error {
 	errs := []error{notEmpty("header", c.Header)}
-	if len(c.Mapping) == 0 && len(c.Default) == 0 {
-		errs = append(errs, schema.Errorf("mapping", "neither mapping nor default is set: every event would be dropped"))
-	}
 	for _, v := range sortedKeys(c.Mapping) {
 		if len(c.Mapping[v]) == 0 {
 			errs = append(errs, schema.Errorf("mapping", "value %q maps to no channel", v))
@@ -59,7 +57,10 @@ func (c *MultiplexingConfig) Validate() error {
 
 // Warnings reports what is legal but probably a mistake.
 func (c *MultiplexingConfig) Warnings() []error {
-	if len(c.Default) == 0 && len(c.Mapping) > 0 {
+	if len(c.Mapping) == 0 && len(c.Default) == 0 {
+		return []error{schema.Errorf("mapping", "neither mapping nor default is set: every event is dropped (counted as EventUnroutedCount), as Flume's selector does")}
+	}
+	if len(c.Default) == 0 {
 		return []error{schema.Errorf("default", "no default channels: events whose %q header matches no mapping will be dropped (counted as EventUnroutedCount)", c.Header)}
 	}
 	return nil

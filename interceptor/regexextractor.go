@@ -128,7 +128,7 @@ func (c *RegexExtractorConfig) compile() (*regexExtractor, error) {
 
 // NewRegexExtractorFactory returns the factory of the "regex_extractor" interceptor.
 func NewRegexExtractorFactory() Factory {
-	return NewFactory("regex_extractor", defaultRegexExtractor, NewRegexExtractor)
+	return NewFactory("regex_extractor", defaultRegexExtractor, NewRegexExtractor, flumeRegexExtractor)
 }
 
 // NewRegexExtractor returns a regex_extractor interceptor.

@@ -29,7 +29,7 @@ func (c *RegexFilterConfig) Validate() error {
 
 // NewRegexFilterFactory returns the factory of the "regex_filter" interceptor.
 func NewRegexFilterFactory() Factory {
-	return NewFactory("regex_filter", defaultRegexFilter, NewRegexFilter)
+	return NewFactory("regex_filter", defaultRegexFilter, NewRegexFilter, flumeRegexFilter)
 }
 
 // NewRegexFilter returns a regex_filter interceptor.

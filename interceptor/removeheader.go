@@ -75,7 +75,7 @@ func (c *RemoveHeaderConfig) compile() (*removeHeader, error) {
 
 // NewRemoveHeaderFactory returns the factory of the "remove_header" interceptor.
 func NewRemoveHeaderFactory() Factory {
-	return NewFactory("remove_header", defaultRemoveHeader, NewRemoveHeader)
+	return NewFactory("remove_header", defaultRemoveHeader, NewRemoveHeader, flumeRemoveHeader)
 }
 
 // NewRemoveHeader returns a remove_header interceptor.

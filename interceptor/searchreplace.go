@@ -68,7 +68,7 @@ func isUTF8(charset string) bool {
 
 // NewSearchReplaceFactory returns the factory of the "search_replace" interceptor.
 func NewSearchReplaceFactory() Factory {
-	return NewFactory("search_replace", defaultSearchReplace, NewSearchReplace)
+	return NewFactory("search_replace", defaultSearchReplace, NewSearchReplace, flumeSearchReplace)
 }
 
 // NewSearchReplace returns a search_replace interceptor.

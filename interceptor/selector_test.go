@@ -127,6 +127,24 @@ mapping = { first = ["c1"], second = ["c2"] }
 	}
 }
 
+// TestMultiplexingWithNothingToRouteDropsEverything keeps Flume's meaning of a selector with
+// neither mapping nor default: valid, with a warning, and every event goes nowhere.
+func TestMultiplexingWithNothingToRouteDropsEverything(t *testing.T) {
+	f := NewMultiplexingFactory()
+	cfg, diags := decode(t, f, `header = "type"`)
+	if diags.HasErrors() || len(diags) != 1 || !strings.Contains(diags[0].Summary, "neither mapping nor default is set: every event is dropped") {
+		t.Fatalf("diagnostics = %v, want one warning", diagLines(diags))
+	}
+	s, err := f.Create(cfg, SelectorSettings{Channels: []string{"c1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := ev("x", "type", "any")
+	if req, opt := s.Select(&e); len(req)+len(opt) != 0 {
+		t.Errorf("event goes to %v / %v, want nowhere", req, opt)
+	}
+}
+
 func TestMultiplexingDiagnostics(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -138,9 +156,6 @@ func TestMultiplexingDiagnostics(t *testing.T) {
 mapping = { a = ["c1"] }
 default = ["c1"]
 `, 1, []string{`"header" is required`}},
-		{"nothing to route to", `
-header = "type"
-`, 1, []string{"neither mapping nor default"}},
 		{"a value mapped to no channel", `
 header  = "type"
 mapping = { a = [] }

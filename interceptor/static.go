@@ -26,7 +26,7 @@ func (c *StaticConfig) Validate() error {
 
 // NewStaticFactory returns the factory of the "static" interceptor.
 func NewStaticFactory() Factory {
-	return NewFactory("static", defaultStatic, NewStatic)
+	return NewFactory("static", defaultStatic, NewStatic, flumeStatic)
 }
 
 // NewStatic returns a static interceptor.

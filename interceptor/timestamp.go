@@ -29,7 +29,7 @@ func (c *TimestampConfig) Validate() error {
 
 // NewTimestampFactory returns the factory of the "timestamp" interceptor.
 func NewTimestampFactory() Factory {
-	return NewFactory("timestamp", defaultTimestamp, NewTimestamp)
+	return NewFactory("timestamp", defaultTimestamp, NewTimestamp, flumeTimestamp)
 }
 
 // NewTimestamp returns a timestamp interceptor.

@@ -31,7 +31,7 @@ func (c *UUIDConfig) Validate() error {
 
 // NewUUIDFactory returns the factory of the "uuid" interceptor.
 func NewUUIDFactory() Factory {
-	return NewFactory("uuid", defaultUUID, NewUUID)
+	return NewFactory("uuid", defaultUUID, NewUUID, flumeUUID)
 }
 
 // NewUUID returns a uuid interceptor.

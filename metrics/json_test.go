@@ -35,6 +35,8 @@ func TestFlumeJSONShape(t *testing.T) {
 			"EventAcceptedCount":       "9",
 			"AppendBatchReceivedCount": "0",
 			"AppendBatchAcceptedCount": "0",
+			"AppendReceivedCount":      "0",
+			"AppendAcceptedCount":      "0",
 			"OpenConnectionCount":      "2",
 			"ChannelWriteFail":         "0",
 			"EventReadFail":            "0",

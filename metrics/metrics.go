@@ -132,10 +132,14 @@ type Source struct {
 	EventAcceptedCount       *Counter
 	AppendBatchReceivedCount *Counter
 	AppendBatchAcceptedCount *Counter
-	OpenConnectionCount      *Counter // gauge
-	ChannelWriteFail         *Counter
-	EventReadFail            *Counter
-	GenericProcessingFail    *Counter
+	// AppendReceivedCount and AppendAcceptedCount count single-event append calls (Flume's
+	// names, the avro source's append), which the batch counters count too.
+	AppendReceivedCount   *Counter
+	AppendAcceptedCount   *Counter
+	OpenConnectionCount   *Counter // gauge
+	ChannelWriteFail      *Counter
+	EventReadFail         *Counter
+	GenericProcessingFail *Counter
 }
 
 // Channel holds the standard counters of a channel. ChannelFillPercentage is derived from
@@ -265,6 +269,8 @@ func (r *Registry) Source(name, typ string) *Source {
 		EventAcceptedCount:       c.Counter("EventAcceptedCount"),
 		AppendBatchReceivedCount: c.Counter("AppendBatchReceivedCount"),
 		AppendBatchAcceptedCount: c.Counter("AppendBatchAcceptedCount"),
+		AppendReceivedCount:      c.Counter("AppendReceivedCount"),
+		AppendAcceptedCount:      c.Counter("AppendAcceptedCount"),
 		OpenConnectionCount:      c.Gauge("OpenConnectionCount"),
 		ChannelWriteFail:         c.Counter("ChannelWriteFail"),
 		EventReadFail:            c.Counter("EventReadFail"),

@@ -69,6 +69,8 @@ var wantSeries = []series{
 	{"flumego_source_event_accepted_total", false, "r1", "netcat", 9},
 	{"flumego_source_append_batch_received_total", false, "r1", "netcat", 2},
 	{"flumego_source_append_batch_accepted_total", false, "r1", "netcat", 1},
+	{"flumego_source_append_received_total", false, "r1", "netcat", 0},
+	{"flumego_source_append_accepted_total", false, "r1", "netcat", 0},
 	{"flumego_source_open_connection", true, "r1", "netcat", 3},
 	{"flumego_source_channel_write_fail_total", false, "r1", "netcat", 1},
 	{"flumego_source_event_read_fail_total", false, "r1", "netcat", 0},

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config/flume"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/metrics"
 )
@@ -48,9 +49,10 @@ type Factory interface {
 	Create(cfg any, set Settings) (Sink, error)
 }
 
-// NewFactory returns the factory of a sink type from its config defaults and constructor.
-func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Sink, error)) Factory {
-	return schema.Typed[C, Settings, Sink]{Name: typ, Defaults: defaults, New: create}
+// NewFactory returns the factory of a sink type from its config defaults and constructor, and the
+// Flume types it converts from (its flume.go), for `agent convert`.
+func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Sink, error), fl ...*flume.Mapping) Factory {
+	return schema.Typed[C, Settings, Sink]{Name: typ, Defaults: defaults, New: create, Flume: fl}
 }
 
 // Member is one sink of a group, as a processor sees it (a lone sink is a group of one).

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config/flume"
 	"github.com/flumego/flumego/config/schema"
 	"github.com/flumego/flumego/metrics"
 )
@@ -86,7 +87,8 @@ type Factory interface {
 	Create(cfg any, set Settings) (Source, error)
 }
 
-// NewFactory returns the factory of a source type from its config defaults and constructor.
-func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Source, error)) Factory {
-	return schema.Typed[C, Settings, Source]{Name: typ, Defaults: defaults, New: create}
+// NewFactory returns the factory of a source type from its config defaults and constructor, and the
+// Flume types it converts from (its flume.go), for `agent convert`.
+func NewFactory[C any](typ string, defaults func() *C, create func(*C, Settings) (Source, error), fl ...*flume.Mapping) Factory {
+	return schema.Typed[C, Settings, Source]{Name: typ, Defaults: defaults, New: create, Flume: fl}
 }

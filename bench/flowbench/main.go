@@ -78,6 +78,9 @@ func main() {
 			return seqFlow(bin, "examples/seq-null.hcl", b, n)
 		}})
 	}
+	scenarios = append(scenarios, scenario{name: "seq → script → memory → null, batch 1000", run: func() result {
+		return seqFlow(bin, "examples/seq-script-null.hcl", 1000, *total/5)
+	}})
 	fsync := os.Getenv("FLUMEGO_FSYNC") // the file channel's fsync mode: commit (default) or interval
 	if fsync == "" {
 		fsync = "commit"

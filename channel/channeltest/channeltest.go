@@ -857,9 +857,7 @@ func (s *suite) closed(t *testing.T) {
 	if got, err := openTake.Take(1); err != nil || len(got) != 1 {
 		t.Fatalf("Take(1): %d events, %v", len(got), err)
 	}
-	if err := ch.Close(ctx); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	s.closeHolding(t, ch, 3) // two queued, one taken; the staged put is its putter's
 	if err := openPut.Commit(ctx); !errors.Is(err, channel.ErrClosed) {
 		t.Errorf("Commit of a put begun before Close: got %v, want ErrClosed", err)
 	}
@@ -882,11 +880,23 @@ func (s *suite) closed(t *testing.T) {
 func (s *suite) closeTwice(t *testing.T) {
 	ch := s.open(t, small)
 	put(t, ch, event(1))
-	if err := ch.Close(context.Background()); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	s.closeHolding(t, ch, 1)
 	if err := ch.Close(context.Background()); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// closeHolding closes a channel that holds n events (queued or taken and not committed): a
+// durable channel keeps them and returns nil, another reports exactly those n as abandoned.
+func (s *suite) closeHolding(t *testing.T, ch channel.Channel, n int64) {
+	t.Helper()
+	err := ch.Close(context.Background())
+	var ab *channel.AbandonedError
+	switch {
+	case err == nil && s.h.Reopen != nil:
+	case errors.As(err, &ab) && ab.Events == n && s.h.Reopen == nil:
+	default:
+		t.Fatalf("Close of a channel holding %d events: %v; want nil from a durable channel (it keeps them), an AbandonedError counting %d from another", n, err, n)
 	}
 }
 

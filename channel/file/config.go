@@ -118,4 +118,4 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the "file" channel type.
-func NewFactory() channel.Factory { return channel.NewFactory("file", defaults, New) }
+func NewFactory() channel.Factory { return channel.NewFactory("file", defaults, New, flumeFile) }

@@ -46,6 +46,11 @@ func Defaults() *Config {
 	}
 }
 
+// Outlet reports that the channel's events leave through its topic: a Kafka channel that no sink
+// drains writes into Kafka for other consumers, as Flume documents, unless capacity bounds what
+// this agent has put and not taken.
+func (c *Config) Outlet() bool { return c.Capacity == 0 }
+
 // TransactionCapacity is checked by the config stage against the batch sizes of the sinks and
 // sources using the channel.
 func (c *Config) TransactionCapacity() int { return c.TxCapacity }

@@ -46,7 +46,7 @@ import (
 )
 
 // NewFactory returns the factory of the kafka channel.
-func NewFactory() channel.Factory { return channel.NewFactory("kafka", Defaults, New) }
+func NewFactory() channel.Factory { return channel.NewFactory("kafka", Defaults, New, flumeKafka) }
 
 type tp struct {
 	topic     string

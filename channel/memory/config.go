@@ -95,4 +95,6 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the "memory" channel type.
-func NewFactory() channel.Factory { return channel.NewFactory("memory", defaults, New) }
+func NewFactory() channel.Factory {
+	return channel.NewFactory("memory", defaults, New, flumeMemory, flumeSpillable)
+}

@@ -49,6 +49,7 @@ import (
 // events without it and take it once per Take call and once per Commit.
 type memChannel struct {
 	name      string // "memory c1", for errors and logs
+	chName    string // "c1", for what Close reports
 	log       *slog.Logger
 	m         *metrics.Channel
 	capacity  int
@@ -96,6 +97,7 @@ func New(cfg *Config, set channel.Settings) (channel.Channel, error) {
 	}
 	c := &memChannel{
 		name:      name,
+		chName:    set.Name,
 		log:       log,
 		m:         m,
 		capacity:  cfg.Capacity,
@@ -141,8 +143,9 @@ func (c *memChannel) BeginTake() channel.TakeTx { return &takeTx{c: c} }
 // from its destination and must not be woken by its own events.
 func (c *memChannel) Ready() <-chan struct{} { return c.ready.Wait() }
 
-// Close abandons what the channel holds, logging how many events that is, and makes every later
-// operation fail with channel.ErrClosed; a put commit waiting for room returns at once.
+// Close abandons what the channel holds, logging how many events that is and returning a
+// *channel.AbandonedError counting them, and makes every later operation fail with
+// channel.ErrClosed; a put commit waiting for room returns at once.
 func (c *memChannel) Close(context.Context) error {
 	c.mu.Lock()
 	if c.closed.Load() {
@@ -157,11 +160,12 @@ func (c *memChannel) Close(context.Context) error {
 	c.mu.Unlock()
 	c.room.Notify()
 	c.ready.Notify()
-	if queued+inFlight > 0 {
-		c.log.Warn("memory channel closed with events not delivered; they are lost",
-			"abandoned", queued+inFlight, "queued", queued, "taken_uncommitted", inFlight, "bytes", bytes)
+	if queued+inFlight == 0 {
+		return nil
 	}
-	return nil
+	c.log.Warn("memory channel closed with events not delivered; they are lost",
+		"abandoned", queued+inFlight, "queued", queued, "taken_uncommitted", inFlight, "bytes", bytes)
+	return &channel.AbandonedError{Channel: c.chName, Events: int64(queued + inFlight), Bytes: bytes}
 }
 
 // fits reports whether n more events of the given body bytes fit now. Called with mu held.

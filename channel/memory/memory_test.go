@@ -211,8 +211,9 @@ func TestKeepAlive(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- putBodies(t.Context(), ch, 1) }()
 			synctest.Wait()
-			if err := ch.Close(t.Context()); err != nil {
-				t.Fatal(err)
+			var ab *channel.AbandonedError
+			if err := ch.Close(t.Context()); !errors.As(err, &ab) || ab.Events != 1 {
+				t.Fatalf("Close = %v, want the one queued event abandoned", err)
 			}
 			if err := <-done; !errors.Is(err, channel.ErrClosed) {
 				t.Fatalf("put waiting when the channel closed: got %v, want ErrClosed", err)
@@ -321,11 +322,12 @@ func TestCloseLogsAbandonedEvents(t *testing.T) {
 	if _, err := tx.Take(1); err != nil {
 		t.Fatal(err)
 	}
-	if err := ch.Close(ctx); err != nil {
-		t.Fatal(err)
+	var ab *channel.AbandonedError
+	if err := ch.Close(ctx); !errors.As(err, &ab) || ab.Channel != "c1" || ab.Events != 4 || ab.Bytes != 40 {
+		t.Fatalf("Close = %v, want an AbandonedError counting 4 events of 40 bytes in c1", err)
 	}
 	if err := ch.Close(ctx); err != nil {
-		t.Fatal(err)
+		t.Fatalf("second Close = %v, want nil (the first reported)", err)
 	}
 	out := logs.String()
 	if strings.Count(out, "level=WARN") != 1 || !strings.Contains(out, "abandoned=4 queued=3 taken_uncommitted=1 bytes=40") {
@@ -340,7 +342,9 @@ func TestCloseLogsAbandonedEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = empty.Close(ctx)
+	if err := empty.Close(ctx); err != nil {
+		t.Errorf("closing an empty channel = %v", err)
+	}
 	if logs.String() != "" {
 		t.Errorf("closing an empty channel logged:\n%s", logs.String())
 	}

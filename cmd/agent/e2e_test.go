@@ -20,10 +20,16 @@ import (
 )
 
 // TestEveryExampleIsValid validates every .hcl file under examples/ (topologies included), so
-// no example can rot.
+// no example can rot. A directory with a go.mod is a custom agent of its own (its types are
+// not built in): its own tests validate its files with its binary.
 func TestEveryExampleIsValid(t *testing.T) {
 	var files []string
 	err := filepath.WalkDir(example("."), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && path != example(".") {
+			if _, serr := os.Stat(filepath.Join(path, "go.mod")); serr == nil {
+				return fs.SkipDir
+			}
+		}
 		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".hcl") {
 			files = append(files, path)
 		}
@@ -71,12 +77,21 @@ func TestQuickstartNetcatToLogger(t *testing.T) {
 }
 
 func TestMultiplexingByRegexHeaderIntoTwoFileRollSinks(t *testing.T) {
+	checkDigitLetterRouting(t, example("multiplexing.hcl"))
+}
+
+// checkDigitLetterRouting runs cfg, a netcat → (digits | letters) → two file_roll sinks flow
+// such as multiplexing.hcl, and checks that every line starting with a digit, and only those,
+// went to the digits directory, the others to the letters one, each exactly once and in order.
+// The flow is Flume's netcat-interceptor-multiplexing.conf with its Java interceptor replaced.
+func checkDigitLetterRouting(t *testing.T, cfg string, args ...string) {
+	t.Helper()
 	port := freePort(t)
 	dir := t.TempDir()
 	letters, digits := filepath.Join(dir, "letters"), filepath.Join(dir, "digits")
-	p := startAgent(t, example("multiplexing.hcl"), map[string]string{
+	p := startAgent(t, cfg, map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_OUT_LETTERS": letters, "FLUMEGO_OUT_DIGITS": digits,
-	})
+	}, args...)
 	var lines, wantLetters, wantDigits []string
 	for i := 0; i < 2000; i++ {
 		if i%3 == 0 {
@@ -91,7 +106,9 @@ func TestMultiplexingByRegexHeaderIntoTwoFileRollSinks(t *testing.T) {
 	waitFor(t, 20*time.Second, "both directories to hold their lines", func() bool {
 		return len(dirLines(t, letters)) >= len(wantLetters) && len(dirLines(t, digits)) >= len(wantDigits)
 	})
-	p.stop(t, syscall.SIGTERM)
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("exit code %d after SIGTERM", code)
+	}
 	gotL, gotD := dirLines(t, letters), dirLines(t, digits)
 	assertExactlyOnce(t, wantLetters, gotL)
 	assertExactlyOnce(t, wantDigits, gotD)

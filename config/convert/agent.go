@@ -2,44 +2,48 @@ package convert
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/config"
+	"github.com/flumego/flumego/config/flume"
 )
 
 // agentConv converts one Flume agent.
 type agentConv struct {
 	fa      *flumeAgent
-	filters map[string]string // config filter name → its type
+	comps   config.Components
+	refs    *flume.Refs
 	notes   []Note
-	top     comment // agent-level notes
+	top     flume.Comment // agent-level notes
 	dataDir string
 
 	sources  []*outSource
 	channels []*outChannel
 	sinks    []*outSink
 	groups   []*outGroup
-	ignored  map[string][]node // kind → components written out as comments
+	ignored  map[string][]flume.Node // kind → components written out as comments
 }
 
 type outSource struct {
 	name     string
 	flume    string // the Flume source's name (several syslog sources come from one multiport source)
-	b        *block
+	b        *flume.Block
 	channels []string
 	chanLine int
-	icpts    []node
+	icpts    []flume.Node
 	sel      *outSelector
 	batch    int // flumego's default batch_size of the type, 0 when it has none
-	dropped  comment
+	dropped  flume.Comment
 }
 
 type outSelector struct {
 	typ      string // replicating or multiplexing
-	b        *block
-	header   value
+	b        *flume.Block
+	header   flume.Value
 	headerS  string
 	optional []string
 	mapping  []route
@@ -54,16 +58,16 @@ type route struct {
 
 type outChannel struct {
 	name  string
-	b     *block
+	b     *flume.Block
 	txCap int // 0 when unknown
 }
 
 type outSink struct {
 	name     string
-	b        *block
+	b        *flume.Block
 	channel  string
 	chanLine int
-	dropped  comment
+	dropped  flume.Comment
 }
 
 type outGroup struct {
@@ -71,16 +75,16 @@ type outGroup struct {
 	c        *comp
 	sinks    []string
 	proc     string
-	b        *block // the processor block
+	b        *flume.Block // the processor block
 	priority []route
 	dropped  bool
 }
 
-func newAgentConv(fa *flumeAgent, filters map[string]string) *agentConv {
-	a := &agentConv{fa: fa, filters: filters, ignored: map[string][]node{}}
+func newAgentConv(fa *flumeAgent, comps config.Components, refs *flume.Refs) *agentConv {
+	a := &agentConv{fa: fa, comps: comps, refs: refs, ignored: map[string][]flume.Node{}}
 	for _, n := range fa.notes {
 		a.notes = append(a.notes, n)
-		a.top = append(a.top, noteComment(n))
+		a.top = append(a.top, n.Comment())
 	}
 	return a
 }
@@ -88,7 +92,21 @@ func newAgentConv(fa *flumeAgent, filters map[string]string) *agentConv {
 func (a *agentConv) agentNote(line int, key string, changed bool, format string, args ...any) {
 	n := Note{Line: line, Key: key, Agent: a.fa.name, Changed: changed, Reason: fmt.Sprintf(format, args...)}
 	a.notes = append(a.notes, n)
-	a.top = append(a.top, noteComment(n))
+	a.top = append(a.top, n.Comment())
+}
+
+// record adds a note unless the same one was made already (a value can be read twice).
+func (a *agentConv) record(n Note) bool {
+	if slices.Contains(a.notes, n) {
+		return false
+	}
+	a.notes = append(a.notes, n)
+	return true
+}
+
+// conv starts the conversion of a component (or an interceptor, selector or processor).
+func (a *agentConv) conv(c *comp, b *flume.Block) *flume.Conv {
+	return flume.NewConv(a.fa.name, c.kind, c.name, c.line, c.props, b, a.refs, a.record)
 }
 
 // convert converts every component, then runs the checks that need the whole agent.
@@ -141,8 +159,7 @@ func (a *agentConv) members(kind string) []*comp {
 			continue
 		}
 		c := a.fa.comps[kind][n]
-		why := fmt.Sprintf("not listed in %s.%s, so Flume ignores it; not converted", a.fa.name, kind)
-		a.ignore(c, why)
+		a.ignore(c, fmt.Sprintf("not listed in %s.%s, so Flume ignores it; not converted", a.fa.name, kind))
 	}
 	return out
 }
@@ -154,8 +171,15 @@ func (a *agentConv) ignore(c *comp, why string) {
 	a.ignored[c.kind] = append(a.ignored[c.kind], propsComment(n, c))
 }
 
-func propsComment(n Note, c *comp) comment {
-	cm := comment{noteComment(n)}
+// leaveOut writes a component whose conversion was rejected (flume.Conv.Reject, Omit) out as
+// comments, with the notes made about it.
+func (a *agentConv) leaveOut(c *comp, x *flume.Conv) {
+	cm := propsComment(*x.Rejected, c)
+	a.ignored[c.kind] = append(a.ignored[c.kind], cm)
+}
+
+func propsComment(n Note, c *comp) flume.Comment {
+	cm := flume.Comment{n.Comment()}
 	for _, p := range c.props {
 		cm = append(cm, fmt.Sprintf("  %s.%s = %s", c.full, p.Key, p.Value))
 	}
@@ -174,319 +198,46 @@ func singular(kind string) string {
 
 func (a *agentConv) convertFilter(c *comp) {
 	t, _ := c.get("type")
-	if isEnvFilter(t.Value) {
+	if flume.IsEnvFilter(t.Value) {
 		return
 	}
 	a.agentNote(c.line, c.full, false, "config filter type %q: flumego reads secrets only from the environment, with env(\"NAME\"); its ${%s['...']} references are kept as literal text", t.Value, c.name)
 }
 
-func isEnvFilter(t string) bool {
-	t = strings.TrimSpace(t)
-	return strings.EqualFold(t, "env") || t == "org.apache.flume.configfilter.EnvironmentVariableConfigFilter"
-}
-
-// cc converts one component (or one interceptor, selector or processor) into a block.
-type cc struct {
-	a     *agentConv
-	c     *comp
-	b     *block
-	sp    *spec
-	st    map[string]any
-	wrote map[string]bool
-}
-
-func (a *agentConv) newCC(c *comp, b *block) *cc {
-	return &cc{a: a, c: c, b: b, st: map[string]any{}, wrote: map[string]bool{}}
-}
-
-func (x *cc) key(p Property) string { return x.c.full + "." + p.Key }
-
-func (x *cc) note(p Property, changed bool, format string, args ...any) {
-	n := Note{Line: p.Line, Key: x.key(p), Agent: x.a.fa.name, Changed: changed, Reason: fmt.Sprintf(format, args...)}
-	if x.a.record(n) {
-		x.b.addNote(n)
-	}
-}
-
-// record adds a note unless the same one was made already (a value can be read twice).
-func (a *agentConv) record(n Note) bool {
-	if slices.Contains(a.notes, n) {
-		return false
-	}
-	a.notes = append(a.notes, n)
-	return true
-}
-
-// compNote is a note about the component as a whole.
-func (x *cc) compNote(changed bool, format string, args ...any) {
-	n := Note{Line: x.c.line, Key: x.c.full, Agent: x.a.fa.name, Changed: changed, Reason: fmt.Sprintf(format, args...)}
-	if x.a.record(n) {
-		x.b.addNote(n)
-	}
-}
-
-func (x *cc) drop(p Property, format string, args ...any) { x.note(p, false, format, args...) }
-
-// set writes an attribute once; a second write of the same attribute replaces the first.
-func (x *cc) set(name string, v value) {
-	if x.wrote[name] {
-		if a := x.b.attr(name); a != nil {
-			a.val = v
-			return
+// lookup finds the factory type and mapping of a Flume type among factories: by alias or
+// class name, as their flume.go files declare them.
+func lookup[F interface{ Type() string }](fs []F, typ string) (F, *flume.Mapping) {
+	for _, f := range fs {
+		for _, m := range flume.Of(f) {
+			if m.Matches(typ) {
+				return f, m
+			}
 		}
 	}
-	x.wrote[name] = true
-	x.b.set(name, v)
+	var zero F
+	return zero, nil
 }
 
-var (
-	dollarRef = regexp.MustCompile(`\$\{([^}]*)\}`)
-	envRefRe  = regexp.MustCompile(`^\s*env:([A-Za-z_][A-Za-z0-9_]*)\s*$`)
-	filterRe  = regexp.MustCompile(`^\s*([A-Za-z0-9_-]+)\[\s*['"]?([^'"\]]+?)['"]?\s*\]\s*$`)
-)
-
-// tmpl reads a Flume value, turning ${env:X} and env config filter references into env("X").
-func (x *cc) tmpl(p Property) tmpl {
-	v := p.Value
-	var t tmpl
-	last := 0
-	for _, m := range dollarRef.FindAllStringSubmatchIndex(v, -1) {
-		inner := v[m[2]:m[3]]
-		name := ""
-		if sm := envRefRe.FindStringSubmatch(inner); sm != nil {
-			name = sm[1]
-		} else if sm := filterRe.FindStringSubmatch(inner); sm != nil && isEnvFilter(x.a.filters[sm[1]]) {
-			name = sm[2]
-		}
-		if name == "" {
-			x.note(p, true, "${%s} is kept as literal text: flumego substitutes ${env:NAME} (as env(\"NAME\")) and Flume's env config filters only", inner)
-			continue
-		}
-		if m[0] > last {
-			t = append(t, piece{lit: v[last:m[0]]})
-		}
-		t = append(t, piece{env: name})
-		last = m[1]
-	}
-	if last < len(v) || len(t) == 0 {
-		t = append(t, piece{lit: v[last:]})
-	}
-	return t
-}
-
-// convKind is how a Flume value is read.
-type convKind int
-
-const (
-	cStr    convKind = iota // a string
-	cLower                  // an enum, lower-cased
-	cInt                    // a whole number
-	cFloat                  // a number
-	cBool                   // Java's Boolean.parseBoolean: "true" in any case, else false
-	cSecs                   // seconds → a duration
-	cMillis                 // milliseconds → a duration
-	cBytes                  // bytes → a size
-	cWords                  // a white-space separated list
-	cCommas                 // a comma-separated list
-)
-
-// conv reads p as kind. A value that does not parse is kept as a string (so `agent validate`
-// points at it: Flume would have refused it too) and reported.
-func (x *cc) conv(p Property, kind convKind) value {
-	t := x.tmpl(p)
-	if t.hasEnv() {
-		switch kind {
-		case cSecs:
-			return t.withSuffix("s")
-		case cMillis:
-			return t.withSuffix("ms")
-		case cWords, cCommas:
-			return listVal{t}
-		}
-		return t
-	}
-	s := strings.TrimSpace(t.literal())
-	switch kind {
-	case cLower:
-		return str(strings.ToLower(s))
-	case cInt, cSecs, cMillis, cBytes:
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			x.note(p, true, "%q is not a whole number; kept as written for `agent validate` to point at", s)
-			return str(s)
-		}
-		switch kind {
-		case cSecs:
-			return durVal(time.Duration(n) * time.Second)
-		case cMillis:
-			return durVal(time.Duration(n) * time.Millisecond)
-		case cBytes:
-			return sizeVal(n)
-		}
-		return intVal(n)
-	case cFloat:
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			x.note(p, true, "%q is not a number; kept as written for `agent validate` to point at", s)
-			return str(s)
-		}
-		return floatVal(f)
-	case cBool:
-		switch strings.ToLower(s) {
-		case "true":
-			return boolVal(true)
-		case "false":
-			return boolVal(false)
-		}
-		x.note(p, true, "%q is not true or false; Flume reads it as false, and so does the conversion", s)
-		return boolVal(false)
-	case cWords:
-		return strList(strings.Fields(s))
-	case cCommas:
-		return strList(splitCommas(s))
-	}
-	return t
-}
-
-func splitCommas(s string) []string {
+// typesOf lists the flumego types of factories that carry a Flume mapping, for messages.
+func typesOf[F interface{ Type() string }](fs []F) string {
 	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
+	for _, f := range fs {
+		if len(flume.Of(f)) > 0 && !slices.Contains(out, f.Type()) {
+			out = append(out, f.Type())
 		}
 	}
-	return out
+	slices.Sort(out)
+	return strings.Join(out, ", ")
 }
 
-// literal returns p's value when it holds no environment reference.
-func (x *cc) literal(p Property) (string, bool) {
-	t := x.tmpl(p)
-	if t.hasEnv() {
-		return "", false
+// defaultBatch is the batch_size a source type uses when none is written: its config's
+// BatchSize over the defaults (0 when it has none).
+func defaultBatch(decode func(hcl.Body, *hcl.EvalContext, string, hcl.Range) (any, hcl.Diagnostics)) int {
+	cfg, _ := decode(hcl.EmptyBody(), nil, "", hcl.Range{})
+	if b, ok := cfg.(interface{ BatchSize() int }); ok {
+		return b.BatchSize()
 	}
-	return strings.TrimSpace(t.literal()), true
-}
-
-// setting maps Flume property names (the current one first, older ones after) to a flumego
-// attribute, or to a function that writes what it needs.
-type setting struct {
-	keys []string
-	attr string
-	kind convKind
-	fn   func(x *cc, p Property)
-}
-
-// spec describes how one Flume component type converts.
-type spec struct {
-	flume    string // Flume's name of the type, for messages
-	ours     string // flumego's type
-	aliases  []string
-	settings []setting
-	prefixes []prefix
-	// dropped are Flume settings with no flumego equivalent, and why.
-	dropped map[string]string
-	finish  func(x *cc)
-	batch   int // sources: flumego's default batch_size; channels: default transaction_capacity
-}
-
-type prefix struct {
-	prefix string
-	fn     func(x *cc, p Property)
-}
-
-// dropPrefix reports every key under a prefix as not carried over.
-func dropPrefix(p, why string) prefix {
-	return prefix{prefix: p, fn: func(x *cc, pr Property) { x.drop(pr, "%s", why) }}
-}
-
-func (sp *spec) find(key string) (*setting, int) {
-	for i := range sp.settings {
-		if j := slices.Index(sp.settings[i].keys, key); j >= 0 {
-			return &sp.settings[i], j
-		}
-	}
-	return nil, -1
-}
-
-// apply converts the component's properties, except those skip claims, in file order.
-func (x *cc) apply(sp *spec, skip func(key string) bool) {
-	x.sp = sp
-	type pick struct {
-		p   Property
-		idx int
-	}
-	chosen := map[*setting]pick{}
-	for _, p := range x.c.props {
-		if skip != nil && skip(p.Key) {
-			continue
-		}
-		if s, idx := sp.find(p.Key); s != nil {
-			if prev, ok := chosen[s]; !ok || idx < prev.idx {
-				chosen[s] = pick{p, idx}
-			}
-		}
-	}
-	for _, p := range x.c.props {
-		if skip != nil && skip(p.Key) {
-			continue
-		}
-		if s, _ := sp.find(p.Key); s != nil {
-			if win := chosen[s].p; win.Key != p.Key {
-				x.drop(p, "%s is set too and takes precedence, as in Flume", x.key(win))
-				continue
-			}
-			if s.fn != nil {
-				s.fn(x, p)
-			} else {
-				x.set(s.attr, x.conv(p, s.kind))
-			}
-			continue
-		}
-		if h := sp.prefixFn(p.Key); h != nil {
-			h(x, p)
-			continue
-		}
-		if why, ok := sp.dropped[p.Key]; ok {
-			x.drop(p, "%s", why)
-			continue
-		}
-		x.unknown(p)
-	}
-	if sp.finish != nil {
-		sp.finish(x)
-	}
-}
-
-func (sp *spec) prefixFn(key string) func(*cc, Property) {
-	for _, pr := range sp.prefixes {
-		if strings.HasPrefix(key, pr.prefix) {
-			return pr.fn
-		}
-	}
-	return nil
-}
-
-func (x *cc) unknown(p Property) {
-	full := Property{Key: x.key(p), Value: p.Value}
-	if h := malformedHint(full); h != "" {
-		x.drop(p, "malformed key%s", h)
-		return
-	}
-	x.drop(p, "not a setting flumego knows for Flume's %s; Flume ignores unknown settings too", x.sp.flume)
-}
-
-// lookup finds the spec of a Flume type among specs: by alias (case-insensitive, as Flume's
-// type enums) or by class name.
-func lookup(specs []*spec, typ string) *spec {
-	t := strings.ToLower(strings.TrimSpace(typ))
-	for _, sp := range specs {
-		for _, al := range sp.aliases {
-			if strings.ToLower(al) == t {
-				return sp
-			}
-		}
-	}
-	return nil
+	return 0
 }
 
 // ---- sources ----
@@ -502,50 +253,49 @@ func (a *agentConv) convertSource(c *comp) {
 		a.ignore(c, "has no type: Flume drops it too")
 		return
 	}
-	sp := lookup(sourceSpecs, t.Value)
-	if sp == nil {
-		a.ignore(c, fmt.Sprintf("Flume source type %q has no flumego equivalent (flumego's sources: avro, exec, http, kafka, netcat, seq, spooldir, syslog, taildir)", t.Value))
+	f, m := lookup(a.comps.Sources, t.Value)
+	if m == nil {
+		a.ignore(c, fmt.Sprintf("Flume source type %q has no flumego equivalent (flumego converts Flume's %s sources)", t.Value, typesOf(a.comps.Sources)))
 		return
 	}
-	b := newBlock("source", sp.ours, c.name)
-	x := a.newCC(c, b)
-	x.apply(sp, sourceGeneric)
-	s := &outSource{name: c.name, flume: c.name, b: b, batch: sp.batch}
+	b := flume.NewBlock("source", f.Type(), c.name)
+	x := a.conv(c, b)
+	x.Apply(m, sourceGeneric)
+	s := &outSource{name: c.name, flume: c.name, b: b, batch: defaultBatch(f.Decode)}
 	if p, ok := c.get("channels"); ok {
 		s.channels, s.chanLine = strings.Fields(p.Value), p.Line
 	}
 	a.convertSelector(x, s)
 	a.convertInterceptors(x, s)
-	if ports, ok := x.st["ports"].([]string); ok && len(ports) > 1 {
-		// multiport_syslogtcp: one syslog source per port.
-		x.compNote(true, "multiport_syslogtcp listens on %d ports: converted into one syslog source per port, named %s_PORT", len(ports), c.name)
-		for _, port := range ports {
-			cp := *s
-			cb := *b
-			cb.labels = []string{sp.ours, c.name + "_" + port}
-			cb.items = slices.Clone(b.items)
-			cb.notes, cb.lines = slices.Clone(b.notes), slices.Clone(b.lines)
-			for i, n := range cb.items {
-				if at, ok := n.(*attr); ok && at.name == "port" {
-					cb.items[i] = &attr{name: "port", val: portValue(port)}
-				}
-			}
-			cp.b, cp.name = &cb, c.name+"_"+port
-			if port != ports[0] {
-				cb.notes, cb.lines = nil, nil
-			}
-			a.sources = append(a.sources, &cp)
-		}
+	if x.DataDir != "" {
+		a.dataDir = x.DataDir
+	}
+	if x.Rejected != nil {
+		a.leaveOut(c, x)
 		return
 	}
-	a.sources = append(a.sources, s)
-}
-
-func portValue(s string) value {
-	if n, err := strconv.Atoi(s); err == nil {
-		return intVal(n)
+	attr, suffixes, values := x.Split()
+	if attr == "" {
+		a.sources = append(a.sources, s)
+		return
 	}
-	return str(s)
+	for i, suffix := range suffixes {
+		cp := *s
+		cb := *b
+		cb.Labels = []string{f.Type(), c.name + "_" + suffix}
+		cb.Items = slices.Clone(b.Items)
+		cb.Notes, cb.Lines = slices.Clone(b.Notes), slices.Clone(b.Lines)
+		for j, n := range cb.Items {
+			if at, ok := n.(*flume.Attr); ok && at.Name == attr {
+				cb.Items[j] = &flume.Attr{Name: attr, Val: values[i], Comment: at.Comment}
+			}
+		}
+		cp.b, cp.name = &cb, c.name+"_"+suffix
+		if i > 0 {
+			cb.Notes, cb.Lines = nil, nil
+		}
+		a.sources = append(a.sources, &cp)
+	}
 }
 
 // ---- channels ----
@@ -556,25 +306,47 @@ func (a *agentConv) convertChannel(c *comp) {
 		a.ignore(c, "has no type: Flume drops it too")
 		return
 	}
-	sp := lookup(channelSpecs, t.Value)
-	b := newBlock("channel", "memory", c.name)
-	x := a.newCC(c, b)
-	if sp == nil {
-		x.note(t, false, "Flume channel type %q has no flumego equivalent: converted into a memory channel (flumego's channels: memory, file, kafka) — choose file for durability", t.Value)
-		sp = substituteChannel
-	} else {
-		b.labels[0] = sp.ours
+	f, m := lookup(a.comps.Channels, t.Value)
+	b := flume.NewBlock("channel", "", c.name)
+	x := a.conv(c, b)
+	if m == nil {
+		if f, m = a.substitute(t.Value); m == nil {
+			a.ignore(c, fmt.Sprintf("Flume channel type %q has no flumego equivalent (flumego converts Flume's %s channels)", t.Value, typesOf(a.comps.Channels)))
+			return
+		}
+		x.Note(t, false, "Flume channel type %q has no flumego equivalent: converted into a memory channel (flumego's channels: %s) — choose file for durability", t.Value, typesOf(a.comps.Channels))
 	}
-	x.apply(sp, func(k string) bool { return k == "type" })
-	ch := &outChannel{name: c.name, b: b, txCap: sp.batch}
-	if at := b.attr("transaction_capacity"); at != nil {
-		if n, ok := at.val.(intVal); ok {
+	b.Labels[0] = f.Type()
+	x.Apply(m, func(k string) bool { return k == "type" })
+	if x.Rejected != nil {
+		a.leaveOut(c, x)
+		return
+	}
+	ch := &outChannel{name: c.name, b: b}
+	if at := b.Attr("transaction_capacity"); at != nil {
+		if n, ok := at.Val.(flume.Int); ok {
 			ch.txCap = int(n)
-		} else {
-			ch.txCap = 0
+		}
+	} else if cfg, _ := f.Decode(hcl.EmptyBody(), nil, "", hcl.Range{}); cfg != nil {
+		if tc, ok := cfg.(interface{ TransactionCapacity() int }); ok {
+			ch.txCap = tc.TransactionCapacity()
 		}
 	}
 	a.channels = append(a.channels, ch)
+}
+
+// substitute is the memory channel an unsupported channel type (jdbc) converts into, with the
+// sizes of Flume's memory channel; its other settings are the unsupported type's.
+func (a *agentConv) substitute(typ string) (channel.Factory, *flume.Mapping) {
+	f, m := lookup(a.comps.Channels, "memory")
+	if m == nil {
+		return f, nil
+	}
+	sub := *m
+	sub.Flume = fmt.Sprintf("%s channel", typ)
+	sub.Unknown = fmt.Sprintf("a setting of Flume's %s channel, which has no flumego equivalent", typ)
+	sub.Finish = nil
+	return f, &sub
 }
 
 // ---- sinks ----
@@ -585,19 +357,23 @@ func (a *agentConv) convertSink(c *comp) {
 		a.ignore(c, "has no type: Flume drops it too")
 		return
 	}
-	sp := lookup(sinkSpecs, t.Value)
-	if sp == nil {
-		a.ignore(c, fmt.Sprintf("Flume sink type %q has no flumego equivalent (flumego's sinks: avro, file_roll, hdfs, kafka, logger, null)", t.Value))
+	f, m := lookup(a.comps.Sinks, t.Value)
+	if m == nil {
+		a.ignore(c, fmt.Sprintf("Flume sink type %q has no flumego equivalent (flumego converts Flume's %s sinks)", t.Value, typesOf(a.comps.Sinks)))
 		return
 	}
-	b := newBlock("sink", sp.ours, c.name)
+	b := flume.NewBlock("sink", f.Type(), c.name)
 	s := &outSink{name: c.name, b: b}
 	if p, ok := c.get("channel"); ok {
 		s.channel, s.chanLine = strings.TrimSpace(p.Value), p.Line
-		b.set("channel", str(s.channel))
+		b.Set("channel", flume.String(s.channel))
 	}
-	x := a.newCC(c, b)
-	x.apply(sp, func(k string) bool { return k == "type" || k == "channel" })
+	x := a.conv(c, b)
+	x.Apply(m, func(k string) bool { return k == "type" || k == "channel" })
+	if x.Rejected != nil {
+		a.leaveOut(c, x)
+		return
+	}
 	a.sinks = append(a.sinks, s)
 }
 
@@ -605,9 +381,8 @@ func (a *agentConv) convertSink(c *comp) {
 
 func (a *agentConv) convertGroup(c *comp) {
 	g := &outGroup{name: c.name, c: c}
-	b := newBlock("processor", "failover")
-	x := a.newCC(c, b)
-	x.sp = &spec{flume: "sink group"}
+	b := flume.NewBlock("processor", "failover")
+	x := a.conv(c, b)
 	if p, ok := c.get("sinks"); ok {
 		g.sinks = strings.Fields(p.Value)
 	}
@@ -624,37 +399,41 @@ func (a *agentConv) convertGroup(c *comp) {
 		g.proc = "default"
 	default:
 		p, _ := c.get("processor.type")
-		x.drop(p, "sink processor %q has no flumego equivalent (failover, load_balance): converted as failover", typ)
+		x.Drop(p, "sink processor %q has no flumego equivalent (failover, load_balance): converted as failover", typ)
 		g.proc = "failover"
 	}
-	b.labels[0] = g.proc
+	b.Labels[0] = g.proc
 	g.b = b
+	x.Use(&flume.Mapping{Flume: g.proc + " sink processor"})
 	for _, p := range c.props {
 		switch {
 		case p.Key == "sinks" || p.Key == "processor.type":
 		case g.proc == "failover" && strings.HasPrefix(p.Key, "processor.priority."):
 			sink := strings.TrimPrefix(p.Key, "processor.priority.")
-			g.priority = append(g.priority, route{value: sink, chans: []string{p.Value}})
-			if _, err := strconv.Atoi(strings.TrimSpace(p.Value)); err != nil {
-				x.drop(p, "priority %q is not a whole number", p.Value)
-				g.priority = g.priority[:len(g.priority)-1]
+			if n, ok := x.Convert(p, flume.AsInt).(flume.Int); ok {
+				g.priority = append(g.priority, route{value: sink, chans: []string{n.HCL()}})
 			}
 		case g.proc == "failover" && p.Key == "processor.maxpenalty":
-			x.set("max_penalty", x.conv(p, cMillis))
+			x.Set("max_penalty", x.Convert(p, flume.AsMillis))
 		case g.proc == "load_balance" && p.Key == "processor.backoff":
-			x.set("backoff", x.conv(p, cBool))
+			x.Set("backoff", x.Convert(p, flume.AsBool))
 		case g.proc == "load_balance" && p.Key == "processor.selector":
 			switch v := strings.ToLower(strings.TrimSpace(p.Value)); v {
 			case "round_robin", "random":
-				x.set("selector", str(v))
+				x.Set("selector", flume.String(v))
 			default:
-				x.drop(p, "custom selector class %q cannot run in flumego: round_robin is used", p.Value)
+				x.Drop(p, "custom selector class %q cannot run in flumego: round_robin is used", p.Value)
 			}
 		case g.proc == "load_balance" && p.Key == "processor.selector.maxTimeOut":
-			x.set("max_timeout", x.conv(p, cMillis))
+			x.Set("max_timeout", x.Convert(p, flume.AsMillis))
 		default:
-			x.unknown(p)
+			x.Unknown(p)
 		}
+	}
+	if x.Rejected != nil {
+		g.dropped = true
+		a.ignored["sinkgroups"] = append(a.ignored["sinkgroups"], propsComment(*x.Rejected, c))
+		return
 	}
 	a.groups = append(a.groups, g)
 }

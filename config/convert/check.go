@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/flumego/flumego/config/flume"
 )
 
 // crossCheck adapts what flumego checks across components and Flume leaves to run time or
@@ -62,23 +64,23 @@ func (a *agentConv) crossCheck() {
 }
 
 // compNoteOn records a note and writes it at the top of block b.
-func (a *agentConv) compNoteOn(b *block, line int, key string, changed bool, format string, args ...any) {
+func (a *agentConv) compNoteOn(b *flume.Block, line int, key string, changed bool, format string, args ...any) {
 	n := Note{Line: line, Key: key, Agent: a.fa.name, Changed: changed, Reason: fmt.Sprintf(format, args...)}
 	if a.record(n) {
-		b.addNote(n)
+		b.AddNote(n)
 	}
 }
 
 // dropComponent reports a component that cannot be kept and returns it as comments.
-func (a *agentConv) dropComponent(b *block, line int, why string) comment {
-	key := a.fa.name + "." + map[string]string{"source": "sources", "sink": "sinks"}[b.typ] + "." + b.labels[len(b.labels)-1]
+func (a *agentConv) dropComponent(b *flume.Block, line int, why string) flume.Comment {
+	key := a.fa.name + "." + map[string]string{"source": "sources", "sink": "sinks"}[b.Type] + "." + b.Labels[len(b.Labels)-1]
 	n := Note{Line: line, Key: key, Agent: a.fa.name, Reason: why}
 	a.notes = append(a.notes, n)
-	cm := comment{noteComment(n)}
-	notes := b.notes
-	b.notes, b.lines = nil, nil
+	cm := flume.Comment{n.Comment()}
+	notes := b.Notes
+	b.Notes, b.Lines = nil, nil
 	cm = append(cm, notes...)
-	return append(cm, commentedOut(b)...)
+	return append(cm, flume.CommentedOut(b)...)
 }
 
 // checkSelector drops selector references to channels the source does not put into.
@@ -115,68 +117,82 @@ func (a *agentConv) checkSelector(s *outSource, key string) {
 	}
 	sel.mopt = mopt
 	if sel.typ == "multiplexing" && len(sel.mapping) == 0 && len(sel.def) == 0 {
-		sel.def = s.channels
-		a.compNoteOn(sel.b, s.chanLine, strings.TrimSuffix(key, "channels")+"selector", true, "the multiplexing selector has neither a mapping nor a default, so Flume routed nothing; flumego refuses that: default is set to every channel of the source")
+		a.compNoteOn(sel.b, s.chanLine, strings.TrimSuffix(key, "channels")+"selector", true, "the multiplexing selector has neither a mapping nor a default, so Flume puts every event into no channel: kept so — flumego drops each and counts it (EventUnroutedCount), and `agent validate` warns")
 	}
 }
 
 // clampSource lowers a source's batch to its channels' smallest transaction capacity.
 func (a *agentConv) clampSource(s *outSource, chans map[string]*outChannel) {
-	batch, set := s.batch, false
-	if at := s.b.attr("batch_size"); at != nil {
-		n, ok := at.val.(intVal)
-		if !ok {
-			return
-		}
-		batch, set = int(n), true
-	}
-	if batch == 0 {
-		return
-	}
 	limit, by := 0, ""
 	for _, c := range s.channels {
 		if tc := chans[c].txCap; tc > 0 && (limit == 0 || tc < limit) {
 			limit, by = tc, c
 		}
 	}
-	if limit == 0 || batch <= limit {
-		return
-	}
-	setBatch(s.b, limit)
-	why := fmt.Sprintf("batch_size %d is above channel %q's transaction_capacity %d (Flume fails such a put at run time): lowered to %d", batch, by, limit, limit)
-	if !set {
-		why = fmt.Sprintf("flumego's %s source puts up to %d events per transaction by default, above channel %q's transaction_capacity %d: batch_size is set to %d", s.b.labels[0], batch, by, limit, limit)
-	}
-	a.compNoteOn(s.b, 0, a.fa.name+".sources."+s.flume, true, "%s", why)
-}
-
-// clampSink lowers a sink's batch to its channel's transaction capacity.
-func (a *agentConv) clampSink(k *outSink, c *outChannel) {
-	// An unset batch_size is lowered to the channel's transaction_capacity by the agent itself.
-	at := k.b.attr("batch_size")
+	at := s.b.Attr("batch_size")
 	if at == nil {
+		if s.batch > limit && limit > 0 {
+			s.b.InsertAttr("batch_size", flume.Int(limit))
+			a.compNoteOn(s.b, 0, a.fa.name+".sources."+s.flume, true, "flumego's %s source puts up to %d events per transaction by default, above channel %q's transaction_capacity %d: batch_size is set to %d", s.b.Labels[0], s.batch, by, limit, limit)
+		}
 		return
 	}
-	n, ok := at.val.(intVal)
-	if !ok {
-		return
+	if why := clampBatch(at, limit, by, "source"); why != "" {
+		a.compNoteOn(s.b, 0, a.fa.name+".sources."+s.flume, true, "%s", why)
 	}
-	batch := int(n)
-	if c.txCap == 0 || batch <= c.txCap {
-		return
-	}
-	setBatch(k.b, c.txCap)
-	why := fmt.Sprintf("batch size %d is above channel %q's transaction_capacity %d (Flume fails such a take at run time): lowered to %d", batch, c.name, c.txCap, c.txCap)
-	a.compNoteOn(k.b, k.chanLine, a.fa.name+".sinks."+k.name, true, "%s", why)
 }
 
-// setBatch sets batch_size in place, or adds it.
-func setBatch(b *block, n int) {
-	if at := b.attr("batch_size"); at != nil {
-		at.val = intVal(n)
-		return
+// clampSink lowers a sink's batch to its channel's transaction capacity (an unset batch_size
+// is lowered by the agent itself).
+func (a *agentConv) clampSink(k *outSink, c *outChannel) {
+	if at := k.b.Attr("batch_size"); at != nil {
+		if why := clampBatch(at, c.txCap, c.name, "sink"); why != "" {
+			a.compNoteOn(k.b, k.chanLine, a.fa.name+".sinks."+k.name, true, "%s", why)
+		}
 	}
-	b.set("batch_size", intVal(n))
+}
+
+// clampBatch lowers a batch_size above limit, the transaction capacity of channel ch, and says
+// why: Flume refuses such a component.
+func clampBatch(at *flume.Attr, limit int, ch, what string) string {
+	n, ok := at.Val.(flume.Int)
+	if !ok || limit == 0 || int(n) <= limit {
+		return ""
+	}
+	whose := fmt.Sprintf("batch_size %d", n)
+	if at.Comment != "" {
+		whose = fmt.Sprintf("Flume's default batch size %d", n)
+	}
+	at.Val, at.Comment = flume.Int(limit), ""
+	return fmt.Sprintf("%s is above channel %q's transaction_capacity %d: Flume 1.9 and later refuse to connect such a %s (\"Incompatible %s and channel settings\") and run without it, older versions fail its transactions; lowered to %d so that it runs — or raise the channel's transaction_capacity to keep the batch", whose, ch, limit, what, what, limit)
+}
+
+// runnable says why the agent is left out, "" when it has something to run: Flume marks an
+// agent without channels, or without sources and sinks, invalid and runs nothing; an agent
+// whose sources and sinks all failed to convert has nothing to run either.
+func (a *agentConv) runnable() string {
+	n := 0 // sources and sinks left to run
+	for _, s := range a.sources {
+		if s.dropped == nil {
+			n++
+		}
+	}
+	for _, k := range a.sinks {
+		if k.dropped == nil {
+			n++
+		}
+	}
+	switch {
+	case strings.TrimSpace(a.fa.lists["channels"].Value) == "":
+		return "Flume marks the agent invalid and runs nothing: it lists no channels (" + a.fa.name + ".channels); written out as comments only"
+	case strings.TrimSpace(a.fa.lists["sources"].Value) == "" && strings.TrimSpace(a.fa.lists["sinks"].Value) == "":
+		return "Flume marks the agent invalid and runs nothing: it lists no sources and no sinks; written out as comments only"
+	case len(a.channels) == 0:
+		return "none of its channels converts (see the notes), so nothing of it can run; written out as comments only"
+	case n == 0:
+		return "none of its sources and sinks converts (see the notes), so nothing of it can run; written out as comments only"
+	}
+	return ""
 }
 
 // checkGroup keeps the members flumego can group: declared sinks, in no other group, draining
@@ -242,106 +258,106 @@ type blank struct{}
 func (blank) render(b *strings.Builder, _ string) { b.WriteString("\n") }
 
 // block assembles the agent block.
-func (a *agentConv) block() *block {
-	ab := newBlock("agent", a.fa.name)
-	ab.notes = a.top
+func (a *agentConv) block() *flume.Block {
+	ab := flume.NewBlock("agent", a.fa.name)
+	ab.Notes = a.top
 	if a.dataDir != "" {
-		ab.set("data_dir", str(a.dataDir))
+		ab.Set("data_dir", flume.String(a.dataDir))
 	}
 	sep := func() {
-		if len(ab.items) > 0 || len(ab.notes) > 0 {
-			ab.add(blank{})
+		if len(ab.Items) > 0 || len(ab.Notes) > 0 {
+			ab.Add(flume.Blank{})
 		}
 	}
 	for _, s := range a.sources {
 		sep()
 		if s.dropped != nil {
-			ab.add(s.dropped)
+			ab.Add(s.dropped)
 			continue
 		}
-		s.b.insertAttr("channels", strList(s.channels))
+		s.b.InsertAttr("channels", flume.Strings(s.channels))
 		for _, n := range s.icpts {
-			s.b.add(n)
+			s.b.Add(n)
 		}
 		if sel := s.sel; sel != nil {
 			switch sel.typ {
 			case "replicating":
 				if len(sel.optional) > 0 {
-					sel.b.set("optional", strList(sel.optional))
+					sel.b.Set("optional", flume.Strings(sel.optional))
 				}
 			case "multiplexing":
-				sel.b.set("header", sel.header)
+				sel.b.Set("header", sel.header)
 				if len(sel.mapping) > 0 {
-					sel.b.set("mapping", routes(sel.mapping))
+					sel.b.Set("mapping", routes(sel.mapping))
 				}
 				if len(sel.def) > 0 {
-					sel.b.set("default", strList(sel.def))
+					sel.b.Set("default", flume.Strings(sel.def))
 				}
 				if len(sel.mopt) > 0 {
-					sel.b.set("optional", routes(sel.mopt))
+					sel.b.Set("optional", routes(sel.mopt))
 				}
 			}
-			s.b.add(sel.b)
+			s.b.Add(sel.b)
 		}
-		ab.add(s.b)
+		ab.Add(s.b)
 	}
 	for _, c := range a.ignored["sources"] {
 		sep()
-		ab.add(c)
+		ab.Add(c)
 	}
 	for _, c := range a.channels {
 		sep()
-		ab.add(c.b)
+		ab.Add(c.b)
 	}
 	for _, c := range a.ignored["channels"] {
 		sep()
-		ab.add(c)
+		ab.Add(c)
 	}
 	for _, k := range a.sinks {
 		sep()
 		if k.dropped != nil {
-			ab.add(k.dropped)
+			ab.Add(k.dropped)
 			continue
 		}
-		ab.add(k.b)
+		ab.Add(k.b)
 	}
 	for _, c := range a.ignored["sinks"] {
 		sep()
-		ab.add(c)
+		ab.Add(c)
 	}
 	for _, g := range a.groups {
 		if g.dropped {
 			continue
 		}
 		sep()
-		gb := newBlock("sink_group", g.name)
-		gb.set("sinks", strList(g.sinks))
+		gb := flume.NewBlock("sink_group", g.name)
+		gb.Set("sinks", flume.Strings(g.sinks))
 		if len(g.priority) > 0 {
-			obj := &objVal{}
+			obj := &flume.Object{}
 			for _, r := range g.priority {
 				n, _ := strconv.Atoi(strings.TrimSpace(r.chans[0]))
-				obj.set(r.value, intVal(n))
+				obj.Set(r.value, flume.Int(n))
 			}
-			g.b.items = append([]node{&attr{name: "priority", val: obj}}, g.b.items...)
+			g.b.Items = append([]flume.Node{&flume.Attr{Name: "priority", Val: obj}}, g.b.Items...)
 		}
-		gb.add(g.b)
-		ab.add(gb)
+		gb.Add(g.b)
+		ab.Add(gb)
 	}
 	for _, c := range a.ignored["sinkgroups"] {
 		sep()
-		ab.add(c)
+		ab.Add(c)
 	}
 	for _, c := range a.ignored["configfilters"] {
 		sep()
-		ab.add(c)
+		ab.Add(c)
 	}
 	return ab
 }
 
-func routes(rs []route) *objVal {
-	obj := &objVal{}
+func routes(rs []route) *flume.Object {
+	obj := &flume.Object{}
 	for _, r := range rs {
-		obj.set(r.value, strList(r.chans))
+		obj.Set(r.value, flume.Strings(r.chans))
 	}
 	return obj
 }

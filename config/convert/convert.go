@@ -1,43 +1,42 @@
 // Package convert turns an Apache Flume agent configuration (the .properties file Flume reads,
-// `a1.sources.r1.type = netcat`) into flumego HCL: `agent convert flume.conf > flume.hcl`.
+// `a1.sources.r1.type = netcat`) or a Filebeat configuration (filebeat.yml, see filebeat.go)
+// into flumego HCL: `agent convert flume.conf > flume.hcl`.
 //
 // Every Flume agent of the file becomes one `agent "NAME"` block, with its sources, channels,
-// sinks and sink groups in the order Flume's lists declare them. Flume's type aliases and class
-// names (org.apache.flume.sink.kafka.KafkaSink, ...$Builder for interceptors) map onto
-// flumego's types, and each property onto its snake_case setting, in flumego's units: Flume
-// gives durations in seconds or milliseconds depending on the property, flumego takes strings
-// such as "30s". Older property names (the Kafka sink's brokerList, requiredAcks, batchSize,
-// topic) convert too; when an old and a new name are both set, the new one wins, as in Flume.
-// ${env:X} becomes env("X"), as does ${f['X']} through a Flume environment config filter; any
-// other ${...} is kept as literal text ($${...} in HCL), and Flume's header escape %{h} is
-// written %%{h}, because HCL reads ${ and %{ as template syntax.
+// sinks and sink groups in the order Flume's lists declare them. What each Flume type becomes is
+// not in this package: every component type carries its Flume aliases and property mapping
+// (config/flume, a flume.go file beside the component's config), and Convert reads them from the
+// component list it is given (Options.Components: the agent binary's own, so a custom agent's
+// converter knows its custom types). Selectors and sink processors, which reference channels and
+// sinks, are converted here.
 //
 // What cannot be carried over is never guessed at: each such setting is reported as a Note (the
 // Flume key, its line, and why), and written as a comment in the HCL at the component it
-// belongs to. A converted configuration is meant to pass `agent validate` whenever Flume's was
-// valid, so the converter also adapts what flumego checks more strictly than Flume:
+// belongs to. A converted configuration passes `agent validate` whenever Flume's was valid and
+// keeps Flume's behaviour, so the converter also:
 //
-//   - A component whose type has no flumego equivalent (a thrift source, an hbase sink) is
-//     written out as comments; an unsupported channel type becomes a memory channel.
-//   - A custom Java interceptor cannot run in flumego: it is reported with the suggestion of a
-//     regex_header rule. When the source routes by a header with a multiplexing selector, a
-//     regex_header skeleton for that header and the selector's values is added as comments. The
-//     selector is kept as Flume had it and gets no invented default, so until the operator fills
-//     in the rules its events match no mapping and are dropped and counted (EventUnroutedCount),
-//     as `agent validate` warns — rather than silently going to a channel Flume never sent them to.
-//   - A batch larger than a channel's transaction capacity (which Flume fails at run time) is
-//     lowered to that capacity.
-//   - References Flume drops at start-up (a channel not declared, a sink in two groups) are
-//     dropped the same way, and reported.
+//   - writes Flume's effective values where the file relied on Flume's defaults (channel
+//     capacities, batch sizes, HDFS rolls), since flumego's defaults are larger;
+//   - leaves out, as comments, what Flume itself leaves out at start-up: components it fails to
+//     configure (a number that is not one), components not in the agent's lists, references to
+//     undeclared channels, agents Flume marks invalid;
+//   - writes a component whose type has no flumego equivalent as comments (an unsupported
+//     channel type becomes a memory channel);
+//   - reports a custom Java interceptor with skeletons to complete (a script interceptor with
+//     its settings as params, a regex_header rule set for a multiplexing selector's header); the
+//     selector keeps Flume's routing, with no invented default;
+//   - lowers a batch larger than its channel's transaction capacity, which Flume refuses.
 package convert
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/flumego/flumego/config"
+	"github.com/flumego/flumego/config/flume"
 )
 
 // Options choose what Convert converts.
@@ -46,31 +45,17 @@ type Options struct {
 	Agent string
 	// Source names the input in the HCL's header comment ("flume.conf").
 	Source string
+	// Components are the component types the converted file is for: the agent binary's own
+	// list (cli.Settings.Components), whose flume.go mappings say what each Flume type becomes.
+	Components config.Components
 }
+
+// Property is one key and value of a .properties file, with the line its key starts on.
+type Property = flume.Property
 
 // Note is a setting the converter could not carry over, or carried over with a change the
 // operator should check.
-type Note struct {
-	// Line is the line of the Flume key, 0 when the note is about no single line.
-	Line int
-	// Key is the Flume key (a1.sinks.k1.hdfs.fileType) or component (a1.sinks.k1).
-	Key string
-	// Agent is the agent the key belongs to, "" for keys of no agent.
-	Agent string
-	// Changed is false for a setting that was not carried over, true for one carried over in a
-	// different form (a lowered batch size, a file-name regex turned into a glob).
-	Changed bool
-	// Reason says why, and what to do.
-	Reason string
-}
-
-func (n Note) String() string {
-	what := "not carried over"
-	if n.Changed {
-		what = "changed"
-	}
-	return fmt.Sprintf("%s: %s: %s", n.Key, what, n.Reason)
-}
+type Note = flume.Note
 
 // Result is a converted configuration.
 type Result struct {
@@ -80,10 +65,17 @@ type Result struct {
 	Agents []string
 	// Notes are what could not be carried over or was changed, in line order.
 	Notes []Note
+	// Kind names the input format in the report ("agent", "Filebeat configuration").
+	kind string
 }
 
 // ErrNoAgent is returned when the input names no Flume agent (no key such as a1.sources = r1).
 var ErrNoAgent = errors.New("no Flume agent found: want keys such as a1.sources = r1")
+
+// ErrNothingToRun is returned, with the Result, when no agent of the file has a source or a
+// sink left that flumego can run (Flume marks an agent without channels, or without sources
+// and sinks, invalid): the HCL then holds the agents as comments, and the notes say why.
+var ErrNothingToRun = errors.New("no agent has a source or sink left to run")
 
 // Report writes one line per note, `filename:line: key: not carried over: reason`, then a
 // summary line.
@@ -101,13 +93,25 @@ func (r *Result) Report(w io.Writer, filename string) {
 			fmt.Fprintf(w, "%s: %s\n", filename, n)
 		}
 	}
-	fmt.Fprintf(w, "%s: converted agent %s: %d setting(s) not carried over, %d changed\n",
-		filename, strings.Join(quoteAll(r.Agents), ", "), dropped, changed)
+	what := "agent"
+	if r.kind != "" {
+		what = r.kind
+	}
+	names := "none"
+	if len(r.Agents) > 0 {
+		names = strings.Join(quoteAll(r.Agents), ", ")
+	}
+	fmt.Fprintf(w, "%s: converted %s %s: %d setting(s) not carried over, %d changed\n",
+		filename, what, names, dropped, changed)
 }
 
-// Convert converts a Flume .properties configuration. It fails only when src cannot be read as
-// a properties file, names no agent (ErrNoAgent), or has no agent opts.Agent.
+// Convert converts a Flume .properties configuration for opts.Components. It fails when src
+// cannot be read as a properties file, names no agent (ErrNoAgent), has no agent opts.Agent,
+// or leaves nothing to run (ErrNothingToRun, with the Result).
 func Convert(src []byte, opts Options) (*Result, error) {
+	if len(opts.Components.Sources)+len(opts.Components.Sinks) == 0 {
+		return nil, errors.New("convert: Options.Components lists no component types (pass the agent's own list, such as components.Builtin())")
+	}
 	props, err := ParseProperties(string(src))
 	if err != nil {
 		return nil, err
@@ -135,7 +139,7 @@ func Convert(src []byte, opts Options) (*Result, error) {
 	if opts.Source != "" {
 		header = fmt.Sprintf("Converted from %s (Apache Flume properties) by `agent convert`.", opts.Source)
 	}
-	comment{header, "Comments starting with \"flume:\" mark what was not carried over or was changed."}.render(&out, "")
+	flume.Comment{header, "Comments starting with \"flume:\" mark what was not carried over or was changed."}.Render(&out, "")
 	var fileNotes []Note
 	for _, n := range f.notes {
 		if opts.Agent == "" || n.Agent == opts.Agent {
@@ -143,35 +147,34 @@ func Convert(src []byte, opts Options) (*Result, error) {
 		}
 	}
 	if len(fileNotes) > 0 {
-		var c comment
+		var c flume.Comment
 		for _, n := range fileNotes {
-			c = append(c, noteComment(n))
+			c = append(c, n.Comment())
 		}
-		c.render(&out, "")
+		c.Render(&out, "")
 	}
 	res.Notes = append(res.Notes, fileNotes...)
+	refs := &flume.Refs{Props: f.values}
 	for _, fa := range agents {
-		a := newAgentConv(fa, f.filters[fa.name])
+		refs.Filters = f.filters[fa.name]
+		a := newAgentConv(fa, opts.Components, refs)
 		a.convert()
 		out.WriteString("\n")
-		a.block().render(&out, "")
-		res.Agents = append(res.Agents, fa.name)
+		if why := a.runnable(); why != "" {
+			a.notes = append(a.notes, Note{Line: fa.line, Key: fa.name, Agent: fa.name, Reason: why})
+			flume.CommentedOut(a.block()).Render(&out, "")
+		} else {
+			a.block().Render(&out, "")
+			res.Agents = append(res.Agents, fa.name)
+		}
 		res.Notes = append(res.Notes, a.notes...)
 	}
 	slices.SortStableFunc(res.Notes, func(x, y Note) int { return x.Line - y.Line })
-	res.HCL = format(out.String())
+	res.HCL = flume.Format(out.String())
+	if len(res.Agents) == 0 {
+		return res, ErrNothingToRun
+	}
 	return res, nil
-}
-
-func noteComment(n Note) string {
-	what := "not carried over"
-	if n.Changed {
-		what = "changed"
-	}
-	if n.Line > 0 {
-		return fmt.Sprintf("flume: %s (line %d): %s: %s", n.Key, n.Line, what, n.Reason)
-	}
-	return fmt.Sprintf("flume: %s: %s: %s", n.Key, what, n.Reason)
 }
 
 // kinds are the component kinds of a Flume agent key: a1.<kind>.<name>.<property>.
@@ -198,6 +201,7 @@ func (c *comp) get(key string) (Property, bool) {
 // flumeAgent is one agent's keys, grouped.
 type flumeAgent struct {
 	name  string
+	line  int                         // the line of its first key
 	lists map[string]Property         // "sources" → a1.sources = r1 r2
 	comps map[string]map[string]*comp // kind → name → component
 	order map[string][]string         // kind → names in order of first appearance
@@ -208,22 +212,24 @@ type flumeFile struct {
 	agents  []*flumeAgent
 	notes   []Note                       // keys of no agent, and repeated keys
 	filters map[string]map[string]string // agent → config filter name → type
+	values  map[string]string            // every key's value, for ${key} references
 }
 
 // groupAgents splits the properties by agent, kind and component. The last value of a
 // repeated key wins, as in java.util.Properties.
 func groupAgents(props []Property) *flumeFile {
-	f := &flumeFile{filters: map[string]map[string]string{}}
+	f := &flumeFile{filters: map[string]map[string]string{}, values: map[string]string{}}
 	last := map[string]int{}
 	for i, p := range props {
 		last[p.Key] = i
+		f.values[p.Key] = p.Value
 	}
 	real := map[string]*flumeAgent{}
 	for _, p := range props {
 		name, rest, ok := strings.Cut(p.Key, ".")
 		kind, _, _ := strings.Cut(rest, ".")
 		if ok && name != "" && slices.Contains(kinds, kind) && real[name] == nil {
-			a := &flumeAgent{name: name, lists: map[string]Property{}, comps: map[string]map[string]*comp{}, order: map[string][]string{}}
+			a := &flumeAgent{name: name, line: p.Line, lists: map[string]Property{}, comps: map[string]map[string]*comp{}, order: map[string][]string{}}
 			real[name] = a
 			f.agents = append(f.agents, a)
 		}
@@ -232,6 +238,9 @@ func groupAgents(props []Property) *flumeFile {
 		name, rest, _ := strings.Cut(p.Key, ".")
 		a := real[name]
 		if last[p.Key] != i {
+			if strings.TrimSpace(props[last[p.Key]].Value) == strings.TrimSpace(p.Value) {
+				continue // the same value again changes nothing
+			}
 			n := Note{Line: p.Line, Key: p.Key, Changed: true,
 				Reason: fmt.Sprintf("set again on line %d; the last value wins, as in Flume", props[last[p.Key]].Line)}
 			if a != nil {
@@ -244,13 +253,13 @@ func groupAgents(props []Property) *flumeFile {
 		}
 		if a == nil {
 			f.notes = append(f.notes, Note{Line: p.Line, Key: p.Key,
-				Reason: "not a key of any Flume agent (want AGENT.sources, AGENT.channels, AGENT.sinks or AGENT.sinkgroups ...)" + malformedHint(p)})
+				Reason: "not a key of any Flume agent (want AGENT.sources, AGENT.channels, AGENT.sinks or AGENT.sinkgroups ...)" + flume.MalformedHint(p.Key, p.Value)})
 			continue
 		}
 		kind, rest2, _ := strings.Cut(rest, ".")
 		if !slices.Contains(kinds, kind) {
 			a.notes = append(a.notes, Note{Line: p.Line, Key: p.Key, Agent: a.name,
-				Reason: fmt.Sprintf("%q is not a component kind of a Flume agent (sources, channels, sinks, sinkgroups, configfilters)%s", kind, suggestKind(kind)) + malformedHint(p)})
+				Reason: fmt.Sprintf("%q is not a component kind of a Flume agent (sources, channels, sinks, sinkgroups, configfilters)%s", kind, suggestKind(kind)) + flume.MalformedHint(p.Key, p.Value)})
 			continue
 		}
 		if rest2 == "" {
@@ -260,7 +269,7 @@ func groupAgents(props []Property) *flumeFile {
 		cname, key, ok := strings.Cut(rest2, ".")
 		if !ok || cname == "" || key == "" {
 			a.notes = append(a.notes, Note{Line: p.Line, Key: p.Key, Agent: a.name,
-				Reason: "malformed key: want " + a.name + "." + kind + ".NAME.PROPERTY" + malformedHint(p)})
+				Reason: "malformed key: want " + a.name + "." + kind + ".NAME.PROPERTY" + flume.MalformedHint(p.Key, p.Value)})
 			continue
 		}
 		if a.comps[kind] == nil {
@@ -304,18 +313,6 @@ func suggestKind(kind string) string {
 		if strings.EqualFold(kind, k) || strings.EqualFold(kind+"s", k) {
 			return fmt.Sprintf("; did you mean %q?", k)
 		}
-	}
-	return ""
-}
-
-// looksLikeKeyValue matches a value that is itself "key = value": what a key with a space where
-// a dot belongs leaves behind (a2.sinks.k1.hdfs fileType = DataStream).
-var looksLikeKeyValue = regexp.MustCompile(`^[A-Za-z][\w.-]*\s*[=:]`)
-
-func malformedHint(p Property) string {
-	v := strings.TrimSpace(p.Value)
-	if looksLikeKeyValue.MatchString(v) {
-		return fmt.Sprintf(": Flume reads %q as the value of %q (a space where a dot belongs?), which is no setting; fix the key in the Flume file, or write the setting here by hand", v, p.Key)
 	}
 	return ""
 }

@@ -2,190 +2,137 @@ package convert
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/flumego/flumego/config/flume"
 )
 
 // Interceptors and selectors: declared inside a Flume source as interceptors = i1 i2 with
 // interceptors.i1.type = ..., and selector.type = ...; in flumego they are blocks of the
 // source, interceptor "TYPE" { ... } and selector "TYPE" { ... }.
 
-func builder(class string) []string { return []string{class + "$Builder", class} }
-
-var interceptorSpecs = []*spec{
-	{
-		flume: "timestamp interceptor", ours: "timestamp",
-		aliases:  append([]string{"timestamp"}, builder("org.apache.flume.interceptor.TimestampInterceptor")...),
-		settings: []setting{s("header_name", cStr, "headerName"), s("preserve_existing", cBool, "preserveExisting")},
-	},
-	{
-		flume: "host interceptor", ours: "host",
-		aliases: append([]string{"host"}, builder("org.apache.flume.interceptor.HostInterceptor")...),
-		settings: []setting{
-			s("preserve_existing", cBool, "preserveExisting"), s("use_ip", cBool, "useIP"), s("host_header", cStr, "hostHeader"),
-		},
-	},
-	{
-		flume: "static interceptor", ours: "static",
-		aliases: append([]string{"static"}, builder("org.apache.flume.interceptor.StaticInterceptor")...),
-		settings: []setting{
-			s("preserve_existing", cBool, "preserveExisting"), s("key", cStr, "key"), s("value", cStr, "value"),
-		},
-	},
-	{
-		flume: "remove_header interceptor", ours: "remove_header",
-		aliases: append([]string{"remove_header"}, builder("org.apache.flume.interceptor.RemoveHeaderInterceptor")...),
-		settings: []setting{
-			s("with_name", cStr, "withName"), s("from_list", cStr, "fromList"),
-			f(regexSetting("from_list_separator"), "fromListSeparator"), f(regexSetting("matching"), "matching"),
-		},
-	},
-	{
-		flume: "UUID interceptor", ours: "uuid",
-		aliases: append([]string{"uuid"}, builder("org.apache.flume.sink.solr.morphline.UUIDInterceptor")...),
-		settings: []setting{
-			s("header_name", cStr, "headerName"), s("preserve_existing", cBool, "preserveExisting"), s("prefix", cStr, "prefix"),
-		},
-	},
-	{
-		flume: "search_replace interceptor", ours: "search_replace",
-		aliases: append([]string{"search_replace"}, builder("org.apache.flume.interceptor.SearchAndReplaceInterceptor")...),
-		settings: []setting{
-			f(regexSetting("search_pattern"), "searchPattern"), s("replace_string", cStr, "replaceString"),
-			f(utf8Only, "charset"),
-		},
-	},
-	{
-		flume: "regex_filter interceptor", ours: "regex_filter",
-		aliases:  append([]string{"regex_filter"}, builder("org.apache.flume.interceptor.RegexFilteringInterceptor")...),
-		settings: []setting{f(regexSetting("regex"), "regex"), s("exclude_events", cBool, "excludeEvents")},
-	},
-	{
-		flume: "regex_extractor interceptor", ours: "regex_extractor",
-		aliases: append([]string{"regex_extractor"}, builder("org.apache.flume.interceptor.RegexExtractorInterceptor")...),
-		settings: []setting{
-			f(regexSetting("regex"), "regex"),
-			f(func(x *cc, p Property) { x.st["serializers"] = p }, "serializers"),
-		},
-		prefixes: []prefix{{"serializers.", func(x *cc, p Property) { x.st["s."+strings.TrimPrefix(p.Key, "serializers.")] = p }}},
-		finish:   finishExtractor,
-	},
-}
-
-// finishExtractor writes one serializer block per Flume serializer, in the listed order.
-func finishExtractor(x *cc) {
-	list, _ := x.st["serializers"].(Property)
-	for _, id := range strings.Fields(list.Value) {
-		b := newBlock("serializer", id)
-		name, ok := x.st["s."+id+".name"].(Property)
-		if !ok {
-			x.drop(list, "serializer %q has no serializers.%s.name: Flume fails on it", id, id)
-			continue
-		}
-		b.set("name", x.tmpl(name))
-		if t, ok := x.st["s."+id+".type"].(Property); ok {
-			switch v, _ := x.literal(t); strings.TrimPrefix(v, "org.apache.flume.interceptor.") {
-			case "default", "", "RegexExtractorInterceptorPassThroughSerializer":
-			case "RegexExtractorInterceptorMillisSerializer":
-				b.set("type", str("millis"))
-			default:
-				x.drop(t, "serializer class %q cannot run in flumego (passthrough or millis): the group's text is used", v)
-			}
-		}
-		if pat, ok := x.st["s."+id+".pattern"].(Property); ok {
-			b.set("pattern", x.tmpl(pat))
-		}
-		x.b.add(b)
-	}
-	for k, v := range x.st {
-		rest, ok := strings.CutPrefix(k, "s.")
-		if !ok {
-			continue
-		}
-		id, attr, _ := strings.Cut(rest, ".")
-		if !contains(strings.Fields(list.Value), id) {
-			x.drop(v.(Property), "serializer %q is not listed in serializers: Flume ignores it", id)
-		} else if attr != "name" && attr != "type" && attr != "pattern" {
-			x.unknown(v.(Property))
-		}
-	}
-}
-
-// convertInterceptors converts the source's interceptor chain, in the listed order. A type
-// flumego does not have — a custom Java class — is reported, with a regex_header skeleton when
-// the source routes by a header.
-func (a *agentConv) convertInterceptors(x *cc, s *outSource) {
-	list, ok := x.c.get("interceptors")
+// convertInterceptors converts the source's interceptor chain, in the listed order, with the
+// mappings of the agent's interceptor types. A type none of them stands for — a custom Java
+// class — is reported, with skeletons to complete: a script interceptor carrying the class's
+// settings as params, and a regex_header rule set when the source routes by a header.
+func (a *agentConv) convertInterceptors(x *flume.Conv, s *outSource) {
+	list, ok := x.Get("interceptors")
 	var names []string
 	if ok {
 		names = strings.Fields(list.Value)
 	}
 	for _, n := range names {
-		ic := &comp{kind: "interceptors", name: n, full: x.c.full + ".interceptors." + n, line: list.Line}
-		for _, p := range x.c.props {
+		ic := &comp{kind: "sources", name: x.Name + ".interceptors." + n, full: x.Key + ".interceptors." + n, line: list.Line}
+		for _, p := range x.Props {
 			if k, ok := strings.CutPrefix(p.Key, "interceptors."+n+"."); ok {
 				ic.props = append(ic.props, Property{Key: k, Value: p.Value, Line: p.Line})
 			}
 		}
 		t, ok := ic.get("type")
 		if !ok {
-			x.drop(list, "interceptor %q has no type: Flume fails on it", n)
+			x.Reject(list, "interceptor %q has no type", n)
 			continue
 		}
-		t.Key = "interceptors." + n + ".type"
-		sp := lookup(interceptorSpecs, t.Value)
-		if sp == nil {
-			a.customInterceptor(x, s, t)
+		f, m := lookup(a.comps.Interceptors, t.Value)
+		if m == nil {
+			a.customInterceptor(x, s, ic, Property{Key: "interceptors." + n + ".type", Value: t.Value, Line: t.Line})
 			continue
 		}
-		b := newBlock("interceptor", sp.ours)
-		ix := a.newCC(ic, b)
-		ix.apply(sp, func(k string) bool { return k == "type" })
-		if ix.st["invalid"] == true {
+		b := flume.NewBlock("interceptor", f.Type())
+		ix := a.conv(ic, b)
+		ix.Apply(m, func(k string) bool { return k == "type" })
+		switch {
+		case ix.Rejected != nil:
+			x.Omit(Property{Key: "interceptors." + n, Line: t.Line}, fmt.Sprintf("its interceptor %q cannot be configured (see the note on it), so Flume fails to configure the source and removes it at start-up: left out here too", n))
+		case ix.State["invalid"] == true:
 			n := Note{Line: t.Line, Key: ic.full, Agent: a.fa.name, Reason: "its regular expression is not valid in flumego (see above): the interceptor is left out, as a comment"}
 			a.notes = append(a.notes, n)
-			cm := append(comment{}, b.notes...)
-			cm = append(cm, noteComment(n))
-			b.notes, b.lines = nil, nil
-			s.icpts = append(s.icpts, append(cm, commentedOut(b)...))
-			continue
+			cm := append(flume.Comment{}, b.Notes...)
+			cm = append(cm, n.Comment())
+			b.Notes, b.Lines = nil, nil
+			s.icpts = append(s.icpts, append(cm, flume.CommentedOut(b)...))
+		default:
+			s.icpts = append(s.icpts, b)
 		}
-		s.icpts = append(s.icpts, b)
 	}
-	for _, p := range x.c.props {
+	for _, p := range x.Props {
 		rest, ok := strings.CutPrefix(p.Key, "interceptors.")
 		if !ok {
 			continue
 		}
 		n, _, _ := strings.Cut(rest, ".")
-		if !contains(names, n) {
-			x.drop(p, "interceptor %q is not listed in %s.interceptors: Flume ignores it", n, x.c.full)
+		if !slices.Contains(names, n) {
+			x.Drop(p, "interceptor %q is not listed in %s.interceptors: Flume ignores it", n, x.Key)
 		}
 	}
 }
 
-func (a *agentConv) customInterceptor(x *cc, s *outSource, t Property) {
-	why := fmt.Sprintf("%q is not a Flume built-in interceptor but a Java class, and flumego cannot run Java code: "+
-		"write its logic with flumego's interceptors — usually a regex_header rule that sets a header from the body "+
-		"(interceptor \"regex_header\" { header = \"...\", rule \"VALUE\" { regex = \"...\" } })", t.Value)
-	sel := s.sel
-	if sel != nil && sel.typ == "multiplexing" && len(sel.mapping) > 0 {
-		why += fmt.Sprintf("; the multiplexing selector routes by header %q, so until a rule sets it no event matches a mapping and each is dropped (counted as EventUnroutedCount): a regex_header skeleton for it is written at the source, as comments", sel.headerS)
-		sk := newBlock("interceptor", "regex_header")
-		sk.set("header", str(sel.headerS))
-		for _, r := range sel.mapping {
-			rb := newBlock("rule", r.value)
-			rb.set("regex", str("REGEX FOR "+r.value))
-			sk.add(rb)
+// has reports whether the agent's component list has an interceptor type.
+func (a *agentConv) has(typ string) bool {
+	for _, f := range a.comps.Interceptors {
+		if f.Type() == typ {
+			return true
 		}
-		defer func() { s.icpts = append(s.icpts, commentedOut(sk)) }()
 	}
-	x.drop(t, "%s", why)
+	return false
+}
+
+func (a *agentConv) customInterceptor(x *flume.Conv, s *outSource, ic *comp, t Property) {
+	why := fmt.Sprintf("%q is not a Flume built-in interceptor but a Java class, and flumego cannot run Java code", t.Value)
+	if strings.HasPrefix(t.Value, "org.apache.flume.") || !strings.Contains(t.Value, ".") {
+		why = fmt.Sprintf("Flume's interceptor %q has no flumego equivalent", t.Value)
+	}
+	var skeletons []flume.Node
+	if a.has("script") {
+		why += ": write its logic in the script interceptor skeleton written at the source, as comments (its settings are its params)"
+		skeletons = append(skeletons, scriptSkeleton(t.Value, ic.props))
+	}
+	if a.has("regex_header") {
+		why += "; when it sets a header from the body, a regex_header rule does it without code (interceptor \"regex_header\" { header = \"...\", rule \"VALUE\" { regex = \"...\" } })"
+		if sel := s.sel; sel != nil && sel.typ == "multiplexing" && len(sel.mapping) > 0 {
+			why += fmt.Sprintf("; the multiplexing selector routes by header %q, so until something sets it no event matches a mapping and each is dropped (counted as EventUnroutedCount): a regex_header skeleton for it is written at the source, as comments", sel.headerS)
+			sk := flume.NewBlock("interceptor", "regex_header")
+			sk.Set("header", flume.String(sel.headerS))
+			for _, r := range sel.mapping {
+				rb := flume.NewBlock("rule", r.value)
+				rb.Set("regex", flume.String("REGEX FOR "+r.value))
+				sk.Add(rb)
+			}
+			skeletons = append(skeletons, flume.CommentedOut(sk))
+		}
+	}
+	x.Drop(t, "%s", why)
+	s.icpts = append(s.icpts, skeletons...)
+}
+
+// scriptSkeleton is a commented script interceptor (Filebeat's JavaScript API) standing for a
+// custom Java interceptor, with the class name and its settings as params.
+func scriptSkeleton(class string, props []Property) flume.Comment {
+	sk := flume.NewBlock("interceptor", "script")
+	sk.Set("source", flume.Raw("<<-JS\n"+
+		"    // "+class+", ported:\n"+
+		"    function process(event) {\n"+
+		"      // event.Get(\"message\") is the body, event.Get(\"NAME\") a header;\n"+
+		"      // event.Put(\"NAME\", \"VALUE\") sets a header, event.Cancel() drops the event\n"+
+		"    }\n"+
+		"  JS"))
+	params := &flume.Object{}
+	for _, p := range props {
+		if p.Key != "type" {
+			params.Set(p.Key, flume.String(p.Value))
+		}
+	}
+	if params.Len() > 0 {
+		sk.Set("params", params)
+	}
+	return flume.CommentedOut(sk)
 }
 
 // convertSelector converts the source's channel selector. A replicating selector is written
 // only when Flume's configuration names it (it is the default in both).
-func (a *agentConv) convertSelector(x *cc, s *outSource) {
-	tp, explicit := x.c.get("selector.type")
+func (a *agentConv) convertSelector(x *flume.Conv, s *outSource) {
+	tp, explicit := x.Get("selector.type")
 	typ := "replicating"
 	if explicit {
 		typ = strings.TrimSpace(tp.Value)
@@ -198,14 +145,14 @@ func (a *agentConv) convertSelector(x *cc, s *outSource) {
 		sel.typ = "multiplexing"
 		sel.headerS = "flume.selector.header" // Flume's default
 	default:
-		x.drop(tp, "selector %q is a Java class flumego cannot run: events are replicated to every channel (Flume's default)", typ)
+		x.Drop(tp, "selector %q is a Java class flumego cannot run: events are replicated to every channel (Flume's default)", typ)
 		sel.typ = "replicating"
 		explicit = false
 	}
-	sel.b = newBlock("selector", sel.typ)
-	sx := a.newCC(&comp{kind: "selector", full: x.c.full, line: tp.Line}, sel.b)
-	sx.sp = &spec{flume: sel.typ + " selector"}
-	for _, p := range x.c.props {
+	sel.b = flume.NewBlock("selector", sel.typ)
+	sx := flume.NewConv(a.fa.name, "sources", x.Name, tp.Line, x.Props, sel.b, a.refs, a.record)
+	sx.Use(&flume.Mapping{Flume: sel.typ + " selector"})
+	for _, p := range x.Props {
 		k, ok := strings.CutPrefix(p.Key, "selector.")
 		if !ok || k == "type" {
 			continue
@@ -215,7 +162,7 @@ func (a *agentConv) convertSelector(x *cc, s *outSource) {
 			sel.optional = strings.Fields(p.Value)
 		case sel.typ == "multiplexing" && k == "header":
 			sel.headerS = strings.TrimSpace(p.Value)
-			sel.header = sx.tmpl(p)
+			sel.header = sx.Tmpl(p)
 		case sel.typ == "multiplexing" && k == "default":
 			sel.def = strings.Fields(p.Value)
 		case sel.typ == "multiplexing" && strings.HasPrefix(k, "mapping."):
@@ -223,13 +170,13 @@ func (a *agentConv) convertSelector(x *cc, s *outSource) {
 		case sel.typ == "multiplexing" && strings.HasPrefix(k, "optional."):
 			sel.mopt = append(sel.mopt, route{value: strings.TrimPrefix(k, "optional."), chans: strings.Fields(p.Value)})
 		default:
-			sx.unknown(p)
+			sx.Unknown(p)
 		}
 	}
 	if sel.header == nil {
-		sel.header = str(sel.headerS)
+		sel.header = flume.String(sel.headerS)
 	}
-	if explicit || sel.typ == "multiplexing" || len(sel.b.notes) > 0 {
+	if explicit || sel.typ == "multiplexing" || len(sel.b.Notes) > 0 {
 		s.sel = sel
 	}
 }

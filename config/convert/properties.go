@@ -8,13 +8,6 @@ import (
 	"unicode/utf8"
 )
 
-// Property is one key and value of a .properties file, with the line its key starts on.
-type Property struct {
-	Key   string
-	Value string
-	Line  int
-}
-
 // ParseProperties reads src the way java.util.Properties.load does, which is how Flume reads its
 // configuration: comment lines start with '#' or '!'; a key ends at the first unescaped '=', ':'
 // or white space, and one '=' or ':' (with white space around it) separates it from the value;

@@ -11,20 +11,20 @@ func TestParsePropertiesReadsJavaSyntax(t *testing.T) {
 		src  string
 		want []Property
 	}{
-		{"equals", "a = b\n", []Property{{"a", "b", 1}}},
-		{"colon", "a:b", []Property{{"a", "b", 1}}},
-		{"white space only", "a   b c", []Property{{"a", "b c", 1}}},
-		{"no value", "a\n", []Property{{"a", "", 1}}},
-		{"comments and blank lines", "# c\n! c\n\n   \n a=1", []Property{{"a", "1", 5}}},
-		{"hash inside a value", "a = b # not a comment", []Property{{"a", "b # not a comment", 1}}},
-		{"continuation", "a = one \\\n    two \\\n  three\nb=2", []Property{{"a", "one two three", 1}, {"b", "2", 4}}},
-		{"even backslashes do not continue", "a = c:\\\\\nb = 2", []Property{{"a", `c:\`, 1}, {"b", "2", 2}}},
-		{"escapes", `a = t\tn\nu\u00e9 \d`, []Property{{"a", "t\tn\nué d", 1}}},
-		{"escaped separator in key", `my\ key\=x = v`, []Property{{"my key=x", "v", 1}}},
-		{"CRLF", "a=1\r\nb=2\r\n", []Property{{"a", "1", 1}, {"b", "2", 2}}},
-		{"second separator belongs to the value", "a = = b", []Property{{"a", "= b", 1}}},
-		{"surrogate pair", `a = \ud83d\ude00`, []Property{{"a", "😀", 1}}},
-		{"the malformed key of avro-hdfs.conf", "a2.sinks.k1.hdfs fileType = DataStream", []Property{{"a2.sinks.k1.hdfs", "fileType = DataStream", 1}}},
+		{"equals", "a = b\n", []Property{{Key: "a", Value: "b", Line: 1}}},
+		{"colon", "a:b", []Property{{Key: "a", Value: "b", Line: 1}}},
+		{"white space only", "a   b c", []Property{{Key: "a", Value: "b c", Line: 1}}},
+		{"no value", "a\n", []Property{{Key: "a", Value: "", Line: 1}}},
+		{"comments and blank lines", "# c\n! c\n\n   \n a=1", []Property{{Key: "a", Value: "1", Line: 5}}},
+		{"hash inside a value", "a = b # not a comment", []Property{{Key: "a", Value: "b # not a comment", Line: 1}}},
+		{"continuation", "a = one \\\n    two \\\n  three\nb=2", []Property{{Key: "a", Value: "one two three", Line: 1}, {Key: "b", Value: "2", Line: 4}}},
+		{"even backslashes do not continue", "a = c:\\\\\nb = 2", []Property{{Key: "a", Value: `c:\`, Line: 1}, {Key: "b", Value: "2", Line: 2}}},
+		{"escapes", `a = t\tn\nu\u00e9 \d`, []Property{{Key: "a", Value: "t\tn\nué d", Line: 1}}},
+		{"escaped separator in key", `my\ key\=x = v`, []Property{{Key: "my key=x", Value: "v", Line: 1}}},
+		{"CRLF", "a=1\r\nb=2\r\n", []Property{{Key: "a", Value: "1", Line: 1}, {Key: "b", Value: "2", Line: 2}}},
+		{"second separator belongs to the value", "a = = b", []Property{{Key: "a", Value: "= b", Line: 1}}},
+		{"surrogate pair", `a = \ud83d\ude00`, []Property{{Key: "a", Value: "😀", Line: 1}}},
+		{"the malformed key of avro-hdfs.conf", "a2.sinks.k1.hdfs fileType = DataStream", []Property{{Key: "a2.sinks.k1.hdfs", Value: "fileType = DataStream", Line: 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseProperties(tc.src)
@@ -35,30 +35,5 @@ func TestParsePropertiesReadsJavaSyntax(t *testing.T) {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestRegexToGlob(t *testing.T) {
-	for _, tc := range []struct {
-		re, glob string
-		exact    bool
-	}{
-		{"example.log", "example.log", true},
-		{".*log.*", "*log*", true},
-		{"app-.*\\.log", "app-*.log", true},
-		{"^access\\.log$", "access.log", true},
-		{"log-\\d\\d\\.txt", "log-[0-9][0-9].txt", true},
-		{"[ab]pp.log", "[ab]pp.log", true},
-		{"app.log.+", "app.log?*", true},
-		{"a(b|c)d", "a*d", false},
-		{"app|web", "*", false},
-		{"app-[0-9]+\\.log", "app-[0-9]*.log", false},
-		{"apps?\\.log", "app*.log", false},
-		{"x\\s+y", "x*y", false},
-	} {
-		glob, exact := regexToGlob(tc.re)
-		if glob != tc.glob || exact != tc.exact {
-			t.Errorf("regexToGlob(%q) = %q, %v; want %q, %v", tc.re, glob, exact, tc.glob, tc.exact)
-		}
 	}
 }

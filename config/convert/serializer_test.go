@@ -37,7 +37,7 @@ a1.sinks.k3.channel = c1
 a1.sinks.k3.sink.directory = /tmp/z
 a1.sinks.k3.sink.serializer = TEXT
 `
-	res, err := convert.Convert([]byte(src), convert.Options{})
+	res, err := convert.Convert([]byte(src), convert.Options{Components: components.Builtin()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/flumego/flumego/config/flume"
 )
 
 // Typed is the shared shape of every component factory: a type name, the defaults of its config
@@ -14,7 +16,12 @@ type Typed[C any, S any, T any] struct {
 	Name     string
 	Defaults func() *C
 	New      func(cfg *C, set S) (T, error)
+	// Flume describes the Flume component types this one stands for, for `agent convert`.
+	Flume []*flume.Mapping
 }
+
+// FlumeMappings returns the Flume types the component type converts from (flume.Carrier).
+func (f Typed[C, S, T]) FlumeMappings() []*flume.Mapping { return f.Flume }
 
 // Type is the component type as written in the config (`source "netcat" ...`).
 func (f Typed[C, S, T]) Type() string { return f.Name }

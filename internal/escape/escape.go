@@ -71,6 +71,10 @@ var timeEscapes = map[byte]string{
 	'z': "time zone offset (+hhmm)",
 }
 
+// IsTimeEscape reports whether %c is a time escape (the converter removes the others, which
+// Flume writes as nothing).
+func IsTimeEscape(c byte) bool { _, ok := timeEscapes[c]; return ok }
+
 func isWord(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }

@@ -13,7 +13,7 @@ import (
 // `what` (`source "netcat" "r1"`), and returns the config and its diagnostics as
 // "LINE: message" with the component's name taken off. Every diagnostic must name the
 // component; one without a position has line -1.
-func DecodeSnippet(t *testing.T, f Decoder, what, src string) (any, []string) {
+func DecodeSnippet(t testing.TB, f Decoder, what, src string) (any, []string) {
 	t.Helper()
 	file, diags := hclsyntax.ParseConfig([]byte(src), "flume.hcl", hcl.InitialPos)
 	if diags.HasErrors() {
@@ -36,7 +36,7 @@ func DecodeSnippet(t *testing.T, f Decoder, what, src string) (any, []string) {
 
 // MatchDiagnostics checks that got holds as many diagnostics as want, each starting with its
 // counterpart ("3: port: must be").
-func MatchDiagnostics(t *testing.T, got, want []string) {
+func MatchDiagnostics(t testing.TB, got, want []string) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("diagnostics = %q, want %d like %q", got, len(want), want)

@@ -142,7 +142,7 @@ func (c *Config) Warnings() []error {
 }
 
 // NewFactory returns the factory of the avro sink.
-func NewFactory() sink.Factory { return sink.NewFactory("avro", Defaults, New) }
+func NewFactory() sink.Factory { return sink.NewFactory("avro", Defaults, New, flumeAvro) }
 
 // Sink is an avro sink. Write and Close are never called concurrently (the runner's contract),
 // so it needs no lock.

@@ -94,7 +94,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the "file_roll" sink.
-func NewFactory() sink.Factory { return sink.NewFactory("file_roll", defaults, New) }
+func NewFactory() sink.Factory { return sink.NewFactory("file_roll", defaults, New, flumeFileRoll) }
 
 // bufSize is the write buffer: large enough that a batch of typical log lines goes to the
 // kernel in a few write calls.

@@ -73,7 +73,7 @@ import (
 )
 
 // NewFactory returns the factory of the "hdfs" sink.
-func NewFactory() sink.Factory { return sink.NewFactory("hdfs", defaults, New) }
+func NewFactory() sink.Factory { return sink.NewFactory("hdfs", defaults, New, flumeHDFS) }
 
 // Sink writes events into bucketed, rolled files. Write and the background roll timer are
 // serialised by mu; finishing files runs on goroutines of its own.

@@ -67,6 +67,9 @@ type Config struct {
 	Oversize string `hcl:"oversize,optional"`
 	// HeadersAsRecordHeaders sends the event's headers as Kafka record headers.
 	HeadersAsRecordHeaders bool `hcl:"headers_as_record_headers,optional"`
+	// RecordHeaders sends only the event headers it names, each as the record header it maps
+	// to (Flume 1.11's header.NAME = KAFKA_NAME); it needs headers_as_record_headers = false.
+	RecordHeaders map[string]string `hcl:"record_headers,optional"`
 	// UseFlumeEventFormat writes the value as an Avro-serialised AvroFlumeEvent (headers and
 	// body), as Flume's useFlumeEventFormat, so Flume consumers keep working: another name for
 	// serializer "avro_event" {}.
@@ -221,6 +224,9 @@ func (c *Config) Validate() error {
 	}
 	if c.AllowTopicOverride && c.TopicHeader == "" {
 		errs = append(errs, schema.Errorf("topic_header", "must not be empty while allow_topic_override is true"))
+	}
+	if c.HeadersAsRecordHeaders && len(c.RecordHeaders) > 0 {
+		errs = append(errs, schema.Errorf("record_headers", "sends only the headers it maps: set headers_as_record_headers = false"))
 	}
 	if c.DefaultPartitionID != nil && *c.DefaultPartitionID < 0 {
 		errs = append(errs, schema.Errorf("default_partition_id", "must be 0 or more, got %d", *c.DefaultPartitionID))

@@ -32,6 +32,10 @@ sink "kafka" "k2" {
   partition_id_header    = "partition"
   default_partition_id   = 0
   use_flume_event_format = true
+  # Only these event headers go along, as record headers under their Kafka names (Flume
+  # 1.11's header.NAME = KAFKA_NAME).
+  headers_as_record_headers = false
+  record_headers            = { host = "origin-host" }
   tls {
     ca_file   = "/etc/flumego/kafka-ca.pem"
     cert_file = "/etc/flumego/client.pem"

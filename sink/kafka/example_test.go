@@ -40,7 +40,8 @@ func TestExample(t *testing.T) {
 	}
 	k2 := cfgs["k2"]
 	if k2.Idempotent == nil || !*k2.Idempotent || k2.DefaultPartitionID == nil || *k2.DefaultPartitionID != 0 ||
-		k2.FallbackTopic != "logs-unrouted" || k2.SASL == nil || k2.SASL.Mechanism != "SCRAM-SHA-512" || k2.TLS == nil || k2.Producer["client.id"] != "flumego-edge" {
+		k2.FallbackTopic != "logs-unrouted" || k2.SASL == nil || k2.SASL.Mechanism != "SCRAM-SHA-512" || k2.TLS == nil || k2.Producer["client.id"] != "flumego-edge" ||
+		k2.HeadersAsRecordHeaders || k2.RecordHeaders["host"] != "origin-host" {
 		t.Errorf("k2 decoded as %+v", k2)
 	}
 	if k3 := cfgs["k3"]; k3.serializer().Name() != serializer.JSON || k3.serializer().Spec.(*serializer.JSONConfig).Preset != serializer.PresetFilebeat {
@@ -76,6 +77,7 @@ func TestConfigErrorsPointAtTheAttribute(t *testing.T) {
 		{"invalid topic", `brokers = ["k:9092"]` + "\n" + `topic = "my logs"`, `topic: invalid topic name "my logs"`},
 		{"invalid fallback topic", `brokers = ["k:9092"]` + "\n" + `fallback_topic = "a/b"`, `fallback_topic: invalid topic name "a/b"`},
 		{"unknown attribute", `brokers = ["k:9092"]` + "\n" + `topics = "x"`, `Unsupported argument`},
+		{"record_headers with every header", `brokers = ["k:9092"]` + "\n" + `record_headers = { a = "b" }`, `record_headers: sends only the headers it maps: set headers_as_record_headers = false`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

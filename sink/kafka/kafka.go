@@ -71,7 +71,7 @@ import (
 )
 
 // NewFactory returns the factory of the kafka sink.
-func NewFactory() sink.Factory { return sink.NewFactory("kafka", Defaults, New) }
+func NewFactory() sink.Factory { return sink.NewFactory("kafka", Defaults, New, flumeKafka) }
 
 // recordOverhead bounds the bytes a record costs beyond its key, value and headers: a record
 // batch's header (61) and the record's own varints and attributes.
@@ -282,7 +282,7 @@ func (s *Sink) build(events []channel.Event) []*kgo.Record {
 	for i := range events {
 		nh += len(events[i].Headers)
 	}
-	if s.cfg.HeadersAsRecordHeaders && cap(s.hdrs) < nh {
+	if (s.cfg.HeadersAsRecordHeaders || len(s.cfg.RecordHeaders) > 0) && cap(s.hdrs) < nh {
 		s.hdrs = make([]kgo.RecordHeader, 0, nh)
 	}
 	s.vals = s.vals[:0]
@@ -303,6 +303,14 @@ func (s *Sink) build(events []channel.Event) []*kgo.Record {
 			from := len(s.hdrs)
 			for k, v := range e.Headers {
 				s.hdrs = append(s.hdrs, kgo.RecordHeader{Key: k, Value: stringBytes(v)})
+			}
+			r.Headers = s.hdrs[from:len(s.hdrs):len(s.hdrs)]
+		} else if len(s.cfg.RecordHeaders) > 0 {
+			from := len(s.hdrs)
+			for k, name := range s.cfg.RecordHeaders {
+				if v, ok := e.Headers[k]; ok {
+					s.hdrs = append(s.hdrs, kgo.RecordHeader{Key: name, Value: []byte(v)})
+				}
 			}
 			r.Headers = s.hdrs[from:len(s.hdrs):len(s.hdrs)]
 		}

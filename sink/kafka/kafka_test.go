@@ -73,6 +73,31 @@ func TestWriteDeliversEveryEventWithItsHeadersAndKey(t *testing.T) {
 	}
 }
 
+// TestRecordHeadersSendOnlyTheMappedHeaders is Flume 1.11's header.NAME = KAFKA_NAME: only the
+// mapped event headers become record headers, under their Kafka names.
+func TestRecordHeadersSendOnlyTheMappedHeaders(t *testing.T) {
+	_, brokers := cluster(t, 1, "logs")
+	s, _ := newSink(t, brokers, func(c *Config) {
+		c.Topic = "logs"
+		c.HeadersAsRecordHeaders = false
+		c.RecordHeaders = map[string]string{"host": "origin-host", "trace": "trace-id"}
+	})
+	in := []channel.Event{
+		{Headers: map[string]string{"host": "web-1", "trace": "t-9", "secret": "s"}, Body: []byte("both mapped")},
+		{Headers: map[string]string{"secret": "s"}, Body: []byte("none mapped")},
+	}
+	if err := s.Write(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	recs := kafkatest.ReadN(t, brokers, "logs", 2, 10*time.Second)
+	if got, want := recordHeaders(recs[0]), map[string]string{"origin-host": "web-1", "trace-id": "t-9"}; !maps.Equal(got, want) {
+		t.Errorf("record 0 headers %v, want %v", got, want)
+	}
+	if len(recs[1].Headers) != 0 {
+		t.Errorf("record 1 headers %v, want none", recs[1].Headers)
+	}
+}
+
 func TestTopicFromHeaderAndTemplate(t *testing.T) {
 	_, brokers := cluster(t, 1, "logs-web", "logs-db", "audit", "fallback")
 	cases := []struct {

@@ -48,7 +48,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the "logger" sink.
-func NewFactory() sink.Factory { return sink.NewFactory("logger", defaults, New) }
+func NewFactory() sink.Factory { return sink.NewFactory("logger", defaults, New, flumeLogger) }
 
 // Sink logs events.
 type Sink struct {

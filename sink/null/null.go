@@ -17,7 +17,7 @@ type Config struct{}
 func defaults() *Config { return &Config{} }
 
 // NewFactory returns the factory of the "null" sink.
-func NewFactory() sink.Factory { return sink.NewFactory("null", defaults, New) }
+func NewFactory() sink.Factory { return sink.NewFactory("null", defaults, New, flumeNull) }
 
 // Sink discards events.
 type Sink struct{}

@@ -163,7 +163,7 @@ func (c *Config) Warnings() []error {
 }
 
 // NewFactory returns the factory of the avro source.
-func NewFactory() source.Factory { return source.NewFactory("avro", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("avro", Defaults, New, flumeAvro) }
 
 // Source is a running avro source.
 type Source struct {
@@ -382,11 +382,17 @@ func (s *Source) converse(ctx context.Context, nc net.Conn, conn *net.Conn) erro
 		}
 		_ = nc.SetDeadline(time.Time{})
 		status := avrorpc.StatusOK
+		single := head.Message == avrorpc.MessageAppend
+		if single {
+			s.m.AppendReceivedCount.Inc()
+		}
 		if err := s.proc.Process(ctx, events); err != nil {
 			if ctx.Err() != nil {
 				return nil // stopping: not committed, so not answered
 			}
 			status = avrorpc.StatusFailed
+		} else if single {
+			s.m.AppendAcceptedCount.Inc()
 		}
 		avrorpc.BuildResponse(&fb, serial, hs, status)
 		_ = nc.SetDeadline(time.Now().Add(s.cfg.ReadTimeout))

@@ -110,7 +110,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the exec source.
-func NewFactory() source.Factory { return source.NewFactory("exec", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("exec", Defaults, New, flumeExec) }
 
 // Source is a running exec source.
 type Source struct {

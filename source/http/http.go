@@ -114,7 +114,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the http source.
-func NewFactory() source.Factory { return source.NewFactory("http", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("http", Defaults, New, flumeHTTP) }
 
 // Source is a running http source.
 type Source struct {

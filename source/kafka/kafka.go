@@ -120,7 +120,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the kafka source.
-func NewFactory() source.Factory { return source.NewFactory("kafka", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("kafka", Defaults, New, flumeKafka) }
 
 // Source is a running kafka source.
 type Source struct {

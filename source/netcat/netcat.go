@@ -113,7 +113,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the netcat source.
-func NewFactory() source.Factory { return source.NewFactory("netcat", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("netcat", Defaults, New, flumeNetcat) }
 
 // Source is a running netcat source.
 type Source struct {

@@ -77,7 +77,7 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the seq source.
-func NewFactory() source.Factory { return source.NewFactory("seq", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("seq", Defaults, New, flumeSeq) }
 
 // Source is a running seq source.
 type Source struct {

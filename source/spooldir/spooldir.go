@@ -70,7 +70,7 @@ import (
 const progressName = ".flumego-progress.json"
 
 // NewFactory returns the factory of the spooling directory source.
-func NewFactory() source.Factory { return source.NewFactory("spooldir", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("spooldir", Defaults, New, flumeSpooldir) }
 
 // Source is a running spooling directory source. Run's goroutine alone uses it.
 type Source struct {

@@ -120,7 +120,9 @@ func (c *Config) Validate() error {
 }
 
 // NewFactory returns the factory of the syslog source.
-func NewFactory() source.Factory { return source.NewFactory("syslog", Defaults, New) }
+func NewFactory() source.Factory {
+	return source.NewFactory("syslog", Defaults, New, flumeSyslogTCP, flumeSyslogUDP, flumeMultiport)
+}
 
 // Source is a running syslog source.
 type Source struct {

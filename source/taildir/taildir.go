@@ -161,7 +161,7 @@ const (
 )
 
 // NewFactory returns the factory of the taildir source.
-func NewFactory() source.Factory { return source.NewFactory("taildir", Defaults, New) }
+func NewFactory() source.Factory { return source.NewFactory("taildir", Defaults, New, flumeTaildir) }
 
 // group is a compiled filegroup.
 type group struct {

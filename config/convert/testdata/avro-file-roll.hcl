@@ -14,7 +14,8 @@ agent "a3" {
   }
 
   sink "file_roll" "k1" {
-    channel   = "c2"
-    directory = "/opt/module/data/flume3"
+    channel    = "c2"
+    directory  = "/opt/module/data/flume3"
+    batch_size = 100 # Flume's default
   }
 }

@@ -14,6 +14,7 @@ agent "a2" {
   }
 
   sink "logger" "k1" {
-    channel = "c1"
+    channel    = "c1"
+    batch_size = 1 # Flume's default
   }
 }

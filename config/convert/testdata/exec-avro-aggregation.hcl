@@ -3,9 +3,10 @@
 
 agent "a1" {
   source "exec" "r1" {
-    command  = "tail -F /opt/module/group.log"
-    shell    = "/bin/bash -c"
-    channels = ["c1"]
+    command    = "tail -F /opt/module/group.log"
+    shell      = "/bin/bash -c"
+    batch_size = 20 # Flume's default
+    channels   = ["c1"]
   }
 
   channel "memory" "c1" {
@@ -14,8 +15,9 @@ agent "a1" {
   }
 
   sink "avro" "k1" {
-    channel  = "c1"
-    hostname = "hadoop104"
-    port     = 4141
+    channel    = "c1"
+    hostname   = "hadoop104"
+    port       = 4141
+    batch_size = 100 # Flume's default
   }
 }

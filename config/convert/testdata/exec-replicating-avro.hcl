@@ -3,9 +3,10 @@
 
 agent "a1" {
   source "exec" "r1" {
-    command  = "tail -F /opt/module/hive/logs/hive.log"
-    shell    = "/bin/bash -c"
-    channels = ["c1", "c2"]
+    command    = "tail -F /opt/module/hive/logs/hive.log"
+    shell      = "/bin/bash -c"
+    batch_size = 20 # Flume's default
+    channels   = ["c1", "c2"]
     selector "replicating" {}
   }
 
@@ -20,14 +21,16 @@ agent "a1" {
   }
 
   sink "avro" "k1" {
-    channel  = "c1"
-    hostname = "hadoop102"
-    port     = 4141
+    channel    = "c1"
+    hostname   = "hadoop102"
+    port       = 4141
+    batch_size = 100 # Flume's default
   }
 
   sink "avro" "k2" {
-    channel  = "c2"
-    hostname = "hadoop102"
-    port     = 4142
+    channel    = "c2"
+    hostname   = "hadoop102"
+    port       = 4142
+    batch_size = 100 # Flume's default
   }
 }

@@ -14,8 +14,9 @@ agent "a2" {
   }
 
   sink "avro" "k1" {
-    channel  = "c1"
-    hostname = "hadoop104"
-    port     = 4141
+    channel    = "c1"
+    hostname   = "hadoop104"
+    port       = 4141
+    batch_size = 100 # Flume's default
   }
 }

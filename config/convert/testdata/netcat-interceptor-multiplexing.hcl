@@ -5,14 +5,24 @@ agent "a1" {
   source "netcat" "r1" {
     # flume: a1.sources.r1.interceptors.i1.type (line 14): not carried over:
     #   "com.myUbuntu.flume.interceptor.CustomInterceptor$Builder" is not a Flume built-in interceptor
-    #   but a Java class, and flumego cannot run Java code: write its logic with flumego's interceptors
-    #   — usually a regex_header rule that sets a header from the body (interceptor "regex_header" {
-    #   header = "...", rule "VALUE" { regex = "..." } }); the multiplexing selector routes by header
-    #   "type", so until a rule sets it no event matches a mapping and each is dropped (counted as
+    #   but a Java class, and flumego cannot run Java code: write its logic in the script interceptor
+    #   skeleton written at the source, as comments (its settings are its params); when it sets a header
+    #   from the body, a regex_header rule does it without code (interceptor "regex_header" { header =
+    #   "...", rule "VALUE" { regex = "..." } }); the multiplexing selector routes by header "type", so
+    #   until something sets it no event matches a mapping and each is dropped (counted as
     #   EventUnroutedCount): a regex_header skeleton for it is written at the source, as comments
     bind     = "localhost"
     port     = 44444
     channels = ["c1", "c2"]
+    # interceptor "script" {
+    #   source = <<-JS
+    #     // com.myUbuntu.flume.interceptor.CustomInterceptor$Builder, ported:
+    #     function process(event) {
+    #       // event.Get("message") is the body, event.Get("NAME") a header;
+    #       // event.Put("NAME", "VALUE") sets a header, event.Cancel() drops the event
+    #     }
+    #   JS
+    # }
     # interceptor "regex_header" {
     #   header = "type"
     #   rule "first" {
@@ -39,14 +49,16 @@ agent "a1" {
   }
 
   sink "avro" "k1" {
-    channel  = "c1"
-    hostname = "hadoop103"
-    port     = 4141
+    channel    = "c1"
+    hostname   = "hadoop103"
+    port       = 4141
+    batch_size = 100 # Flume's default
   }
 
   sink "avro" "k2" {
-    channel  = "c2"
-    hostname = "hadoop104"
-    port     = 4242
+    channel    = "c2"
+    hostname   = "hadoop104"
+    port       = 4242
+    batch_size = 100 # Flume's default
   }
 }

@@ -14,10 +14,11 @@ agent "a1" {
   }
 
   sink "kafka" "k1" {
-    channel    = "c1"
-    topic      = "test"
-    brokers    = ["localhost:9092"]
-    acks       = "1"
-    batch_size = 20
+    channel                   = "c1"
+    topic                     = "test"
+    brokers                   = ["localhost:9092"]
+    acks                      = "1"
+    batch_size                = 20
+    headers_as_record_headers = false # as Flume, which sends only the headers mapped with header.NAME (1.11)
   }
 }

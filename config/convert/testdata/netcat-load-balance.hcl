@@ -14,15 +14,17 @@ agent "a1" {
   }
 
   sink "avro" "k1" {
-    channel  = "c1"
-    hostname = "hadoop102"
-    port     = 4141
+    channel    = "c1"
+    hostname   = "hadoop102"
+    port       = 4141
+    batch_size = 100 # Flume's default
   }
 
   sink "avro" "k2" {
-    channel  = "c1"
-    hostname = "hadoop102"
-    port     = 4142
+    channel    = "c1"
+    hostname   = "hadoop102"
+    port       = 4142
+    batch_size = 100 # Flume's default
   }
 
   sink_group "g1" {

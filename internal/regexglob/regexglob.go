@@ -1,17 +1,19 @@
-package convert
+// Package regexglob turns the regular expressions other agents match file names with (Flume's
+// TAILDIR file groups, Filebeat's exclude_files) into the globs flumego's taildir source takes.
+package regexglob
 
 import "strings"
 
-// regexToGlob turns the file-name part of a Flume TAILDIR file group — a Java regular
-// expression that must match the whole name — into a glob. exact is false when the expression
+// FromRegex turns a regular expression that must match a whole file name (a Flume TAILDIR
+// file group's, a Filebeat exclude_files pattern anchored by the caller) into a glob. exact is false when the expression
 // uses what a glob cannot say (alternation, groups, repetition of anything but "any
 // character", \s ...); the glob returned then matches at least what the expression did, with
-// `*` in place of those parts. A lone "." is read as the literal dot the author almost always
-// meant (app.log), which matches a subset of what Flume matched.
-func regexToGlob(re string) (glob string, exact bool) {
+// `*` in place of those parts. A lone "." is any character, as in the expression: the glob's
+// "?" (anyChar reports one), so `.*.log` becomes `*?log`, which matches access_log as Flume did.
+func FromRegex(re string) (glob string, exact, anyChar bool) {
 	s := strings.TrimSuffix(strings.TrimPrefix(re, "^"), "$")
 	if topLevelAlternation(s) {
-		return "*", false
+		return "*", false, false
 	}
 	exact = true
 	var atoms []string // one glob piece per regex atom, so a quantifier can replace its atom
@@ -19,10 +21,16 @@ func regexToGlob(re string) (glob string, exact bool) {
 		c := s[i]
 		switch c {
 		case '.':
-			atoms = append(atoms, ".")
-			if i+1 < len(s) && (s[i+1] == '*' || s[i+1] == '+') {
-				atoms[len(atoms)-1] = map[byte]string{'*': "*", '+': "?*"}[s[i+1]]
+			switch {
+			case i+1 < len(s) && s[i+1] == '*':
+				atoms = append(atoms, "*")
 				i++
+			case i+1 < len(s) && s[i+1] == '+':
+				atoms = append(atoms, "?*")
+				i++
+			default:
+				atoms = append(atoms, "?")
+				anyChar = true
 			}
 		case '\\':
 			if i+1 >= len(s) {
@@ -49,7 +57,7 @@ func regexToGlob(re string) (glob string, exact bool) {
 				end = strings.IndexByte(s[i+2:], ']') // a ']' right after '[' belongs to the class
 			}
 			if end < 0 {
-				return "*", false
+				return "*", false, false
 			}
 			class := s[i : i+end+3]
 			if strings.ContainsAny(class[1:len(class)-1], `\[&`) {
@@ -108,7 +116,11 @@ func regexToGlob(re string) (glob string, exact bool) {
 	for strings.Contains(glob, "**") {
 		glob = strings.ReplaceAll(glob, "**", "*")
 	}
-	return glob, exact
+	return glob, exact, anyChar && exact
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // topLevelAlternation reports a '|' outside any group or class.

@@ -1,0 +1,3 @@
+function process(event) {
+  var x = ;
+}
