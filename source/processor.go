@@ -390,11 +390,11 @@ func (p *processor) put(ctx context.Context, pt *put, retrying bool) error {
 	if flag.CompareAndSwap(false, true) {
 		switch {
 		case pt.optional:
-			p.log.Warn("optional channel refused events; they are not retried there", "channel", p.names[pt.ch], "error", err)
+			p.log.Warn("optional channel refused events; they are not retried there", "channel", p.names[pt.ch], "err", err)
 		case retrying && !permanent(err):
-			p.log.Warn("channel refused events; retrying", "channel", p.names[pt.ch], "error", err)
+			p.log.Warn("channel refused events; retrying", "channel", p.names[pt.ch], "err", err)
 		default:
-			p.log.Warn("channel refused events", "channel", p.names[pt.ch], "error", err)
+			p.log.Warn("channel refused events", "channel", p.names[pt.ch], "err", err)
 		}
 	}
 	return err
