@@ -5,7 +5,8 @@
 # stage, so both produce the same file system, user, entry point and labels):
 #
 #   docker build -t ghcr.io/flumego/agent:$(cat VERSION) --build-arg VERSION=$(cat VERSION) \
-#     --build-arg COMMIT=$(git rev-parse HEAD) --build-arg DATE=$(git log -1 --format=%cI) .
+#     --build-arg COMMIT=$(git rev-parse HEAD) \
+#     --build-arg DATE=$(TZ=UTC git log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd) .
 #   docker run --rm -v $PWD/examples:/etc/flumego:ro ghcr.io/flumego/agent:$(cat VERSION) -f /etc/flumego/quickstart.hcl
 #
 # The image has no shell and no HEALTHCHECK: orchestrators probe GET /healthz on the metrics
@@ -38,6 +39,7 @@ COPY examples/package/flume.hcl /etc/flumego/flume.hcl
 COPY LICENSE NOTICE /usr/share/doc/flumego/
 COPY --from=build /out/agent /usr/bin/agent
 COPY --from=build --chown=65532:65532 /out/state /var/lib/flumego
+ENV PATH=/usr/bin
 USER 65532:65532
 WORKDIR /var/lib/flumego
 # The metrics listener of the examples: /metrics, /metrics.json, /status, /healthz.

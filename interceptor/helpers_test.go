@@ -93,15 +93,6 @@ func ev(body string, kv ...string) channel.Event {
 	return e
 }
 
-// bodies returns the events' bodies as strings.
-func bodies(events []channel.Event) []string {
-	out := make([]string, len(events))
-	for i, e := range events {
-		out[i] = string(e.Body)
-	}
-	return out
-}
-
 // sameMap reports whether two header maps are the same map, not just equal: interceptors must
 // not replace a map an event already has.
 func sameMap(a, b map[string]string) bool {

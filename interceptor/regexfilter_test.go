@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 func TestRegexFilter(t *testing.T) {
@@ -31,7 +32,7 @@ func TestRegexFilter(t *testing.T) {
 				events[i] = ev(b)
 			}
 			out := ic.Intercept(events)
-			if got := bodies(out); !slices.Equal(got, tt.want) {
+			if got := testkit.Bodies(out); !slices.Equal(got, tt.want) {
 				t.Errorf("kept %q, want %q", got, tt.want)
 			}
 			if len(out) > 0 && &out[0] != &events[0] {
@@ -78,7 +79,7 @@ func TestRegexFilterOnAHeader(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := mustCreate(t, NewRegexFilterFactory(), tt.cfg).Intercept(in())
-			if got := bodies(out); !slices.Equal(got, tt.want) {
+			if got := testkit.Bodies(out); !slices.Equal(got, tt.want) {
 				t.Errorf("kept %q, want %q", got, tt.want)
 			}
 		})

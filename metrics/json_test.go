@@ -70,6 +70,7 @@ func TestFlumeJSONShape(t *testing.T) {
 			"ChannelReadFail":        "0",
 			"EventDroppedCount":      "0",
 			"EventDeadLetterCount":   "0",
+			"DeadLetterPutFail":      "0",
 			"RollbackCount":          "3",
 			"Type":                   "SINK",
 			"StartTime":              "0",

@@ -171,6 +171,9 @@ type Sink struct {
 	// (a permanent error) that its runner dropped or put into the dead-letter channel.
 	EventDroppedCount    *Counter
 	EventDeadLetterCount *Counter
+	// DeadLetterPutFail counts the puts into the dead-letter channel that it refused (full);
+	// the runner retries them.
+	DeadLetterPutFail *Counter
 }
 
 // Registry holds the components of one agent.
@@ -316,5 +319,6 @@ func (r *Registry) Sink(name, typ string) *Sink {
 		ChannelReadFail:        c.Counter("ChannelReadFail"),
 		EventDroppedCount:      c.Counter("EventDroppedCount"),
 		EventDeadLetterCount:   c.Counter("EventDeadLetterCount"),
+		DeadLetterPutFail:      c.Counter("DeadLetterPutFail"),
 	}
 }

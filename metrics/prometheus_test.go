@@ -104,6 +104,7 @@ var wantSeries = []series{
 	{"flumego_sink_channel_read_fail_total", false, "k1", "logger", 2},
 	{"flumego_sink_event_dropped_total", false, "k1", "logger", 0},
 	{"flumego_sink_event_dead_letter_total", false, "k1", "logger", 0},
+	{"flumego_sink_dead_letter_put_fail_total", false, "k1", "logger", 0},
 	{"flumego_sink_rollback_total", false, "k1", "logger", 7},
 }
 

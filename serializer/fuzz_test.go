@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // decodeJSON decodes a whole document as encoding/json does, numbers kept as written.
@@ -52,14 +54,14 @@ func FuzzJSON(f *testing.F) {
 			t.Fatalf("message %q, want %q", got, replaceInvalid(body))
 		}
 
-		before := counter(embedM, "SerializerBodyNotJSONCount")
+		before := testkit.Counter(embedM, "SerializerBodyNotJSONCount")
 		out, _ = embed.AppendRecord(nil, &eventOf(nil, body).e)
 		v, err = decodeJSON(out)
 		if err != nil {
 			t.Fatalf("invalid JSON %q: %v", out, err)
 		}
 		msg := v.(map[string]any)["message"]
-		if fell := counter(embedM, "SerializerBodyNotJSONCount") > before; fell == json.Valid(body) {
+		if fell := testkit.Counter(embedM, "SerializerBodyNotJSONCount") > before; fell == json.Valid(body) {
 			t.Fatalf("body %q: json.Valid %v, fallback %v", body, json.Valid(body), fell)
 		} else if fell {
 			if msg != replaceInvalid(body) {

@@ -41,15 +41,6 @@ func record(t testing.TB, s Serializer, headers map[string]string, body string) 
 	return string(b)
 }
 
-func counter(c *metrics.Component, name string) int64 {
-	for _, v := range c.Values() {
-		if v.Name() == name {
-			return v.Load()
-		}
-	}
-	return -1
-}
-
 func factory(typ string) Factory {
 	for _, b := range Builtin() {
 		if b.Type() == typ {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 func TestJSONDocuments(t *testing.T) {
@@ -98,7 +100,7 @@ func TestJSONDocuments(t *testing.T) {
 			}
 			names := []string{"SerializerKeyConflictCount", "SerializerTypeFallbackCount", "SerializerBodyNotJSONCount", "SerializerDuplicateKeyCount"}
 			for _, name := range names {
-				if n := counter(m, name); n != tt.counters[name] {
+				if n := testkit.Counter(m, name); n != tt.counters[name] {
 					t.Errorf("%s = %d, want %d", name, n, tt.counters[name])
 				}
 			}
@@ -117,7 +119,7 @@ func TestJSONDocuments(t *testing.T) {
 				}
 			}
 			for _, name := range names {
-				if n := counter(m, name); n != 2*tt.counters[name] {
+				if n := testkit.Counter(m, name); n != 2*tt.counters[name] {
 					t.Errorf("%s = %d after two, want %d", name, n, 2*tt.counters[name])
 				}
 			}

@@ -7,16 +7,9 @@ import (
 	"time"
 	"unicode/utf8"
 	"unsafe"
-)
 
-// plain marks the bytes a JSON string holds as they are: printable ASCII other than '"' and
-// '\'. Bytes from 0x80 up are checked as UTF-8.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
+	"github.com/flumego/flumego/internal/jsonlex"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -26,24 +19,24 @@ const hexDigits = "0123456789abcdef"
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
-	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	b := stringBytes(s)
 	for i := 0; i < len(s); {
 		// Eight plain bytes at a time; a block that is not plain is taken byte by byte.
 		end := i + 8
 		if end <= len(b) {
-			if plain8(binary.LittleEndian.Uint64(b[i:])) {
+			if jsonlex.Plain8(binary.LittleEndian.Uint64(b[i:])) {
 				i = end
 				continue
 			}
 		} else {
-			if len(b) >= 8 && plain8(binary.LittleEndian.Uint64(b[len(b)-8:])) {
+			if len(b) >= 8 && jsonlex.Plain8(binary.LittleEndian.Uint64(b[len(b)-8:])) {
 				break // the rest is plain: the last 8 bytes, read again from before i
 			}
 			end = len(b)
 		}
 		for i < end {
 			c := s[i]
-			if plain[c] {
+			if jsonlex.Plain(c) {
 				i++
 				continue
 			}
@@ -84,59 +77,10 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// plain8 reports whether the 8 bytes in x are all plain: none below 0x20, none from 0x80, no
-// '"' and no '\\'. (v-ones)&^v&highs has a high bit in each byte of v that is 0; a borrow can only
-// raise false alarms, which the byte-by-byte loop then clears.
-func plain8(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	q, b := x^('"'*ones), x^('\\'*ones)
-	return (x|(x-0x20*ones)|(q-ones)&^q|(b-ones)&^b)&highs == 0
-}
-
 // isNumber reports whether s is a JSON number (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?).
 func isNumber(s string) bool {
-	return numberEnd(s, 0) == len(s) && len(s) > 0
-}
-
-// numberEnd returns where the JSON number starting at s[i] ends, or -1 when there is none.
-func numberEnd(s string, i int) int {
-	digits := func(i int) int {
-		j := i
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		return j
-	}
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		i = digits(i)
-	default:
-		return -1
-	}
-	if i < len(s) && s[i] == '.' {
-		j := digits(i + 1)
-		if j == i+1 {
-			return -1
-		}
-		i = j
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		j := digits(i)
-		if j == i {
-			return -1
-		}
-		i = j
-	}
-	return i
+	end, f := jsonlex.Number(stringBytes(s), 0)
+	return f == jsonlex.None && end == len(s)
 }
 
 // clock formats epoch milliseconds as Elasticsearch's date ("2006-01-02T15:04:05.000Z", UTC),
@@ -169,6 +113,9 @@ func (c *clock) appendTime(dst []byte, ms int64) []byte {
 // string is in use: the serializers only read event bodies, which the sink does not change
 // during a Write, and arena bytes, which are only appended to while a document is built.
 func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// stringBytes views s as bytes without copying, for reading only.
+func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // fieldType is how a header's value is written (the types setting).
 type fieldType uint8

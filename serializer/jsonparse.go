@@ -1,18 +1,16 @@
 package serializer
 
-import (
-	"unicode/utf16"
-	"unicode/utf8"
-)
+import "github.com/flumego/flumego/internal/jsonlex"
 
 // parseJSON parses s, which must be one JSON value (RFC 8259) with nothing but white space
 // around it and no object or array nested deeper than maxDepth, into a detached subtree of d.
-// Strings are decoded (a \u escape of a lone surrogate becomes U+FFFD) and written again on
-// output, so what comes out is valid whatever came in; duplicate names keep the last value.
+// Its tokens are read by internal/jsonlex; strings are decoded (a \u escape of a lone surrogate
+// becomes U+FFFD) and written again on output, so what comes out is valid whatever came in;
+// duplicate names keep the last value.
 // On failure d is as it was, ok is false and the error says where s stopped being JSON.
 func (d *doc) parseJSON(s string, maxDepth int) (root int32, ok bool) {
 	nodes, arena, dups := len(d.nodes), len(d.arena), d.duplicates
-	p := parser{d: d, s: s, max: maxDepth}
+	p := parser{d: d, s: s, b: stringBytes(s), max: maxDepth}
 	p.space()
 	root = p.value(0)
 	p.space()
@@ -27,27 +25,21 @@ func (d *doc) parseJSON(s string, maxDepth int) (root int32, ok bool) {
 type parser struct {
 	d    *doc
 	s    string
+	b    []byte // s, as the lexer reads it
 	i    int
 	max  int
 	deep bool // stopped at max
 }
 
-func (p *parser) space() {
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
+func (p *parser) space() { p.i = jsonlex.Space(p.b, p.i) }
 
 // value parses the value at p.i into a detached node; none on a syntax error.
 func (p *parser) value(depth int) int32 {
 	if p.i >= len(p.s) {
 		return none
 	}
+	var end int
+	var f jsonlex.Fault
 	switch c := p.s[p.i]; {
 	case c == '{':
 		return p.object(depth + 1)
@@ -60,25 +52,18 @@ func (p *parser) value(depth int) int32 {
 		}
 		return p.d.newNode("", kString, v)
 	case c == '-' || c >= '0' && c <= '9':
-		end := numberEnd(p.s, p.i)
-		if end < 0 {
-			return none
-		}
-		n := p.d.newNode("", kRaw, p.s[p.i:end])
-		p.i = end
-		return n
+		end, f = jsonlex.Number(p.b, p.i)
 	default:
-		for _, lit := range [...]string{"true", "false", "null"} {
-			if len(p.s)-p.i >= len(lit) && p.s[p.i:p.i+len(lit)] == lit {
-				n := p.d.newNode("", kRaw, lit)
-				p.i += len(lit)
-				return n
-			}
-		}
+		end, f = jsonlex.Literal(p.b, p.i)
+	}
+	if f != jsonlex.None {
+		p.i = end
 		return none
 	}
+	n := p.d.newNode("", kRaw, p.s[p.i:end])
+	p.i = end
+	return n
 }
-
 func (p *parser) object(depth int) int32 {
 	if depth > p.max {
 		p.deep = true
@@ -167,111 +152,19 @@ func (p *parser) array(depth int) int32 {
 }
 
 // str parses the string at p.i (its opening quote) and returns its text: a piece of the input
-// when it has no escapes, else decoded into the arena. Raw control characters are a syntax
-// error; invalid UTF-8 is kept, for appendString to replace.
+// when it has no escapes (invalid UTF-8 kept, for appendString to replace), else decoded into
+// the arena. Raw control characters are a syntax error.
 func (p *parser) str() (string, bool) {
-	p.i++ // "
-	start := p.i
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == '"':
-			v := p.s[start:p.i]
-			p.i++
-			return v, true
-		case c == '\\':
-			return p.escaped(start)
-		case c < 0x20:
-			return "", false
-		}
-		p.i++
+	start := p.i + 1
+	if end := jsonlex.PlainEnd(p.b, start); end < len(p.s) && p.s[end] == '"' {
+		p.i = end + 1
+		return p.s[start:end], true
 	}
-	return "", false
-}
-
-// escaped decodes the rest of a string that has escapes into the arena, from p.i (the first
-// backslash); start is where the string's text began.
-func (p *parser) escaped(start int) (string, bool) {
 	d := p.d
 	from := len(d.arena)
-	d.arena = append(d.arena, p.s[start:p.i]...)
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return bytesString(d.arena[from:len(d.arena):len(d.arena)]), true
-		case c < 0x20:
-			return "", false
-		case c != '\\':
-			d.arena = append(d.arena, c)
-			p.i++
-			continue
-		}
-		if p.i+1 >= len(p.s) {
-			return "", false
-		}
-		e := p.s[p.i+1]
-		p.i += 2
-		switch e {
-		case '"', '\\', '/':
-			d.arena = append(d.arena, e)
-		case 'b':
-			d.arena = append(d.arena, '\b')
-		case 'f':
-			d.arena = append(d.arena, '\f')
-		case 'n':
-			d.arena = append(d.arena, '\n')
-		case 'r':
-			d.arena = append(d.arena, '\r')
-		case 't':
-			d.arena = append(d.arena, '\t')
-		case 'u':
-			r, ok := p.hex4()
-			if !ok {
-				return "", false
-			}
-			if utf16.IsSurrogate(r) {
-				r2 := utf8.RuneError
-				if len(p.s)-p.i >= 6 && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
-					save := p.i
-					p.i += 2
-					lo, ok := p.hex4()
-					if !ok {
-						return "", false
-					}
-					if r2 = utf16.DecodeRune(r, lo); r2 == utf8.RuneError {
-						p.i = save // not a pair: the next escape stands alone
-					}
-				}
-				r = r2
-			}
-			d.arena = utf8.AppendRune(d.arena, r)
-		default:
-			return "", false
-		}
+	var f jsonlex.Fault
+	if d.arena, p.i, f = jsonlex.AppendString(d.arena, p.b, start); f != jsonlex.None {
+		return "", false
 	}
-	return "", false
-}
-
-func (p *parser) hex4() (rune, bool) {
-	if len(p.s)-p.i < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range []byte(p.s[p.i : p.i+4]) {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	p.i += 4
-	return r, true
+	return bytesString(d.arena[from:len(d.arena):len(d.arena)]), true
 }

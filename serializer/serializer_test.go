@@ -150,20 +150,27 @@ func BenchmarkSerializers(b *testing.B) {
 	line := []byte(`192.168.10.24 - - [01/Dec/2026:19:46:35 +0000] "GET /api/v1/items?id=12345 HTTP/1.1" 200 5123 "-" "Mozilla/5.0 (X11; Linux x86_64)"`)
 	ecs := map[string]string{"timestamp": "1796154395526", "log.file.path": "/var/log/nginx/access.log", "log.offset": "123456789",
 		"fields.log_topic": "app-web", "fields.env": "prod"}
-	for _, bc := range []struct{ name, typ, cfg string }{
-		{"text", Text, ``},
-		{"json", JSON, ``},
-		{"json/filebeat", JSON, `preset = "filebeat"` + "\nagent_id = \"fdb38320-793f-4d6d-97f7-646d58881b11\""},
-		{"json/flume", JSON, `preset = "flume"`},
-		{"format", Format, `format = "%%{log.file.path} %%{body}"`},
-		{"avro_event", AvroEvent, ``},
+	// A JSON log line (escapes, a nested object, an array) for body = "json".
+	jsonLine := []byte(`{"@timestamp":"2026-12-01T19:46:35.526Z","level":"info","message":"GET /api/v1/items?id=12345 \"ok\" caf\u00e9","http":{"status":200,"bytes":5123},"tags":["web","prod"]}`)
+	for _, bc := range []struct {
+		name, typ, cfg string
+		body           []byte
+	}{
+		{"text", Text, ``, line},
+		{"json", JSON, ``, line},
+		{"json/filebeat", JSON, `preset = "filebeat"` + "\nagent_id = \"fdb38320-793f-4d6d-97f7-646d58881b11\"", line},
+		{"json/flume", JSON, `preset = "flume"`, line},
+		{"json/body=json", JSON, `body = "json"`, jsonLine},
+		{"json/filebeat/body_under_root", JSON, `preset = "filebeat"` + "\nagent_id = \"fdb38320-793f-4d6d-97f7-646d58881b11\"\nbody = \"json\"\nbody_under_root = true", jsonLine},
+		{"format", Format, `format = "%%{log.file.path} %%{body}"`, line},
+		{"avro_event", AvroEvent, ``, line},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s, _ := build(b, bc.typ, bc.cfg)
-			ev := channel.Event{Headers: ecs, Body: line}
+			ev := channel.Event{Headers: ecs, Body: bc.body}
 			var buf []byte
 			b.ReportAllocs()
-			b.SetBytes(int64(len(line)))
+			b.SetBytes(int64(len(bc.body)))
 			for b.Loop() {
 				var err error
 				if buf, err = s.AppendRecord(buf[:0], &ev); err != nil {

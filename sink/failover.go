@@ -117,7 +117,7 @@ func (f *failover) Write(ctx context.Context, events []channel.Event) error {
 			return errors.Join(errs...)
 		}
 		if penalty, first := m.failed(time.Now(), f.maxPenalty); first {
-			f.log.Warn("sink failed; failing over to the next sink", "sink", m.Name, "error", err, "penalty", penalty)
+			f.log.Warn("sink failed; failing over to the next sink", "sink", m.Name, "err", err, "penalty", penalty)
 		}
 	}
 	if len(errs) == 0 {

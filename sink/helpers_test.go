@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 )
 
@@ -50,7 +51,7 @@ func (c *fifo) setTakeErr(err error) {
 func (c *fifo) contents() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return bodies(c.q)
+	return testkit.Bodies(c.q)
 }
 
 type fifoPut struct {
@@ -152,7 +153,7 @@ func (f *flaky) Write(ctx context.Context, events []channel.Event) error {
 		return errDown
 	}
 	f.mu.Lock()
-	f.batches = append(f.batches, bodies(events))
+	f.batches = append(f.batches, testkit.Bodies(events))
 	f.mu.Unlock()
 	return nil
 }
@@ -193,14 +194,6 @@ func (f *flaky) attemptTimes() []time.Time {
 	return slices.Clone(f.attempts)
 }
 
-func bodies(events []channel.Event) []string {
-	out := make([]string, len(events))
-	for i, e := range events {
-		out[i] = string(e.Body)
-	}
-	return out
-}
-
 // numbered returns events with bodies "from" .. "from+n-1".
 func numbered(from, n int) []channel.Event {
 	out := make([]channel.Event, n)
@@ -210,7 +203,7 @@ func numbered(from, n int) []channel.Event {
 	return out
 }
 
-func numberedBodies(from, n int) []string { return bodies(numbered(from, n)) }
+func numberedBodies(from, n int) []string { return testkit.Bodies(numbered(from, n)) }
 
 // member returns a group member over sink s with fresh metrics.
 func member(name string, s Sink) Member {

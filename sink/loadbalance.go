@@ -135,9 +135,9 @@ func (l *loadBalance) Write(ctx context.Context, events []channel.Event) error {
 		penalty, first := m.failed(time.Now(), l.maxTimeout)
 		switch {
 		case first && l.backoff:
-			l.log.Warn("sink failed; backing it off and trying the next sink", "sink", m.Name, "error", err, "backoff", penalty)
+			l.log.Warn("sink failed; backing it off and trying the next sink", "sink", m.Name, "err", err, "backoff", penalty)
 		case first:
-			l.log.Warn("sink failed; trying the next sink", "sink", m.Name, "error", err)
+			l.log.Warn("sink failed; trying the next sink", "sink", m.Name, "err", err)
 		}
 	}
 	return fmt.Errorf("every sink failed: %w", errors.Join(errs...))

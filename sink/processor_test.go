@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // trace records, across the members of a group, which member each write went to and what was
@@ -48,7 +49,7 @@ func (s *traced) Write(ctx context.Context, events []channel.Event) error {
 	err := s.flaky.Write(ctx, events)
 	if err == nil {
 		s.tr.mu.Lock()
-		s.tr.delivered = append(s.tr.delivered, bodies(events)...)
+		s.tr.delivered = append(s.tr.delivered, testkit.Bodies(events)...)
 		s.tr.mu.Unlock()
 	}
 	return err

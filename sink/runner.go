@@ -238,7 +238,6 @@ func (r *Runner) deadLetter(ctx context.Context, m Member, events []channel.Even
 		out = append(out, channel.Event{Headers: h, Body: events[i].Body})
 	}
 	ch := m.SetAside
-	putFail := m.Metrics.Counter("DeadLetterPutFail")
 	var bo *backoff.Backoff
 	for refused := 0; ; refused++ {
 		err := channel.PutBatch(ctx, ch.Channel, out)
@@ -254,7 +253,7 @@ func (r *Runner) deadLetter(ctx context.Context, m Member, events []channel.Even
 		if ctx.Err() != nil {
 			return err
 		}
-		putFail.Inc()
+		m.Metrics.DeadLetterPutFail.Inc()
 		m.Metrics.Health().Failed(err)
 		if refused == 0 {
 			r.log.Warn("dead-letter channel refuses events; holding the batch and retrying with back-off", "sink", m.Name, "err", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/channel/memory"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 )
 
@@ -291,9 +292,9 @@ func TestRunnerDrain(t *testing.T) {
 
 func checkCounters(t *testing.T, m *metrics.Sink, want map[string]int64) {
 	t.Helper()
-	for _, c := range m.Values() {
-		if w, ok := want[c.Name()]; ok && c.Load() != w {
-			t.Errorf("%s = %d, want %d", c.Name(), c.Load(), w)
+	for name, w := range want {
+		if got := testkit.Counter(m.Component, name); got != w {
+			t.Errorf("%s = %d, want %d", name, got, w)
 		}
 	}
 }

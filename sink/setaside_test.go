@@ -13,6 +13,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/channel/memory"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // picky is a sink that refuses for good the events whose body starts with "bad" (with an
@@ -156,7 +157,7 @@ func TestRunnerDeadLettersRefusedEvents(t *testing.T) {
 			t.Errorf("delivered %v, want a b", got)
 		}
 		out := drainAll(t, dlq)
-		if got := bodies(out); !slices.Equal(got, []string{"bad-x1", "bad-y1", "bad-x2"}) {
+		if got := testkit.Bodies(out); !slices.Equal(got, []string{"bad-x1", "bad-y1", "bad-x2"}) {
 			t.Fatalf("dead-letter channel holds %v, want the three refused events in order", got)
 		}
 		for i, want := range []string{"cannot deliver bad-x", "cannot deliver bad-y", "cannot deliver bad-x"} {
@@ -185,7 +186,7 @@ func TestRunnerSetsAsideWholeBatchOnlyWhenTheSinkSaysSo(t *testing.T) {
 		if _, err := r.Drain(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		if got, dl := s.delivered(), bodies(drainAll(t, dlq)); !slices.Equal(got, []string{"c"}) || !slices.Equal(dl, []string{"a", "bad1", "b"}) {
+		if got, dl := s.delivered(), testkit.Bodies(drainAll(t, dlq)); !slices.Equal(got, []string{"c"}) || !slices.Equal(dl, []string{"a", "bad1", "b"}) {
 			t.Errorf("delivered %v, dead-lettered %v; want the whole first batch dead-lettered, c delivered", got, dl)
 		}
 		// A write that delivered nothing is a failure for the sink's health.
@@ -232,7 +233,7 @@ func TestRunnerHoldsTheBatchWhileTheDeadLetterChannelIsFull(t *testing.T) {
 		if got := s.delivered(); !slices.Equal(got, []string{"a"}) {
 			t.Errorf("delivered %v while the dead-letter channel was full, want a once (the take is held, not retried)", got)
 		}
-		fails := mem.Metrics.Counter("DeadLetterPutFail").Load()
+		fails := mem.Metrics.DeadLetterPutFail.Load()
 		st := mem.Metrics.Health().State(time.Now(), 4*time.Second)
 		if fails < 5 || st.Healthy || !strings.Contains(st.LastError, `dead-letter channel "dlq"`) {
 			t.Errorf("DeadLetterPutFail = %d, health %+v; want refusals counted and the sink unhealthy", fails, st)
@@ -241,14 +242,14 @@ func TestRunnerHoldsTheBatchWhileTheDeadLetterChannelIsFull(t *testing.T) {
 			t.Error("EventDeadLetterCount grew before the put committed")
 		}
 
-		if got := bodies(drainAll(t, dlq)); !slices.Equal(got, []string{"old1", "old2"}) {
+		if got := testkit.Bodies(drainAll(t, dlq)); !slices.Equal(got, []string{"old1", "old2"}) {
 			t.Fatalf("dead-letter channel held %v", got)
 		}
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		cancel()
 		<-done
-		if got := bodies(drainAll(t, dlq)); !slices.Equal(got, []string{"bad1"}) || len(ch.contents()) != 0 {
+		if got := testkit.Bodies(drainAll(t, dlq)); !slices.Equal(got, []string{"bad1"}) || len(ch.contents()) != 0 {
 			t.Errorf("dead-letter channel holds %v, channel %v; want bad1 set aside and the take committed", got, ch.contents())
 		}
 		if st := mem.Metrics.Health().State(time.Now(), time.Second); st.Failing() {

@@ -207,11 +207,46 @@ func (p *processor) prepare(events []channel.Event) (*plan, int) {
 	p.m.AppendBatchReceivedCount.Inc()
 	p.m.EventReceivedCount.Add(int64(n))
 	for _, ic := range p.interceptors {
-		events = ic.Intercept(events)
+		events = p.intercept(ic, events)
 	}
 	pl := p.plans.Get().(*plan)
 	p.route(pl, events)
 	return pl, n
+}
+
+// intercept runs one interceptor over the batch. An interceptor that panics (a bug in a custom
+// one) does not take the agent down: the batch is run through it again event by event, and only
+// the events it still panics on are dropped, counted in GenericProcessingFail and logged, so
+// the rest of the batch and the source's other connections go on.
+func (p *processor) intercept(ic interceptor.Interceptor, events []channel.Event) (out []channel.Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = p.interceptEach(ic, events, r)
+		}
+	}()
+	return ic.Intercept(events)
+}
+
+// interceptEach runs ic over each event alone, dropping those it panics on.
+func (p *processor) interceptEach(ic interceptor.Interceptor, events []channel.Event, first any) []channel.Event {
+	kept := make([]channel.Event, 0, len(events))
+	dropped := 0
+	for i := range events {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					dropped++
+				}
+			}()
+			kept = append(kept, ic.Intercept(events[i:i+1:i+1])...)
+		}()
+	}
+	if dropped > 0 {
+		p.m.GenericProcessingFail.Add(int64(dropped))
+	}
+	p.log.Error("an interceptor panicked; the events it panics on are dropped",
+		"interceptor", fmt.Sprintf("%T", ic), "dropped", dropped, "of", len(events), "err", fmt.Sprint(first))
+	return kept
 }
 
 // route fills pl.puts. When every event goes to the same channels (always with a nil or a
@@ -355,11 +390,11 @@ func (p *processor) put(ctx context.Context, pt *put, retrying bool) error {
 	if flag.CompareAndSwap(false, true) {
 		switch {
 		case pt.optional:
-			p.log.Warn("optional channel refused events; they are not retried there", "channel", p.names[pt.ch], "error", err)
+			p.log.Warn("optional channel refused events; they are not retried there", "channel", p.names[pt.ch], "err", err)
 		case retrying && !permanent(err):
-			p.log.Warn("channel refused events; retrying", "channel", p.names[pt.ch], "error", err)
+			p.log.Warn("channel refused events; retrying", "channel", p.names[pt.ch], "err", err)
 		default:
-			p.log.Warn("channel refused events", "channel", p.names[pt.ch], "error", err)
+			p.log.Warn("channel refused events", "channel", p.names[pt.ch], "err", err)
 		}
 	}
 	return err

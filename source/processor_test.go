@@ -688,3 +688,26 @@ func TestRefusedPutsFeedTheSourcesHealth(t *testing.T) {
 		t.Errorf("Process = %v, health %+v after room was made", err, state())
 	}
 }
+
+// TestAPanickingInterceptorDropsOnlyTheEventsItPanicsOn: a bug in a custom interceptor costs
+// the events it cannot handle, counted, not the batch and not the agent.
+func TestAPanickingInterceptorDropsOnlyTheEventsItPanicsOn(t *testing.T) {
+	boom := interceptorFunc(func(evs []channel.Event) []channel.Event {
+		for _, e := range evs {
+			if string(e.Body) == "boom" {
+				panic("a bug in a custom interceptor")
+			}
+		}
+		return evs
+	})
+	f := newFlow(t, []chanSpec{{name: "c1", capacity: 100}}, nil, boom)
+	if err := f.p.Process(context.Background(), events("a", "boom", "c")); err != nil {
+		t.Fatal(err)
+	}
+	if got := bodiesOf(drain(t, f.channels["c1"])); !slices.Equal(got, []string{"a", "c"}) {
+		t.Errorf("c1 holds %q, want a and c", got)
+	}
+	if n := f.m.GenericProcessingFail.Load(); n != 1 {
+		t.Errorf("GenericProcessingFail = %d, want 1", n)
+	}
+}

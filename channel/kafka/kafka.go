@@ -111,7 +111,7 @@ type Channel struct {
 // for Kafka: a cluster that is down delays puts and takes, not start-up.
 func New(cfg *Config, set channel.Settings) (channel.Channel, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("kafka %s: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	c := &Channel{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, parts: map[tp]*part{}, done: make(chan struct{})}
 	if c.log == nil {
@@ -131,7 +131,7 @@ func New(cfg *Config, set channel.Settings) (channel.Channel, error) {
 
 	base, err := kafkaclient.Options(cfg.Brokers, cfg.TLS, cfg.SASL, c.log)
 	if err != nil {
-		return nil, fmt.Errorf("kafka %s: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	codec, _ := kafkaclient.Codec(cfg.Compression)
 	prodOpts := append(slices.Clone(base), kgo.AllowAutoTopicCreation(), kgo.DefaultProduceTopic(cfg.Topic),
@@ -140,7 +140,7 @@ func New(cfg *Config, set channel.Settings) (channel.Channel, error) {
 		prodOpts = append(prodOpts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
 	}
 	if c.prod, err = kgo.NewClient(prodOpts...); err != nil {
-		return nil, fmt.Errorf("kafka %s: producer: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: producer: %w", err)
 	}
 	consOpts := append(slices.Clone(base),
 		kgo.ConsumerGroup(cfg.GroupID),
@@ -158,7 +158,7 @@ func New(cfg *Config, set channel.Settings) (channel.Channel, error) {
 	)
 	if c.cons, err = kgo.NewClient(consOpts...); err != nil {
 		c.prod.Close()
-		return nil, fmt.Errorf("kafka %s: consumer: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: consumer: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.stop = cancel
@@ -226,7 +226,7 @@ func (c *Channel) fetch(ctx context.Context) {
 		c.getTimer.Add(time.Since(start).Milliseconds())
 		fs.EachError(func(t string, p int32, err error) {
 			if !errors.Is(err, context.Canceled) && !errors.Is(err, kgo.ErrClientClosed) {
-				c.log.Warn("fetch failed", "topic", t, "partition", p, "error", err)
+				c.log.Warn("fetch failed", "topic", t, "partition", p, "err", err)
 			}
 		})
 		c.add(fs)
@@ -304,7 +304,7 @@ func (c *Channel) inTransit() bool {
 func (c *Channel) assigned(ctx context.Context, cl *kgo.Client, ps map[string][]int32) {
 	starts, ends, err := c.bounds(ctx, cl, ps)
 	if err != nil && ctx.Err() == nil {
-		c.log.Warn("reading the assigned partitions' offsets failed; takes will not wait for their backlog", "error", err)
+		c.log.Warn("reading the assigned partitions' offsets failed; takes will not wait for their backlog", "err", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -483,7 +483,7 @@ func (c *Channel) commitOffsets(ctx context.Context) {
 	if rerr != nil {
 		// The events were delivered; the offsets go out with the next commit. A crash before
 		// then delivers them again.
-		c.log.Warn("offset commit failed; retrying with the next take", "error", rerr)
+		c.log.Warn("offset commit failed; retrying with the next take", "err", rerr)
 		return
 	}
 	c.mu.Lock()
@@ -511,11 +511,11 @@ func (tx *putTx) Put(events ...channel.Event) error {
 	closed := c.closed
 	c.mu.Unlock()
 	if closed {
-		return fmt.Errorf("kafka %s: %w", c.name, channel.ErrClosed)
+		return fmt.Errorf("kafka: %w", channel.ErrClosed)
 	}
 	c.m.EventPutAttemptCount.Add(int64(len(events)))
 	if len(tx.staged)+len(events) > c.cfg.TxCapacity {
-		return fmt.Errorf("kafka %s: put of %d events with %d staged: %w", c.name, len(events), len(tx.staged), channel.ErrTxFull)
+		return fmt.Errorf("kafka: put of %d events with %d staged: %w", len(events), len(tx.staged), channel.ErrTxFull)
 	}
 	tx.staged = append(tx.staged, events...)
 	return nil
@@ -563,7 +563,7 @@ func (tx *putTx) Commit(ctx context.Context) error {
 	if err := results.FirstErr(); err != nil {
 		c.mu.Unlock()
 		c.room.Notify()
-		return fmt.Errorf("kafka %s: put of %d events: %w", c.name, n, err)
+		return fmt.Errorf("kafka: put of %d events: %w", n, err)
 	}
 	for _, r := range results {
 		p := c.part(tp{r.Record.Topic, r.Record.Partition})
@@ -589,7 +589,7 @@ func (c *Channel) reserve(ctx context.Context, n int) error {
 		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()
-			return fmt.Errorf("kafka %s: %w", c.name, channel.ErrClosed)
+			return fmt.Errorf("kafka: %w", channel.ErrClosed)
 		}
 		if c.cfg.Capacity == 0 || c.size+c.reserved+n <= c.cfg.Capacity {
 			c.reserved += n
@@ -604,9 +604,9 @@ func (c *Channel) reserve(ctx context.Context, n int) error {
 		select {
 		case <-wake:
 		case <-timer.C:
-			return fmt.Errorf("kafka %s: %d events do not fit within %s: %w", c.name, n, c.cfg.KeepAlive, channel.ErrFull)
+			return fmt.Errorf("kafka: %d events do not fit within %s: %w", n, c.cfg.KeepAlive, channel.ErrFull)
 		case <-ctx.Done():
-			return fmt.Errorf("kafka %s: waiting for room: %w (%w)", c.name, channel.ErrFull, ctx.Err())
+			return fmt.Errorf("kafka: waiting for room: %w (%w)", channel.ErrFull, ctx.Err())
 		}
 	}
 }
@@ -627,7 +627,7 @@ func (tx *takeTx) Take(max int) ([]channel.Event, error) {
 	c.m.EventTakeAttemptCount.Inc()
 	room := c.cfg.TxCapacity - len(tx.items)
 	if room <= 0 {
-		return nil, fmt.Errorf("kafka %s: take holds %d events: %w", c.name, len(tx.items), channel.ErrTxFull)
+		return nil, fmt.Errorf("kafka: take holds %d events: %w", len(tx.items), channel.ErrTxFull)
 	}
 	n := min(max, room)
 	if n <= 0 {
@@ -656,7 +656,7 @@ func (tx *takeTx) Take(max int) ([]channel.Event, error) {
 	}
 	defer c.mu.Unlock()
 	if c.closed {
-		return nil, fmt.Errorf("kafka %s: %w", c.name, channel.ErrClosed)
+		return nil, fmt.Errorf("kafka: %w", channel.ErrClosed)
 	}
 	n = min(n, len(c.queue))
 	if n == 0 {
@@ -684,7 +684,7 @@ func (tx *takeTx) Commit(ctx context.Context) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return fmt.Errorf("kafka %s: %w", c.name, channel.ErrClosed)
+		return fmt.Errorf("kafka: %w", channel.ErrClosed)
 	}
 	for _, it := range tx.items {
 		if it.gen == it.p.gen {

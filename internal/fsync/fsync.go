@@ -1,6 +1,7 @@
 // Package fsync makes local writes durable: the data of a file, and the names created in a
 // directory; and checks that a file written is still at its name. The file_roll and hdfs
-// (file://) sinks share it, so both mean the same thing by "on disk".
+// (file://) sinks, taildir's positions, journald's cursor and the file channel's marker share
+// it, so all mean the same thing by "on disk".
 package fsync
 
 import (

@@ -8,10 +8,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -71,21 +72,21 @@ func (j *Journal) Append(t testing.TB, entries ...Entry) {
 	for _, e := range entries {
 		j.seq++
 		fmt.Fprintf(&b, "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n", 1764626400000000+j.seq*1000, j.seq*1000, BootID)
-		names := make([]string, 0, len(e))
-		for k := range e {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			writeField(&b, k, e[k])
-		}
-		b.WriteByte('\n')
+		writeFields(&b, e)
 	}
 	cmd := exec.Command(j.remote, "--output="+filepath.Join(j.Dir, "test.journal"), "-")
 	cmd.Stdin = &b
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("systemd-journal-remote: %v\n%s", err, out)
 	}
+}
+
+// writeFields writes e's fields in name order and the blank line that ends an entry.
+func writeFields(b *bytes.Buffer, e Entry) {
+	for _, k := range slices.Sorted(maps.Keys(e)) {
+		writeField(b, k, e[k])
+	}
+	b.WriteByte('\n')
 }
 
 // writeField writes one field in the export format.
@@ -117,15 +118,7 @@ func Export(entries ...Entry) []byte {
 	var b bytes.Buffer
 	for i, e := range entries {
 		fmt.Fprintf(&b, "__CURSOR=c%d\n__REALTIME_TIMESTAMP=%d\n", i+1, 1764626400000000+int64(i+1)*1000)
-		names := make([]string, 0, len(e))
-		for k := range e {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			writeField(&b, k, e[k])
-		}
-		b.WriteByte('\n')
+		writeFields(&b, e)
 	}
 	return b.Bytes()
 }

@@ -17,9 +17,10 @@
 // a string, nesting deeper than MaxNesting) is a *SyntaxError and no header is set. A UTF-8 byte
 // order mark and whitespace around the object are allowed.
 //
-// Parsing is a hand-written scanner over the bytes: no reflection and no map[string]any. A Doc
-// is reused through a pool, names are interned, and all values of one document share one string,
-// so a parse costs about one allocation for the values plus the header map's growth.
+// Parsing is a hand-written scanner over the bytes, its tokens read by internal/jsonlex (the
+// lexer the serializer and taildir share): no reflection and no map[string]any. A Doc is reused
+// through a pool, names are interned, and all values of one document share one string, so a
+// parse costs about one allocation for the values plus the header map's growth.
 package jsonfields
 
 import (
@@ -27,11 +28,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config/schema"
+	"github.com/flumego/flumego/internal/jsonlex"
 )
 
 // MaxNesting bounds how deep objects and arrays may nest in a document (encoding/json's bound is
@@ -382,115 +383,12 @@ func (d *Doc) peek() byte {
 	return 0
 }
 
-func (d *Doc) ws() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
+func (d *Doc) ws() { d.pos = jsonlex.Space(d.data, d.pos) }
 
 // appendString decodes the string at d.pos into dst and moves past it.
 func (d *Doc) appendString(dst []byte) ([]byte, error) {
-	data := d.data
-	i := d.pos + 1
-	for {
-		run := i
-		for i < len(data) {
-			if c := data[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-				break
-			}
-			i++
-		}
-		dst = append(dst, data[run:i]...)
-		if i == len(data) {
-			d.pos = i
-			return dst, d.syntax("unexpected end of the document in a string")
-		}
-		switch c := data[i]; {
-		case c == '"':
-			d.pos = i + 1
-			return dst, nil
-		case c == '\\':
-			if i+1 == len(data) {
-				d.pos = i
-				return dst, d.syntax("unexpected end of the document in a string")
-			}
-			switch e := data[i+1]; e {
-			case '"', '\\', '/':
-				dst = append(dst, e)
-				i += 2
-			case 'b':
-				dst, i = append(dst, '\b'), i+2
-			case 'f':
-				dst, i = append(dst, '\f'), i+2
-			case 'n':
-				dst, i = append(dst, '\n'), i+2
-			case 'r':
-				dst, i = append(dst, '\r'), i+2
-			case 't':
-				dst, i = append(dst, '\t'), i+2
-			case 'u':
-				r, ok := hex4(data[i+2:])
-				if !ok {
-					d.pos = i
-					return dst, d.syntax(`invalid \u escape`)
-				}
-				i += 6
-				if utf16.IsSurrogate(r) {
-					r2, ok := rune(-1), false
-					if i+1 < len(data) && data[i] == '\\' && data[i+1] == 'u' {
-						r2, ok = hex4(data[i+2:])
-					}
-					if dec := utf16.DecodeRune(r, r2); ok && dec != utf8.RuneError {
-						r, i = dec, i+6
-					} else {
-						r = utf8.RuneError // a lone surrogate; the next escape is read on its own
-					}
-				}
-				dst = utf8.AppendRune(dst, r)
-			default:
-				d.pos = i
-				return dst, d.syntax("invalid escape in a string")
-			}
-		case c < 0x20:
-			d.pos = i
-			return dst, d.syntax("control character in a string")
-		default:
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, "\uFFFD"...)
-			} else {
-				dst = append(dst, data[i:i+size]...)
-			}
-			i += size
-		}
-	}
-}
-
-// hex4 reads four hex digits.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	dst, end, f := jsonlex.AppendString(dst, d.data, d.pos+1)
+	return dst, d.token(end, f)
 }
 
 // skip checks the value at d.pos and moves past it, without recursion: open containers are kept
@@ -524,20 +422,12 @@ func (d *Doc) skip() error {
 			if err := d.skipString(); err != nil {
 				return err
 			}
-		case c == 't':
-			if err := d.literal("true"); err != nil {
-				return err
-			}
-		case c == 'f':
-			if err := d.literal("false"); err != nil {
-				return err
-			}
-		case c == 'n':
-			if err := d.literal("null"); err != nil {
+		case c == 't' || c == 'f' || c == 'n':
+			if err := d.token(jsonlex.Literal(d.data, d.pos)); err != nil {
 				return err
 			}
 		case c == '-' || ('0' <= c && c <= '9'):
-			if err := d.number(); err != nil {
+			if err := d.token(jsonlex.Number(d.data, d.pos)); err != nil {
 				return err
 			}
 		case d.pos == len(d.data):
@@ -591,88 +481,16 @@ func (d *Doc) key() error {
 	return nil
 }
 
-// skipString checks the string at d.pos and moves past it. Invalid UTF-8 is accepted here and
-// replaced when the string is decoded or compacted.
-func (d *Doc) skipString() error {
-	data := d.data
-	for i := d.pos + 1; i < len(data); i++ {
-		switch c := data[i]; {
-		case c == '"':
-			d.pos = i + 1
-			return nil
-		case c == '\\':
-			if i+1 == len(data) {
-				break
-			}
-			switch data[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i++
-			case 'u':
-				if _, ok := hex4(data[i+2:]); !ok {
-					d.pos = i
-					return d.syntax(`invalid \u escape`)
-				}
-				i += 5
-			default:
-				d.pos = i
-				return d.syntax("invalid escape in a string")
-			}
-		case c < 0x20:
-			d.pos = i
-			return d.syntax("control character in a string")
-		}
-	}
-	d.pos = len(data)
-	return d.syntax("unexpected end of the document in a string")
-}
+// skipString checks the string at d.pos and moves past it.
+func (d *Doc) skipString() error { return d.token(jsonlex.SkipString(d.data, d.pos+1)) }
 
-func (d *Doc) literal(word string) error {
-	if len(d.data)-d.pos < len(word) || string(d.data[d.pos:d.pos+len(word)]) != word {
-		return d.syntax("invalid literal, want " + word)
+// token moves to end, the end of a token the lexer read at d.pos or where it found f, and
+// returns f as a syntax error there.
+func (d *Doc) token(end int, f jsonlex.Fault) error {
+	d.pos = end
+	if f != jsonlex.None {
+		return d.syntax(f.String())
 	}
-	d.pos += len(word)
-	return nil
-}
-
-// number checks a JSON number at d.pos: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func (d *Doc) number() error {
-	data, i := d.data, d.pos
-	digits := func() int {
-		n := 0
-		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	if i < len(data) && data[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(data) && data[i] == '0':
-		i++
-	case digits() == 0:
-		d.pos = i
-		return d.syntax("invalid number")
-	}
-	if i < len(data) && data[i] == '.' {
-		i++
-		if digits() == 0 {
-			d.pos = i
-			return d.syntax("invalid number: want digits after '.'")
-		}
-	}
-	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
-		i++
-		if i < len(data) && (data[i] == '+' || data[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			d.pos = i
-			return d.syntax("invalid number: want digits in the exponent")
-		}
-	}
-	d.pos = i
 	return nil
 }
 

@@ -1,6 +1,7 @@
 // Package sourcetest holds what the sources' tests share: a fake channel processor that records
-// what it commits and misbehaves on demand, a way to run a source until the test ends, a
-// goroutine-safe log buffer, a metric look-up and a polling wait. It is imported only by tests.
+// what it commits and misbehaves on demand, a way to run a source until the test ends and a
+// goroutine-safe log buffer. It is imported only by tests; helpers every package's tests share
+// are in internal/testkit.
 package sourcetest
 
 import (
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
@@ -230,26 +232,11 @@ func (b *SyncBuffer) String() string {
 	return b.b.String()
 }
 
-// Counter returns the value of a component's counter by name, or -1 when it has none of that
-// name (so a test cannot mistake a misspelt name for a zero).
-func Counter(c *metrics.Component, name string) int64 {
-	for _, v := range c.Values() {
-		if v.Name() == name {
-			return v.Load()
-		}
-	}
-	return -1
-}
+// Counter is testkit.Counter, kept for the tests that still call it here.
+func Counter(c *metrics.Component, name string) int64 { return testkit.Counter(c, name) }
 
-// WaitFor polls cond every millisecond until it holds, failing the test when it still does not
-// after within.
+// WaitFor is testkit.WaitFor, kept for the tests that still call it here.
 func WaitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.WaitFor(t, within, what, cond)
 }

@@ -170,7 +170,7 @@ type Sink struct {
 // does), so a next hop that is down does not stop the agent from starting.
 func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("avro %s: %w", set.Name, err)
+		return nil, fmt.Errorf("avro: %w", err)
 	}
 	s := &Sink{cfg: *cfg, name: set.Name, addr: net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)),
 		batch: max(set.BatchSize, 1), log: set.Logger, m: set.Metrics}
@@ -187,7 +187,7 @@ func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	if cfg.SSL {
 		tc, err := clientTLS(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("avro %s: %w", set.Name, err)
+			return nil, fmt.Errorf("avro: %w", err)
 		}
 		s.client.TLS = tc
 	}

@@ -119,6 +119,8 @@ type Sink struct {
 	index  int   // of the last file opened
 	closed bool
 
+	refused sink.Refusals // this Write's events the serializer cannot encode
+
 	stopOnce sync.Once
 	stop     chan struct{} // closed by Close to end the roll timer
 	done     chan struct{} // closed when the roll timer has ended; nil without one
@@ -173,11 +175,11 @@ func (s *Sink) Write(_ context.Context, events []channel.Event) error {
 		}
 	}
 	var err error
-	var bad []int // events the serializer cannot encode
-	var badErr error
+	s.refused.Reset()
 	for i := range events {
 		if err = s.st.Append(&events[i]); serializer.IsEncodeError(err) {
-			bad, badErr, err = append(bad, i), err, nil
+			s.refused.Add(err, i) // the serializer cannot encode it, ever
+			err = nil
 			continue
 		}
 		if err != nil {
@@ -203,10 +205,7 @@ func (s *Sink) Write(_ context.Context, events []channel.Event) error {
 		return fmt.Errorf("write %s: %w", s.path, err)
 	}
 	s.size = s.cw.n
-	if bad != nil {
-		return sink.Permanent(badErr, bad...)
-	}
-	return nil
+	return s.refused.Err()
 }
 
 // open starts the next file. O_EXCL keeps it from ever appending to a file already there.
@@ -304,7 +303,7 @@ func (s *Sink) roll() {
 	}
 	// Every Write already flushed (and fsynced, if asked): closing loses nothing.
 	if err := s.closeFile(false); err != nil {
-		s.log.Warn("roll: closing the file failed", "error", err)
+		s.log.Warn("roll: closing the file failed", "err", err)
 		return
 	}
 	s.log.Debug("rolled file", "path", s.path)

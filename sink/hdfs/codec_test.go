@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // formats are the file layouts a sink can write: codec × serializer.
@@ -47,14 +49,6 @@ func logLines(from, n int) []channel.Event {
 	return out
 }
 
-func bodies(evs []channel.Event) []string {
-	out := make([]string, len(evs))
-	for i, e := range evs {
-		out[i] = string(e.Body)
-	}
-	return out
-}
-
 // TestEveryFormatDecodesToExactlyTheEventsSent writes batches in every format, rolling by
 // count, and decodes the files with the standard library or the codec's own package.
 func TestEveryFormatDecodesToExactlyTheEventsSent(t *testing.T) {
@@ -84,7 +78,7 @@ func TestEveryFormatDecodesToExactlyTheEventsSent(t *testing.T) {
 				}
 			}
 			got := allLines(t, dir, f.avro)
-			want := bodies(sent)
+			want := testkit.Bodies(sent)
 			if f.name == "text-no-newline" {
 				got, want = []string{strings.Join(got, "")}, []string{strings.Join(want, "")}
 			}
@@ -198,7 +192,7 @@ func TestRecoveryCutsATornFileBackToItsLastBatch(t *testing.T) {
 			s.Close(ctx)
 
 			s2, m2 := newTestSink(t, second, "out/%Y", f.src+"\ntime_zone = \"UTC\"", nil)
-			waitFor(t, func() bool { return m2.Counter("FileRecoveredCount").Load() == 2 })
+			testkit.WaitFor(t, 10*time.Second, "two files recovered", func() bool { return testkit.Counter(m2.Component, "FileRecoveredCount") == 2 })
 			s2.Close(ctx)
 			files := tree(t, second)
 			want := []string{"out/2024/" + strings.TrimSuffix(filepath.Base(rel), ".tmp"), "out/2024/Other.1.tmp", "out/notayear/FlumeData.1.tmp"}
@@ -206,7 +200,7 @@ func TestRecoveryCutsATornFileBackToItsLastBatch(t *testing.T) {
 				t.Fatalf("files after recovery %v, want %v", files, want)
 			}
 			got := decodeFile(t, filepath.Join(second, files[0]), f.avro)
-			w := bodies(sent)
+			w := testkit.Bodies(sent)
 			if f.name == "text-no-newline" {
 				// Without newlines no cut is possible: the whole torn file is kept.
 				if n := len(strings.Join(got, "")); n != len(torn) {
@@ -217,7 +211,7 @@ func TestRecoveryCutsATornFileBackToItsLastBatch(t *testing.T) {
 			if strings.HasPrefix(f.name, "text") {
 				// Text is cut after its last whole line: lines of the torn batch that made it
 				// whole stay, the duplicates of the batch in flight.
-				third := bodies(logLines(200, 100))
+				third := testkit.Bodies(logLines(200, 100))
 				if len(got) < len(w) || len(got) >= len(w)+len(third) {
 					t.Fatalf("kept %d lines, want the %d of the first two batches and part of the third", len(got), len(w))
 				}
@@ -239,7 +233,7 @@ func TestRecoveryLeavesALiveWritersFileAlone(t *testing.T) {
 	}
 	s2, m2 := newTestSink(t, dir, "out", "", nil)
 	s2.Close(ctx) // waits for its recovery to end
-	if n := m2.Counter("FileRecoveredCount").Load(); n != 0 {
+	if n := testkit.Counter(m2.Component, "FileRecoveredCount"); n != 0 {
 		t.Errorf("the second sink recovered %d files of the live first one", n)
 	}
 	if err := s1.Write(ctx, numbered(5, 5)); err != nil {

@@ -740,11 +740,11 @@ func (s *Sink) finish(b *bucket, truncate int64) {
 			}
 			s.closeFails.Inc()
 			if s.cfg.CloseTries > 0 && try >= s.cfg.CloseTries {
-				s.log.Error("could not finish a file; it stays in use until the next start", "path", b.tmp, "tries", try, "error", err)
+				s.log.Error("could not finish a file; it stays in use until the next start", "path", b.tmp, "tries", try, "err", err)
 				return
 			}
 			if try == 1 {
-				s.log.Warn("finishing a file failed; retrying", "path", b.tmp, "retry_interval", s.cfg.RetryInterval, "error", err)
+				s.log.Warn("finishing a file failed; retrying", "path", b.tmp, "retry_interval", s.cfg.RetryInterval, "err", err)
 			}
 			if !s.pause(backoff.Jitter(s.cfg.RetryInterval)) {
 				s.log.Warn("file left in use at shutdown; it is finished at the next start", "path", b.tmp)

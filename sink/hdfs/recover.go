@@ -32,7 +32,7 @@ func (s *Sink) recoverLoop() {
 			return
 		}
 		if failures == 0 {
-			s.log.Warn("recovery of in-use files failed; retrying", "error", err)
+			s.log.Warn("recovery of in-use files failed; retrying", "err", err)
 		}
 		if bo.Wait(s.bgCtx, nil) != nil {
 			return

@@ -10,8 +10,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flumego/flumego/channel"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/sink/hdfs/webhdfs/webhdfstest"
@@ -71,7 +73,7 @@ func TestWebHDFSHourlyGzipWithRolls(t *testing.T) {
 		for i := range evs {
 			evs[i].Headers = map[string]string{"timestamp": fmt.Sprint(hour + int64(b/3)*3600_000)}
 		}
-		want = append(want, bodies(evs)...)
+		want = append(want, testkit.Bodies(evs)...)
 		if err := s.Write(ctx, evs); err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +201,7 @@ func TestWebHDFSRecoveryFinishesATornInUseFile(t *testing.T) {
 	srv.Put("/flume/2024030507/Other.1.gz.tmp", []byte("not ours"))
 
 	s, m := newWebSink(t, srv, "/flume/%Y%m%d%H", "codec = \"gzip\"")
-	waitFor(t, func() bool { return m.Counter("FileRecoveredCount").Load() == 1 })
+	testkit.WaitFor(t, 10*time.Second, "the file recovered", func() bool { return testkit.Counter(m.Component, "FileRecoveredCount") == 1 })
 	s.Close(context.Background())
 	files := srv.Files()
 	got, ok := files["/flume/2024030507/FlumeData.1700000000000.gz"]

@@ -111,7 +111,7 @@ type Sink struct {
 // down when the agent starts delays delivery, not start-up.
 func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("kafka %s: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	s := &Sink{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, topic: parseTemplate(cfg.Topic),
 		max: int(cfg.MaxMessageBytes), index: map[*kgo.Record]int{}}
@@ -130,13 +130,13 @@ func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	s.refreshed = c.Counter("TopicRefreshCount")
 	var err error
 	if s.ser, err = serializer.New(cfg.serializer(), serializer.Settings{Metrics: c, DataDir: set.DataDir, Logger: s.log}); err != nil {
-		return nil, fmt.Errorf("kafka %s: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	s.verbatim = serializer.Verbatim(s.ser)
 
 	opts, err := kafkaclient.Options(cfg.Brokers, cfg.TLS, cfg.SASL, s.log)
 	if err != nil {
-		return nil, fmt.Errorf("kafka %s: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	s.conns = kafkaclient.NewConns(s.m)
 	opts = append(opts, s.conns.Hook())
@@ -175,7 +175,7 @@ func New(cfg *Config, set sink.Settings) (sink.Sink, error) {
 	}
 	s.cl, err = kgo.NewClient(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("kafka %s: client: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: client: %w", err)
 	}
 	return s, nil
 }

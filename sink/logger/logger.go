@@ -57,6 +57,8 @@ type Sink struct {
 	ser  serializer.Serializer // nil: Flume's format
 	buf  []byte                // reused for each event's line
 	keys []string              // reused for sorting headers
+
+	refused sink.Refusals // this Write's events the serializer cannot encode
 }
 
 // New returns a logger sink.
@@ -85,23 +87,19 @@ func (s *Sink) Write(ctx context.Context, events []channel.Event) error {
 	if !s.log.Enabled(ctx, slog.LevelInfo) {
 		return nil
 	}
-	var bad []int
-	var badErr error
+	s.refused.Reset()
 	for i := range events {
 		if s.ser == nil {
 			s.buf = s.appendEvent(s.buf[:0], &events[i])
 		} else if b, err := s.ser.AppendRecord(s.buf[:0], &events[i]); err != nil {
-			bad, badErr = append(bad, i), err
+			s.refused.Add(err, i)
 			continue
 		} else {
 			s.buf = b
 		}
 		s.log.LogAttrs(ctx, slog.LevelInfo, string(s.buf))
 	}
-	if bad != nil {
-		return sink.Permanent(badErr, bad...)
-	}
-	return nil
+	return s.refused.Err()
 }
 
 // Close does nothing.

@@ -186,10 +186,10 @@ type Source struct {
 // is never called.
 func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("avro %s: %w", set.Name, err)
+		return nil, fmt.Errorf("avro: %w", err)
 	}
 	if set.Processor == nil {
-		return nil, fmt.Errorf("avro %s: no processor", set.Name)
+		return nil, errors.New("avro: no processor")
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		responder: avrorpc.NewFlumeResponder(),
@@ -208,7 +208,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if cfg.SSL {
 		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("avro %s: load cert_file and key_file: %w", set.Name, err)
+			return nil, fmt.Errorf("avro: load cert_file and key_file: %w", err)
 		}
 		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
@@ -218,7 +218,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	}
 	srv, err := tcpserve.Listen(cfg.Bind, cfg.Port, opts)
 	if err != nil {
-		return nil, fmt.Errorf("avro %s: %w", set.Name, err)
+		return nil, fmt.Errorf("avro: %w", err)
 	}
 	s.srv = srv
 	return s, nil
@@ -231,7 +231,7 @@ func (s *Source) Addr() net.Addr { return s.srv.Addr() }
 // its context instead. Close is safe twice.
 func (s *Source) Close(context.Context) error {
 	if err := s.srv.Close(); err != nil {
-		return fmt.Errorf("avro %s: close listener: %w", s.name, err)
+		return fmt.Errorf("avro: close listener: %w", err)
 	}
 	return nil
 }

@@ -127,10 +127,10 @@ type Source struct {
 // New checks the configuration and returns the source; the command is started by Run.
 func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("exec %s: %w", set.Name, err)
+		return nil, fmt.Errorf("exec: %w", err)
 	}
 	if set.Processor == nil {
-		return nil, fmt.Errorf("exec %s: no processor", set.Name)
+		return nil, errors.New("exec: no processor")
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor}
 	if cfg.Shell != "" {
@@ -167,7 +167,7 @@ func (s *Source) Run(ctx context.Context) error {
 		if err != nil {
 			s.m.GenericProcessingFail.Inc()
 			if !s.cfg.Restart {
-				return fmt.Errorf("exec %s: %w", s.name, err)
+				return fmt.Errorf("exec: %w", err)
 			}
 			s.log.Error("command failed", "err", err)
 		}

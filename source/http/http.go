@@ -134,10 +134,10 @@ type Source struct {
 // at start-up; Run serves it.
 func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("http %s: %w", set.Name, err)
+		return nil, fmt.Errorf("http: %w", err)
 	}
 	if set.Processor == nil {
-		return nil, fmt.Errorf("http %s: no processor", set.Name)
+		return nil, errors.New("http: no processor")
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		budget: set.Budget(int64(cfg.MaxInflightBytes))}
@@ -168,14 +168,14 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if cfg.SSL {
 		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("http %s: load cert_file and key_file: %w", set.Name, err)
+			return nil, fmt.Errorf("http: load cert_file and key_file: %w", err)
 		}
 		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	addr := net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.Port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("http %s: listen on %s: %w", set.Name, addr, err)
+		return nil, fmt.Errorf("http: listen on %s: %w", addr, err)
 	}
 	s.ln = ln
 	return s, nil
@@ -187,7 +187,7 @@ func (s *Source) Addr() net.Addr { return s.ln.Addr() }
 // Close releases the listener of a source whose Run was never called. Close is safe twice.
 func (s *Source) Close(context.Context) error {
 	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		return fmt.Errorf("http %s: close listener: %w", s.name, err)
+		return fmt.Errorf("http: close listener: %w", err)
 	}
 	return nil
 }
@@ -207,7 +207,7 @@ func (s *Source) Run(ctx context.Context) error {
 	}()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("http %s: serve: %w", s.name, err)
+		return fmt.Errorf("http: serve: %w", err)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -43,9 +43,13 @@ type exportReader struct {
 	max   int
 	names map[string]string // field names seen, so that each costs one allocation in all
 	buf   []byte            // the values of the current entry
+	spans []valueSpan       // where each of them is in buf
 	long  []byte            // a line longer than br's buffer
 	off   int64             // bytes consumed, for error messages
 }
+
+// valueSpan is where a field's value is in exportReader.buf.
+type valueSpan struct{ off, n int }
 
 func newExportReader(r io.Reader, max int) *exportReader {
 	return &exportReader{br: bufio.NewReaderSize(r, 64<<10), max: max, names: map[string]string{}}
@@ -57,8 +61,8 @@ func newExportReader(r io.Reader, max int) *exportReader {
 func (r *exportReader) next(e *entry) error {
 	e.fields, e.truncated = e.fields[:0], 0
 	r.buf = r.buf[:0]
-	type span struct{ off, n int }
-	var spans []span
+	spans := r.spans[:0]
+	defer func() { r.spans = spans }()
 	for {
 		line, cut, err := r.line()
 		if err != nil {
@@ -98,7 +102,7 @@ func (r *exportReader) next(e *entry) error {
 				e.truncated++
 			}
 		}
-		spans = append(spans, span{len(r.buf), len(value)})
+		spans = append(spans, valueSpan{len(r.buf), len(value)})
 		r.buf = append(r.buf, value...)
 		e.fields = append(e.fields, field{name: name})
 	}

@@ -81,6 +81,12 @@ type Source struct {
 
 	cursor string // of the last entry delivered
 
+	// The read loop's scratch: the cursor of the last entry read, and the header values of the
+	// event being built.
+	last []byte
+	vals []byte
+	ends []headerEnd
+
 	starts, exits, truncated *metrics.Counter
 }
 
@@ -221,21 +227,17 @@ func (s *Source) read(ctx context.Context, r io.Reader) error {
 	er := newExportReader(r, int(s.cfg.MaxFieldBytes))
 	var e entry
 	batch := make([]channel.Event, 0, min(s.cfg.Batch, 1024))
-	last := ""
+	s.last = s.last[:0] // a cursor read before and not delivered is not this run's
 	for {
 		err := er.next(&e)
 		if err == nil {
-			ev, cursor := s.event(&e)
-			batch = append(batch, ev)
-			if cursor != "" {
-				last = cursor
-			}
+			batch = append(batch, s.event(&e))
 			if len(batch) < s.cfg.Batch && er.br.Buffered() > 0 {
 				continue // journalctl has written more already: fill the batch
 			}
 		}
 		if len(batch) > 0 {
-			if derr := s.deliver(ctx, batch, last); derr != nil {
+			if derr := s.deliver(ctx, batch); derr != nil {
 				return derr
 			}
 			batch = make([]channel.Event, 0, cap(batch))
@@ -253,14 +255,15 @@ func (s *Source) read(ctx context.Context, r io.Reader) error {
 	}
 }
 
-// deliver puts a batch and, once it committed, saves the cursor of its last entry.
-func (s *Source) deliver(ctx context.Context, batch []channel.Event, cursor string) error {
+// deliver puts a batch and, once it committed, saves the cursor of its last entry (s.last).
+func (s *Source) deliver(ctx context.Context, batch []channel.Event) error {
 	if err := s.proc.Deliver(ctx, batch); err != nil {
 		return err // ctx ended: not committed, so the cursor stays where it was
 	}
-	if cursor == "" || cursor == s.cursor {
+	if len(s.last) == 0 || string(s.last) == s.cursor {
 		return nil
 	}
+	cursor := string(s.last)
 	s.cursor = cursor
 	if err := fsync.ReplaceFile(s.cursorF, []byte(cursor+"\n"), 0o644); err != nil {
 		// Delivered, but a restart would read it again: duplicates, never loss.
@@ -270,36 +273,57 @@ func (s *Source) deliver(ctx context.Context, batch []channel.Event, cursor stri
 	return nil
 }
 
-// event turns an entry into an event; it also returns the entry's cursor.
-func (s *Source) event(e *entry) (channel.Event, string) {
+// event turns an entry into an event, and keeps the entry's cursor in s.last. The header values
+// share one string, so an event costs its map, its body and that string.
+func (s *Source) event(e *entry) channel.Event {
 	var ev channel.Event
-	var cursor string
-	headers := make(map[string]string, len(e.fields))
-	for _, f := range e.fields {
+	vals, ends := s.vals[:0], s.ends[:0] // ends[i]: where header i's value ends in vals
+	for i, f := range e.fields {
 		switch f.name {
 		case "MESSAGE":
 			ev.Body = bytes.Clone(f.value)
 			continue
 		case "__CURSOR":
-			cursor = string(f.value)
+			s.last = append(s.last[:0], f.value...)
 		case "__REALTIME_TIMESTAMP":
 			if us, err := strconv.ParseInt(string(f.value), 10, 64); err == nil {
-				headers["timestamp"] = strconv.FormatInt(us/1000, 10)
+				vals = strconv.AppendInt(vals, us/1000, 10)
+				ends = append(ends, headerEnd{field: -1, end: len(vals)})
 			}
 		}
 		if s.drop[f.name] || s.keep != nil && !s.keep[f.name] || s.keep == nil && strings.HasPrefix(f.name, "__") {
 			continue
 		}
-		headers[f.name] = string(f.value)
+		vals = append(vals, f.value...)
+		ends = append(ends, headerEnd{field: i, end: len(vals)})
+	}
+	s.vals, s.ends = vals, ends
+	if cap(s.vals) > 4<<20 {
+		s.vals = nil // do not keep one huge entry's memory
 	}
 	if e.truncated > 0 {
 		s.truncated.Add(int64(e.truncated))
 	}
-	if len(headers) > 0 {
-		ev.Headers = headers
+	if len(ends) == 0 {
+		return ev
 	}
-	return ev, cursor
+	all := string(vals)
+	ev.Headers = make(map[string]string, len(ends))
+	start := 0
+	for _, sp := range ends {
+		name := "timestamp"
+		if sp.field >= 0 {
+			name = e.fields[sp.field].name
+		}
+		ev.Headers[name] = all[start:sp.end]
+		start = sp.end
+	}
+	return ev
 }
+
+// headerEnd is a header value in Source.vals: the field it comes from (-1: timestamp) and
+// where it ends.
+type headerEnd struct{ field, end int }
 
 // setCursorAside handles a cursor journalctl refused: the file is renamed *.invalid and the
 // journal is read from the beginning, so nothing after the lost position is skipped.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flumego/flumego/internal/journaltest"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
@@ -35,7 +36,7 @@ func newSource(t testing.TB, dir string, edit func(*Config)) (*Source, *sourcete
 	return src.(*Source), proc
 }
 
-func counter(s *Source, name string) int64 { return sourcetest.Counter(s.m.Component, name) }
+func counter(s *Source, name string) int64 { return testkit.Counter(s.m.Component, name) }
 
 func TestFollowsARealJournalAndResumesAfterItsCursor(t *testing.T) {
 	j := journaltest.New(t)
@@ -46,11 +47,11 @@ func TestFollowsARealJournalAndResumesAfterItsCursor(t *testing.T) {
 	)
 	src, proc := newSource(t, state, func(c *Config) { c.Directory = j.Dir })
 	stop := sourcetest.Run(t, src, within)
-	sourcetest.WaitFor(t, within, "the two entries already in the journal", func() bool { return proc.Count() == 2 })
+	testkit.WaitFor(t, within, "the two entries already in the journal", func() bool { return proc.Count() == 2 })
 
 	// Entries appended while it follows arrive too.
 	j.Append(t, journaltest.Entry{"MESSAGE": "three", "_SYSTEMD_UNIT": "app.service"})
-	sourcetest.WaitFor(t, within, "the entry appended while following", func() bool { return proc.Count() == 3 })
+	testkit.WaitFor(t, within, "the entry appended while following", func() bool { return proc.Count() == 3 })
 	first := proc.Events()[0]
 	if string(first.Body) != "one" {
 		t.Errorf("body %q, want MESSAGE", first.Body)
@@ -77,9 +78,9 @@ func TestFollowsARealJournalAndResumesAfterItsCursor(t *testing.T) {
 	j.Append(t, journaltest.Entry{"MESSAGE": "four"}, journaltest.Entry{"MESSAGE": "five"})
 	again, proc2 := newSource(t, state, func(c *Config) { c.Directory = j.Dir })
 	sourcetest.Run(t, again, within)
-	sourcetest.WaitFor(t, within, "the entries written while it was down", func() bool { return proc2.Count() == 2 })
+	testkit.WaitFor(t, within, "the entries written while it was down", func() bool { return proc2.Count() == 2 })
 	j.Append(t, journaltest.Entry{"MESSAGE": "six"})
-	sourcetest.WaitFor(t, within, "the next entry", func() bool { return proc2.Count() == 3 })
+	testkit.WaitFor(t, within, "the next entry", func() bool { return proc2.Count() == 3 })
 	if got := strings.Join(proc2.Bodies(), ","); got != "four,five,six" {
 		t.Errorf("after the restart: %s, want four,five,six", got)
 	}
@@ -99,7 +100,7 @@ func TestFiltersByUnitIdentifierAndFields(t *testing.T) {
 		c.ExcludeFields = []string{"CODE_FILE"}
 	})
 	sourcetest.Run(t, units, within)
-	sourcetest.WaitFor(t, within, "the app and web entries", func() bool { return proc.Count() == 3 })
+	testkit.WaitFor(t, within, "the app and web entries", func() bool { return proc.Count() == 3 })
 	if got := strings.Join(proc.Bodies(), ","); got != "app 1,web 1,app 2" {
 		t.Errorf("units app and web: %s", got)
 	}
@@ -113,7 +114,7 @@ func TestFiltersByUnitIdentifierAndFields(t *testing.T) {
 		c.Fields = []string{"SYSLOG_IDENTIFIER"}
 	})
 	sourcetest.Run(t, ids, within)
-	sourcetest.WaitFor(t, within, "the db entry", func() bool { return proc2.Count() == 1 })
+	testkit.WaitFor(t, within, "the db entry", func() bool { return proc2.Count() == 1 })
 	if h := proc2.Events()[0].Headers; len(h) != 2 || h["SYSLOG_IDENTIFIER"] != "db" || h["timestamp"] == "" {
 		t.Errorf("fields = [SYSLOG_IDENTIFIER]: headers %v, want it and timestamp only", h)
 	}
@@ -129,7 +130,7 @@ func TestBinaryMessagesAndHugeFields(t *testing.T) {
 	)
 	src, proc := newSource(t, t.TempDir(), func(c *Config) { c.Directory = j.Dir })
 	sourcetest.Run(t, src, within)
-	sourcetest.WaitFor(t, within, "three entries", func() bool { return proc.Count() == 3 })
+	testkit.WaitFor(t, within, "three entries", func() bool { return proc.Count() == 3 })
 	ev := proc.Events()
 	if string(ev[0].Body) != "line one\nline two\x00\x01 bytes" {
 		t.Errorf("binary MESSAGE %q", ev[0].Body)
@@ -181,7 +182,7 @@ func TestGarbageFromJournalctlIsCountedAndItRestartsAfterTheCursor(t *testing.T)
 exec sleep 60`, dir, data))
 	src, proc := newSource(t, dir, func(c *Config) { c.Journalctl = prog })
 	sourcetest.Run(t, src, within)
-	sourcetest.WaitFor(t, within, "a restart after the garbage", func() bool { return len(runs(t, dir)) == 2 })
+	testkit.WaitFor(t, within, "a restart after the garbage", func() bool { return len(runs(t, dir)) == 2 })
 	if got := strings.Join(proc.Bodies(), ","); got != "a,b" {
 		t.Errorf("delivered %s, want a,b (what came before the garbage)", got)
 	}
@@ -207,7 +208,7 @@ func TestARefusedCursorIsSetAsideAndTheJournalReadFromTheBeginning(t *testing.T)
 cat %s; exec sleep 60`, data))
 	src, proc := newSource(t, dir, func(c *Config) { c.Journalctl = prog; c.SinceNow = true })
 	sourcetest.Run(t, src, within)
-	sourcetest.WaitFor(t, within, "the entry read from the beginning", func() bool { return proc.Count() == 1 && len(runs(t, dir)) == 2 })
+	testkit.WaitFor(t, within, "the entry read from the beginning", func() bool { return proc.Count() == 1 && len(runs(t, dir)) == 2 })
 	if b, err := os.ReadFile(filepath.Join(dir, "j1.cursor.invalid")); err != nil || string(b) != "damaged\n" {
 		t.Errorf("the refused cursor was not set aside: %q, %v", b, err)
 	}

@@ -145,10 +145,10 @@ type Source struct {
 // New creates the source and its client; Run joins the group.
 func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("kafka %s: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	if set.Processor == nil {
-		return nil, fmt.Errorf("kafka %s: no processor", set.Name)
+		return nil, errors.New("kafka: no processor")
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		pending: map[string]map[int32]kgo.EpochOffset{}, conns: kafkaclient.NewConns(nil)}
@@ -166,7 +166,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 
 	opts, err := kafkaclient.Options(cfg.Brokers, cfg.TLS, cfg.SASL, s.log)
 	if err != nil {
-		return nil, fmt.Errorf("kafka %s: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	start := kgo.NewOffset().AtEnd()
 	if cfg.StartOffset == "earliest" {
@@ -190,7 +190,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 		opts = append(opts, kgo.ConsumeTopics(cfg.Topics...))
 	}
 	if s.cl, err = kgo.NewClient(opts...); err != nil {
-		return nil, fmt.Errorf("kafka %s: client: %w", set.Name, err)
+		return nil, fmt.Errorf("kafka: client: %w", err)
 	}
 	return s, nil
 }
@@ -226,7 +226,7 @@ func (s *Source) Run(ctx context.Context) error {
 			s.m.EventReadFail.Inc()
 			s.m.Health().Failed(s.conns.Explain(err))
 			if !fetchFailing {
-				s.log.Warn("fetch failed; retrying", "error", s.conns.Explain(err))
+				s.log.Warn("fetch failed; retrying", "err", s.conns.Explain(err))
 				fetchFailing = true
 			}
 		} else if err == nil {
@@ -361,7 +361,7 @@ func (s *Source) commit(ctx context.Context) {
 		s.commitFail.Inc()
 		if !s.failing && ctx.Err() == nil {
 			s.log.Warn("offset commit failed; the delivered offsets stay pending and are committed with the next batch",
-				"error", s.conns.Explain(err))
+				"err", s.conns.Explain(err))
 		}
 		s.failing = true
 		return

@@ -134,10 +134,10 @@ type Source struct {
 // serves it. Call Close to release the listener of a source whose Run is never called.
 func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("netcat %s: %w", set.Name, err)
+		return nil, fmt.Errorf("netcat: %w", err)
 	}
 	if set.Processor == nil {
-		return nil, fmt.Errorf("netcat %s: no processor", set.Name)
+		return nil, errors.New("netcat: no processor")
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		budget: set.Budget(int64(cfg.MaxInflightBytes))}
@@ -159,7 +159,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	}
 	srv, err := tcpserve.Listen(cfg.Bind, cfg.Port, tcpserve.Options{MaxConns: cfg.MaxConnections, Metrics: s.m, Log: s.log})
 	if err != nil {
-		return nil, fmt.Errorf("netcat %s: %w", set.Name, err)
+		return nil, fmt.Errorf("netcat: %w", err)
 	}
 	s.srv = srv
 	return s, nil
@@ -172,7 +172,7 @@ func (s *Source) Addr() net.Addr { return s.srv.Addr() }
 // start). While Run serves, cancel its context instead. Close is safe twice.
 func (s *Source) Close(context.Context) error {
 	if err := s.srv.Close(); err != nil {
-		return fmt.Errorf("netcat %s: close listener: %w", s.name, err)
+		return fmt.Errorf("netcat: close listener: %w", err)
 	}
 	return nil
 }

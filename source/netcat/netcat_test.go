@@ -470,8 +470,8 @@ func TestPortInUseFailsAtStartUp(t *testing.T) {
 	defer ln.Close()
 	cfg := testConfig(func(c *netcat.Config) { c.Port = ln.Addr().(*net.TCPAddr).Port })
 	_, err = netcat.New(cfg, source.Settings{Name: "r1", Processor: &sourcetest.Processor{}})
-	if err == nil || !strings.Contains(err.Error(), "netcat r1: listen on 127.0.0.1:") {
-		t.Errorf("New on a port in use: err = %v, want a listen error naming the source", err)
+	if err == nil || !strings.Contains(err.Error(), "netcat: listen on 127.0.0.1:") {
+		t.Errorf("New on a port in use: err = %v, want a listen error naming the type (the agent adds the name)", err)
 	}
 }
 

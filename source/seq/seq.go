@@ -91,10 +91,10 @@ type Source struct {
 // New returns a seq source.
 func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("seq %s: %w", set.Name, err)
+		return nil, fmt.Errorf("seq: %w", err)
 	}
 	if set.Processor == nil {
-		return nil, fmt.Errorf("seq %s: no processor", set.Name)
+		return nil, errors.New("seq: no processor")
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, proc: set.Processor,
 		zeros: bytes.Repeat([]byte{'0'}, cfg.BodySize)}
@@ -130,7 +130,7 @@ func (s *Source) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("seq %s: deliver events %d-%d: %w", s.name, next, next+int64(n)-1, err)
+			return fmt.Errorf("seq: deliver events %d-%d: %w", next, next+int64(n)-1, err)
 		}
 		next += int64(n)
 	}

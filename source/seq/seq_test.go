@@ -206,8 +206,8 @@ func TestCancelStopsRun(t *testing.T) {
 func TestProcessorFailureEndsRun(t *testing.T) {
 	p := &sourcetest.Processor{Fail: channel.ErrClosed}
 	err := newSource(t, &seq.Config{Total: 10, Batch: 4}, p).Run(context.Background())
-	if !errors.Is(err, channel.ErrClosed) || !strings.Contains(err.Error(), "seq s1: deliver events 0-3") {
-		t.Errorf("Run = %v, want the processor's error, naming the source and the events", err)
+	if !errors.Is(err, channel.ErrClosed) || !strings.Contains(err.Error(), "seq: deliver events 0-3") {
+		t.Errorf("Run = %v, want the processor's error, naming the events", err)
 	}
 }
 

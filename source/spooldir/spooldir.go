@@ -120,10 +120,10 @@ func (k fileKey) sameFile(o fileKey) bool { return k == o }
 // directory fails at start-up; Run reads the files.
 func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("spooldir %s: %w", set.Name, err)
+		return nil, fmt.Errorf("spooldir: %w", err)
 	}
 	if set.Processor == nil {
-		return nil, fmt.Errorf("spooldir %s: no processor", set.Name)
+		return nil, errors.New("spooldir: no processor")
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		include: regexp.MustCompile(cfg.IncludePattern), ignore: regexp.MustCompile(cfg.IgnorePattern),
@@ -142,32 +142,32 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 
 	var err error
 	if s.dir, err = filepath.Abs(cfg.SpoolDir); err != nil {
-		return nil, fmt.Errorf("spooldir %s: %w", set.Name, err)
+		return nil, fmt.Errorf("spooldir: %w", err)
 	}
 	if fi, err := os.Stat(s.dir); err != nil {
-		return nil, fmt.Errorf("spooldir %s: spool_dir: %w", set.Name, err)
+		return nil, fmt.Errorf("spooldir: spool_dir: %w", err)
 	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("spooldir %s: spool_dir %s is not a directory", set.Name, s.dir)
+		return nil, fmt.Errorf("spooldir: spool_dir %s is not a directory", s.dir)
 	}
 	s.tracker = cfg.TrackerDir
 	if !filepath.IsAbs(s.tracker) {
 		s.tracker = filepath.Join(s.dir, s.tracker)
 	}
 	if err := os.MkdirAll(s.tracker, 0o755); err != nil {
-		return nil, fmt.Errorf("spooldir %s: tracker_dir: %w", set.Name, err)
+		return nil, fmt.Errorf("spooldir: tracker_dir: %w", err)
 	}
 	// Renaming and deleting completed files need a writable spool directory: find out now.
 	if cfg.DeletePolicy == DeleteImmediate || cfg.TrackingPolicy == TrackRename {
 		f, err := os.CreateTemp(s.dir, ".flumego-canary-*")
 		if err != nil {
-			return nil, fmt.Errorf("spooldir %s: spool_dir %s is not writable (completed files are renamed or deleted there): %w", set.Name, s.dir, err)
+			return nil, fmt.Errorf("spooldir: spool_dir %s is not writable (completed files are renamed or deleted there): %w", s.dir, err)
 		}
 		f.Close()
 		os.Remove(f.Name())
 	}
 	s.progPath = filepath.Join(s.tracker, progressName)
 	if s.prog, err = readProgress(s.progPath); err != nil {
-		return nil, fmt.Errorf("spooldir %s: %w", set.Name, err)
+		return nil, fmt.Errorf("spooldir: %w", err)
 	}
 	return s, nil
 }

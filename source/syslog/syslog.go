@@ -142,10 +142,10 @@ type Source struct {
 // Call Close to release it when Run is never called.
 func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("syslog %s: %w", set.Name, err)
+		return nil, fmt.Errorf("syslog: %w", err)
 	}
 	if set.Processor == nil {
-		return nil, fmt.Errorf("syslog %s: no processor", set.Name)
+		return nil, errors.New("syslog: no processor")
 	}
 	k, _ := parseKeep(cfg.KeepFields)
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
@@ -168,7 +168,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("syslog %s: listen on %s/%s: %w", set.Name, addr, cfg.Protocol, err)
+		return nil, fmt.Errorf("syslog: listen on %s/%s: %w", addr, cfg.Protocol, err)
 	}
 	return s, nil
 }
@@ -190,7 +190,7 @@ func (s *Source) Close(context.Context) error {
 		err = s.tcp.Close()
 	}
 	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return fmt.Errorf("syslog %s: close: %w", s.name, err)
+		return fmt.Errorf("syslog: close: %w", err)
 	}
 	return nil
 }

@@ -250,6 +250,9 @@ func (c *Config) Validate() error {
 		if m.MaxLines < 1 {
 			errs = append(errs, schema.Errorf("multiline.max_lines", "must be at least 1, got %d", m.MaxLines))
 		}
+		if m.Timeout < 0 {
+			errs = append(errs, schema.Errorf("multiline.timeout", "must be positive, got %v", m.Timeout))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -255,22 +255,12 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 		s.journalPos(tf)
 		return nil
 	}
-	fail := func(err error) (bool, error) {
-		tf.dirty = true // read again from tf.pos
-		if ctx.Err() != nil {
-			return false, nil
-		}
-		if errors.Is(err, errInterrupted) {
-			return true, nil
-		}
-		return false, err
-	}
 
 	for {
 		c = s.split(buf, base, c, w, &skip, false)
 		if len(s.spans) >= s.batch {
 			if err := commit(); err != nil {
-				return fail(err)
+				return drainFailed(ctx, tf, err)
 			}
 			if s.cfg.MaxBatchCount > 0 && batches >= s.cfg.MaxBatchCount {
 				tf.dirty = true
@@ -279,18 +269,8 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 			continue
 		}
 		end := base + int64(w)
-		if end >= tf.size {
-			// Caught up with the size last seen: has it grown since?
-			if fi, err := tf.f.Stat(); err == nil && fi.Size() != tf.size {
-				if fi.Size() < tf.size {
-					tf.dirty = true // truncated under us: checkContent on the next drain
-					break
-				}
-				tf.size, tf.mtime, tf.changed = fi.Size(), fi.ModTime(), now
-			}
-		}
-		if end >= tf.size {
-			eof = true
+		if stop, atEOF := s.atEnd(tf, end, now); stop {
+			eof = atEOF
 			break
 		}
 		if read >= drainSlice {
@@ -310,25 +290,20 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 				c = s.long(buf, base, c, w, &skip)
 			}
 			if err := commit(); err != nil {
-				return fail(err)
+				return drainFailed(ctx, tf, err)
 			}
 			continue
 		}
-		n, err := tf.f.ReadAt(buf[w:min(int64(len(buf)), int64(w)+tf.size-end)], end)
+		n, ok := s.readAt(tf, buf, w, end)
 		w += n
 		read += int64(n)
-		if err != nil && !errors.Is(err, io.EOF) {
-			s.m.EventReadFail.Inc()
-			s.log.Warn("cannot read file", "file", tf.path, "err", err)
-			break
-		}
-		if n == 0 {
-			eof = true
+		if !ok || n == 0 {
+			eof = ok
 			break
 		}
 	}
 	if err := commit(); err != nil {
-		return fail(err)
+		return drainFailed(ctx, tf, err)
 	}
 	tf.atEOF = eof
 	if !eof {
@@ -342,18 +317,67 @@ func (s *Source) drain(ctx context.Context, tf *tailFile) (more bool, err error)
 			prev := c
 			c = s.split(buf, base, c, w, &skip, true)
 			if err := commit(); err != nil {
-				return fail(err)
+				return drainFailed(ctx, tf, err)
 			}
 			if c == prev {
 				break
 			}
 		}
-		s.rotations.Inc()
-		s.log.Info("released rotated file", "file", tf.path, "pos", tf.pos, "deleted", tf.deleted)
-		s.release(tf)
-		s.progress = true
+		s.released(tf)
 	}
 	return false, nil
+}
+
+// drainFailed is how a drain ends when delivering failed: the file is read again from its
+// position on the next drain. A failure caused by the source's stop is no error; an
+// interrupted delivery (errInterrupted) asks for the next drain at once.
+func drainFailed(ctx context.Context, tf *tailFile, err error) (more bool, _ error) {
+	tf.dirty = true
+	if ctx.Err() != nil {
+		return false, nil
+	}
+	if errors.Is(err, errInterrupted) {
+		return true, nil
+	}
+	return false, err
+}
+
+// atEnd reports whether reading tf has reached the end of its data at file offset end (stop
+// and eof), or must stop because the file shrank under the reader (stop alone: checkContent
+// looks at it on the next drain). At the size last seen, the size is looked up again, so data
+// appended meanwhile is read on.
+func (s *Source) atEnd(tf *tailFile, end int64, now time.Time) (stop, eof bool) {
+	if end < tf.size {
+		return false, false
+	}
+	if fi, err := tf.f.Stat(); err == nil && fi.Size() != tf.size {
+		if fi.Size() < tf.size {
+			tf.dirty = true
+			return true, false
+		}
+		tf.size, tf.mtime, tf.changed = fi.Size(), fi.ModTime(), now
+	}
+	return end >= tf.size, end >= tf.size
+}
+
+// readAt reads tf from file offset end into buf[w:], up to the size last seen. ok is false
+// when reading failed (counted in EventReadFail and logged): the drain stops there.
+func (s *Source) readAt(tf *tailFile, buf []byte, w int, end int64) (n int, ok bool) {
+	n, err := tf.f.ReadAt(buf[w:min(int64(len(buf)), int64(w)+tf.size-end)], end)
+	if err != nil && !errors.Is(err, io.EOF) {
+		s.m.EventReadFail.Inc()
+		s.log.Warn("cannot read file", "file", tf.path, "err", err)
+		return n, false
+	}
+	return n, true
+}
+
+// released counts and logs a rotated file read to its end and releases it.
+func (s *Source) released(tf *tailFile) {
+	s.rotations.Inc()
+	s.log.Info("released rotated file", "file", tf.path, "pos", tf.pos, "deleted", tf.deleted)
+	s.release(tf)
+	s.progress = true
 }
 
 // split turns the bytes buf[c:w] (the file's from base+c) into events appended to s.spans, up

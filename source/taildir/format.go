@@ -3,8 +3,8 @@ package taildir
 import (
 	"bytes"
 	"encoding/json"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/flumego/flumego/internal/jsonlex"
 )
 
 // entry is one record of a container log with the runtime's envelope parsed away.
@@ -105,8 +105,8 @@ func parseDockerFast(rec, scratch []byte) (entry, []byte, bool) {
 	if !ok {
 		return entry{}, scratch, false
 	}
-	scratch, n, ok := unquote(scratch[:0], rest)
-	if !ok {
+	scratch, n, f := jsonlex.AppendString(scratch[:0], rest, 0)
+	if f != jsonlex.None {
 		return entry{}, scratch, false
 	}
 	e := entry{msg: scratch, ts: -1}
@@ -128,84 +128,6 @@ func parseDockerFast(rec, scratch []byte) (entry, []byte, bool) {
 		return entry{}, scratch, false
 	}
 	return e, scratch, true
-}
-
-// unquote appends the JSON string starting at b (after its opening quote) to dst unescaped,
-// and returns how many bytes of b it took, the closing quote included. Invalid escapes fail;
-// a lone surrogate becomes U+FFFD.
-func unquote(dst, b []byte) (_ []byte, n int, ok bool) {
-	for i := 0; i < len(b); {
-		j := i
-		for j < len(b) && b[j] != '"' && b[j] != '\\' {
-			j++
-		}
-		dst = append(dst, b[i:j]...)
-		if j == len(b) {
-			return dst, 0, false
-		}
-		if b[j] == '"' {
-			return dst, j + 1, true
-		}
-		if j+1 >= len(b) {
-			return dst, 0, false
-		}
-		i = j + 2
-		switch b[j+1] {
-		case '"', '\\', '/':
-			dst = append(dst, b[j+1])
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r, ok := hex4(b[i:])
-			if !ok {
-				return dst, 0, false
-			}
-			i += 4
-			if utf16.IsSurrogate(r) {
-				if lo, ok := hex4(b[min(i+2, len(b)):]); ok && i+1 < len(b) && b[i] == '\\' && b[i+1] == 'u' {
-					if d := utf16.DecodeRune(r, lo); d != utf8.RuneError {
-						dst = utf8.AppendRune(dst, d)
-						i += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			dst = utf8.AppendRune(dst, r)
-		default:
-			return dst, 0, false
-		}
-	}
-	return dst, 0, false
-}
-
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }
 
 // parseTime reads an RFC 3339 time ("2026-12-01T10:00:00.123456789Z", "...+01:00") as epoch

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/taildir"
@@ -54,12 +55,12 @@ func runWith(t *testing.T, cfg *taildir.Config, rec *sourcetest.Processor) *runn
 	return &running{rec: rec, m: m, stop: sourcetest.Run(t, src, 10*time.Second)}
 }
 
-func (r *running) counter(name string) int64 { return sourcetest.Counter(r.m.Component, name) }
+func (r *running) counter(name string) int64 { return testkit.Counter(r.m.Component, name) }
 
 // waitFor polls cond until it holds or 10 seconds pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	sourcetest.WaitFor(t, 10*time.Second, what, cond)
+	testkit.WaitFor(t, 10*time.Second, what, cond)
 }
 
 // waitLines waits until the processor holds n events.

@@ -2,8 +2,6 @@ package taildir
 
 import (
 	"context"
-	"errors"
-	"io"
 	"strconv"
 	"time"
 
@@ -218,16 +216,8 @@ func (s *Source) drainRecords(ctx context.Context, tf *tailFile, now time.Time) 
 		return nil
 	}
 	fail := func(err error) (bool, error) {
-		// Read again from the last commit, with the state it left.
-		tf.pipe = nil
-		tf.dirty = true
-		if ctx.Err() != nil {
-			return false, nil
-		}
-		if errors.Is(err, errInterrupted) {
-			return true, nil
-		}
-		return false, err
+		tf.pipe = nil // read again from the last commit, with the state it left
+		return drainFailed(ctx, tf, err)
 	}
 	full := func() bool { return len(p.ready) >= s.batch || len(p.slab) >= len(buf) }
 
@@ -244,17 +234,8 @@ func (s *Source) drainRecords(ctx context.Context, tf *tailFile, now time.Time) 
 			continue
 		}
 		end := base + int64(w)
-		if end >= tf.size {
-			if fi, err := tf.f.Stat(); err == nil && fi.Size() != tf.size {
-				if fi.Size() < tf.size {
-					tf.dirty = true
-					break
-				}
-				tf.size, tf.mtime, tf.changed = fi.Size(), fi.ModTime(), now
-			}
-		}
-		if end >= tf.size {
-			eof = true
+		if stop, atEOF := s.atEnd(tf, end, now); stop {
+			eof = atEOF
 			break
 		}
 		if read >= drainSlice {
@@ -266,16 +247,11 @@ func (s *Source) drainRecords(ctx context.Context, tf *tailFile, now time.Time) 
 			base += int64(c)
 			c, w = 0, w-c
 		}
-		n, err := tf.f.ReadAt(buf[w:min(int64(len(buf)), int64(w)+tf.size-end)], end)
+		n, ok := s.readAt(tf, buf, w, end)
 		w += n
 		read += int64(n)
-		if err != nil && !errors.Is(err, io.EOF) {
-			s.m.EventReadFail.Inc()
-			s.log.Warn("cannot read file", "file", tf.path, "err", err)
-			break
-		}
-		if n == 0 {
-			eof = true
+		if !ok || n == 0 {
+			eof = ok
 			break
 		}
 	}
@@ -329,10 +305,7 @@ func (s *Source) drainRecords(ctx context.Context, tf *tailFile, now time.Time) 
 		return fail(err)
 	}
 	if final {
-		s.rotations.Inc()
-		s.log.Info("released rotated file", "file", tf.path, "pos", tf.pos, "deleted", tf.deleted)
-		s.release(tf)
-		s.progress = true
+		s.released(tf)
 	}
 	return false, nil
 }

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
+
+	"github.com/flumego/flumego/internal/fsync"
 )
 
 // position is one entry of the position file. The first three fields are Flume's TAILDIR
@@ -98,9 +99,8 @@ func readPositions(path string) ([]position, error) {
 	return ps, nil
 }
 
-// writePositions replaces the position file atomically: the entries go to a temporary file in
-// the same directory, which is synced and renamed over the old one, and the directory is
-// synced, so a crash leaves either the old or the new file, never a torn one.
+// writePositions replaces the position file atomically and durably (fsync.ReplaceFile), so a
+// crash leaves either the old or the new file, never a torn one.
 func writePositions(path string, ps []position) error {
 	buf := make([]byte, 0, 64+len(ps)*96)
 	buf = append(buf, '[')
@@ -111,34 +111,5 @@ func writePositions(path string, ps []position) error {
 		buf = appendPosition(buf, p)
 	}
 	buf = append(buf, "]\n"...)
-
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if _, err := tmp.Write(buf); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return fsync.ReplaceFile(path, buf, 0o600)
 }

@@ -241,14 +241,14 @@ type Source struct {
 // cannot be written fails at start-up); files are found and read by Run.
 func New(cfg *Config, set source.Settings) (source.Source, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("taildir %s: %w", set.Name, err)
+		return nil, fmt.Errorf("taildir: %w", err)
 	}
 	if set.Processor == nil {
-		return nil, fmt.Errorf("taildir %s: no processor", set.Name)
+		return nil, errors.New("taildir: no processor")
 	}
 	posPath, err := cfg.positionPath(set.Name, set.DataDir)
 	if err != nil {
-		return nil, fmt.Errorf("taildir %s: %w", set.Name, err)
+		return nil, fmt.Errorf("taildir: %w", err)
 	}
 	s := &Source{cfg: *cfg, name: set.Name, log: set.Logger, m: set.Metrics, proc: set.Processor,
 		posPath: posPath, maxLine: int(cfg.MaxLineLength), batch: cfg.Batch,
@@ -292,7 +292,7 @@ func New(cfg *Config, set source.Settings) (source.Source, error) {
 	s.partialFlushed = c.Counter("PartialFlushedCount")
 	s.ignored = c.Counter("FileIgnoredCount")
 	if err := s.loadPositions(); err != nil {
-		return nil, fmt.Errorf("taildir %s: %w", set.Name, err)
+		return nil, fmt.Errorf("taildir: %w", err)
 	}
 	return s, nil
 }

@@ -24,10 +24,10 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	c.IdleTimeout = 0
 	c.LineOverflow = "wrap"
 	c.MaxOpenFiles = -1
-	c.Multiline = &taildir.Multiline{Pattern: "(", Match: "around"}
+	c.Multiline = &taildir.Multiline{Pattern: "(", Match: "around", Timeout: -time.Second}
 	err := c.Validate()
 	for _, attr := range []string{"filegroup.a.path", "filegroup.b.path", "batch_size", "idle_timeout",
-		"line_overflow", "max_open_files", "multiline.pattern", "multiline.match"} {
+		"line_overflow", "max_open_files", "multiline.pattern", "multiline.match", "multiline.timeout"} {
 		if !strings.Contains(err.Error(), attr+":") {
 			t.Errorf("no error about %s in:\n%v", attr, err)
 		}

@@ -44,7 +44,7 @@ const (
 )
 
 // readImageStage interprets the last stage of the Dockerfile: ARG, COPY (of the context or of
-// the build stage's outputs), USER, WORKDIR, EXPOSE, LABEL, ENTRYPOINT and CMD. Anything else
+// the build stage's outputs), ENV, USER, WORKDIR, EXPOSE, LABEL, ENTRYPOINT and CMD. Anything else
 // is an error, so an instruction the image builder would ignore cannot creep in.
 func readImageStage(file string, vars map[string]string) (*imageStage, error) {
 	b, err := os.ReadFile(file)
@@ -90,6 +90,12 @@ func readImageStage(file string, vars map[string]string) (*imageStage, error) {
 				return nil, fmt.Errorf("%s: %s: %w", file, l, err)
 			}
 			st.copies = append(st.copies, c)
+		case "ENV":
+			k, v, ok := strings.Cut(expand(rest), "=")
+			if !ok {
+				return nil, fmt.Errorf("%s: ENV %q is not KEY=VALUE", file, rest)
+			}
+			st.config.Env = append(st.config.Env, k+"="+v)
 		case "USER":
 			st.config.User = expand(rest)
 		case "WORKDIR":
@@ -245,7 +251,6 @@ func (r *release) ociImage(bins map[string]string) (string, error) {
 		}
 		cfg := &v1.ConfigFile{Architecture: arch, OS: "linux", Created: created, Config: st.config,
 			RootFS: v1.RootFS{Type: "layers"}}
-		cfg.Config.Env = []string{"PATH=/usr/bin"}
 		img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 		if img, err = mutate.ConfigFile(img, cfg); err != nil {
 			return "", err

@@ -18,7 +18,11 @@ var licenceFiles = []string{"LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "
 // agent for arch (the packages it imports, not the whole module graph), in module order, so
 // a binary distribution carries what those licences ask of it.
 func (r *release) thirdPartyLicenses(arch string) ([]byte, error) {
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{if not .Main}}{{.Path}} {{.Version}} {{.Dir}}{{end}}{{end}}", "./cmd/agent")
+	gocmd := os.Getenv("GO") // the Makefile's, as build/go-build.sh uses it
+	if gocmd == "" {
+		gocmd = "go"
+	}
+	cmd := exec.Command(gocmd, "list", "-deps", "-f", "{{with .Module}}{{if not .Main}}{{.Path}} {{.Version}} {{.Dir}}{{end}}{{end}}", "./cmd/agent")
 	cmd.Dir = r.root
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=0")
 	cmd.Stderr = os.Stderr

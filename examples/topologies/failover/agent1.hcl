@@ -19,12 +19,14 @@ agent "agent1" {
     hostname        = "127.0.0.1"
     port            = env("FLUMEGO_AGENT2_PORT", "4141")
     connect_timeout = "5s"
+    batch_size      = 100 # what a failover re-sends at most: the batch in flight
   }
   sink "avro" "k2" {
     channel         = "c1"
     hostname        = "127.0.0.1"
     port            = env("FLUMEGO_AGENT3_PORT", "4142")
     connect_timeout = "5s"
+    batch_size      = 100
   }
 
   sink_group "g1" {
