@@ -65,7 +65,7 @@ func (p *compactor) maybe(k *committer) {
 	}
 	start := time.Now()
 	if err := p.compact(); err != nil {
-		c.log.Warn("file channel compaction failed; going on with the current file", "path", c.path, "error", err)
+		c.log.Warn("file channel compaction failed; going on with the current file", "path", c.path, "err", err)
 		return
 	}
 	after, _ := os.Stat(c.path)
@@ -108,7 +108,7 @@ func (p *compactor) compact() error {
 	c.db = dst
 	c.dbMu.Unlock()
 	if err := old.Close(); err != nil {
-		c.log.Warn("file channel: closing the file replaced by compaction", "error", err)
+		c.log.Warn("file channel: closing the file replaced by compaction", "err", err)
 	}
 	if err := syncDir(c.dir); err != nil {
 		// The rename may not survive a power cut: both files are whole, but commits written

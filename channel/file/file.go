@@ -290,7 +290,7 @@ func (c *fileChannel) Close(ctx context.Context) error {
 	c.mu.Unlock()
 	c.m.MarkStopped()
 	if err != nil {
-		c.log.Error("file channel close failed", "path", c.path, "error", err)
+		c.log.Error("file channel close failed", "path", c.path, "err", err)
 		return c.errorf("close %s: %w", c.path, err)
 	}
 	c.log.Info("file channel closed", "path", c.path, "events_kept", stored, "in_flight", inflight)
@@ -366,7 +366,7 @@ func (c *fileChannel) checkSpace() {
 	if err != nil {
 		if !c.spaceErr {
 			c.log.Warn("file channel cannot read free disk space; not enforcing minimum_required_space until it can",
-				"dir", c.dir, "error", err)
+				"dir", c.dir, "err", err)
 		}
 		c.spaceErr = true
 		return
@@ -414,7 +414,7 @@ func (c *fileChannel) setIOFailed(err error) {
 	failed := err != nil
 	if c.ioFailed.Swap(failed) != failed {
 		if failed {
-			c.log.Error("file channel disk operation failed", "path", c.path, "error", err)
+			c.log.Error("file channel disk operation failed", "path", c.path, "err", err)
 		} else {
 			c.log.Info("file channel disk operations succeed again", "path", c.path)
 		}

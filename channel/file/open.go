@@ -243,7 +243,7 @@ func (c *fileChannel) openRW() (db *bolt.DB, err error) {
 	// A copy left by a compaction that a crash interrupted before its rename; the file at
 	// c.path is whole.
 	if err := os.Remove(c.path + compactSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-		c.log.Warn("file channel cannot remove a leftover compaction copy", "error", err)
+		c.log.Warn("file channel cannot remove a leftover compaction copy", "err", err)
 	}
 	return db, nil
 }

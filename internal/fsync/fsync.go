@@ -46,6 +46,17 @@ func InPlace(path string, f *os.File) error {
 // fsynced, renamed over path, and the directory fsynced. A crash at any point leaves either the
 // old contents or the new, never a mix or an empty file. Positions and cursors are written so.
 func ReplaceFile(path string, data []byte, perm os.FileMode) error {
+	return replace(path, data, perm, true)
+}
+
+// ReplaceFileAtomic writes data to path atomically but without waiting for the disk: a kill of
+// the agent keeps the new contents; a power loss may leave the old ones (never a mix). For
+// state rewritten with every batch where an older copy only means duplicates.
+func ReplaceFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return replace(path, data, perm, false)
+}
+
+func replace(path string, data []byte, perm os.FileMode, durable bool) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -63,15 +74,20 @@ func ReplaceFile(path string, data []byte, perm os.FileMode) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if durable {
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return Dir(dir)
 }

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+
+	"github.com/flumego/flumego/internal/fsync"
 )
 
 // progress is the record of the file being read: which file (path and identity when picked
@@ -41,7 +42,7 @@ func writeProgress(path string, p *progress) error {
 	if err != nil {
 		return err
 	}
-	return replaceFile(path, b, false)
+	return fsync.ReplaceFileAtomic(path, b, 0o644)
 }
 
 // readMarker reads the identity a tracker_dir marker records.
@@ -63,31 +64,5 @@ func readMarker(path string) (fileKey, error) {
 // new file with the same name is told apart.
 func writeMarker(path string, k fileKey) error {
 	b, _ := json.Marshal(k)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return replaceFile(path, b, true)
-}
-
-// replaceFile writes b to path through a temporary file and a rename, syncing if asked.
-func replaceFile(path string, b []byte, sync bool) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if sync {
-		if err := tmp.Sync(); err != nil {
-			tmp.Close()
-			return err
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return fsync.ReplaceFile(path, b, 0o644)
 }
