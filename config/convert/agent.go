@@ -10,6 +10,7 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/config/flume"
+	"github.com/flumego/flumego/config/schema"
 )
 
 // agentConv converts one Flume agent.
@@ -240,6 +241,24 @@ func defaultBatch(decode func(hcl.Body, *hcl.EvalContext, string, hcl.Range) (an
 	return 0
 }
 
+// requireSettings leaves out a component that lacks a setting flumego requires: each is one
+// Flume requires too (the netcat source's bind and port, the HDFS sink's hdfs.path, the Kafka
+// clients' brokers), so Flume fails to configure the component and removes it at start-up.
+// Mappings write what Flume defaults and flumego requires (the syslog source's host) before.
+func requireSettings(x *flume.Conv, m *flume.Mapping, decode func(hcl.Body, *hcl.EvalContext, string, hcl.Range) (any, hcl.Diagnostics)) {
+	cfg, _ := decode(hcl.EmptyBody(), nil, "", hcl.Range{})
+	for _, attr := range schema.RequiredAttrs(cfg) {
+		if x.Block.Attr(attr) != nil {
+			continue
+		}
+		key := m.KeyOf(attr)
+		if key == "" {
+			key = attr
+		}
+		x.Reject(flume.Property{Key: key, Line: x.Line}, "%s is not set, and Flume's %s requires it", key, m.Flume)
+	}
+}
+
 // ---- sources ----
 
 var sourceGeneric = func(key string) bool {
@@ -261,6 +280,7 @@ func (a *agentConv) convertSource(c *comp) {
 	b := flume.NewBlock("source", f.Type(), c.name)
 	x := a.conv(c, b)
 	x.Apply(m, sourceGeneric)
+	requireSettings(x, m, f.Decode)
 	s := &outSource{name: c.name, flume: c.name, b: b, batch: defaultBatch(f.Decode)}
 	if p, ok := c.get("channels"); ok {
 		s.channels, s.chanLine = strings.Fields(p.Value), p.Line
@@ -318,6 +338,7 @@ func (a *agentConv) convertChannel(c *comp) {
 	}
 	b.Labels[0] = f.Type()
 	x.Apply(m, func(k string) bool { return k == "type" })
+	requireSettings(x, m, f.Decode)
 	if x.Rejected != nil {
 		a.leaveOut(c, x)
 		return
@@ -370,6 +391,7 @@ func (a *agentConv) convertSink(c *comp) {
 	}
 	x := a.conv(c, b)
 	x.Apply(m, func(k string) bool { return k == "type" || k == "channel" })
+	requireSettings(x, m, f.Decode)
 	if x.Rejected != nil {
 		a.leaveOut(c, x)
 		return

@@ -91,7 +91,8 @@ const (
 )
 
 // Setting maps Flume property names (the current one first, older ones after: when several
-// are set, the first wins, as in Flume) onto a flumego attribute, or onto a function.
+// are set, the first wins, as in Flume) onto a flumego attribute, or onto a function (which may
+// name the attribute it writes in Attr, for KeyOf).
 type Setting struct {
 	Keys []string
 	Attr string
@@ -166,6 +167,17 @@ func (m *Mapping) find(key string) (*Setting, int) {
 		}
 	}
 	return nil, -1
+}
+
+// KeyOf returns the Flume key (the current name) of the setting that writes attr, "" when no
+// setting names attr.
+func (m *Mapping) KeyOf(attr string) string {
+	for _, s := range m.Settings {
+		if s.Attr == attr && len(s.Keys) > 0 {
+			return s.Keys[0]
+		}
+	}
+	return ""
 }
 
 func (m *Mapping) prefixFn(key string) func(*Conv, Property) {

@@ -226,6 +226,25 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 	return out
 }
 
+// RequiredAttrs lists the attributes a config struct (or a pointer to one) requires: those
+// whose hcl tag is not optional.
+func RequiredAttrs(cfg any) []string {
+	t := reflect.TypeOf(cfg)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for _, f := range fieldsOf(t) {
+		if f.kind == "attr" && !f.optional {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
 func schemaOf(t reflect.Type) (*hcl.BodySchema, []string) {
 	s := &hcl.BodySchema{}
 	var labels []string

@@ -15,7 +15,7 @@ var flumeHDFS = &flume.Mapping{
 	Flume:   "hdfs sink",
 	Aliases: []string{"hdfs", "org.apache.flume.sink.hdfs.HDFSEventSink"},
 	Settings: append([]flume.Setting{
-		flume.Func(path, "hdfs.path"),
+		{Keys: []string{"hdfs.path"}, Attr: "path", Fn: path},
 		flume.Func(escaped("file_prefix"), "hdfs.filePrefix"), flume.Func(escaped("file_suffix"), "hdfs.fileSuffix"),
 		flume.Map("in_use_prefix", flume.AsString, "hdfs.inUsePrefix"), flume.Map("in_use_suffix", flume.AsString, "hdfs.inUseSuffix"),
 		flume.Func(func(c *flume.Conv, p flume.Property) {

@@ -33,6 +33,9 @@ var flumeKafka = &flume.Mapping{
 		{Prefix: "header.", Fn: recordHeader},
 		{Prefix: "kafka.producer.", Fn: flume.KafkaClientProp}, {Prefix: "kafka.", Fn: flume.KafkaOther},
 	},
+	Dropped: map[string]string{
+		"metadata.broker.list": "a setting of the Kafka plugin older than Flume 1.6: Flume's Kafka sink reads its brokers from kafka.bootstrap.servers (or brokerList) and ignores it",
+	},
 	Defaults: []flume.Default{
 		{Attr: "batch_size", Value: flume.Int(100)},
 		{Attr: "headers_as_record_headers", Value: flume.Bool(false), Why: "as Flume, which sends only the headers mapped with header.NAME (1.11)"},

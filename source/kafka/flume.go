@@ -32,6 +32,9 @@ var flumeKafka = &flume.Mapping{
 			c.Drop(p, "kafka.topics.regex is set too and overrides it, as in Flume")
 			c.Block.Remove("topics")
 		}
+		if c.Block.Attr("topics") == nil && c.Block.Attr("topics_regex") == nil {
+			c.Reject(flume.Property{Key: "kafka.topics", Line: c.Line}, "neither kafka.topics nor kafka.topics.regex is set, and Flume's Kafka source requires one")
+		}
 		flume.FinishKafka(c)
 	},
 }
