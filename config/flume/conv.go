@@ -399,7 +399,8 @@ func (c *Conv) Unknown(p Property) {
 
 // looksLikeKeyValue matches a value that is itself "key = value": what a key with a space where
 // a dot belongs leaves behind (a2.sinks.k1.hdfs fileType = DataStream).
-var looksLikeKeyValue = regexp.MustCompile(`^[A-Za-z][\w.-]*\s*[=:]`)
+// A colon counts only before white space: "localhost:9092" and "jdbc:derby:..." are values.
+var looksLikeKeyValue = regexp.MustCompile(`^[A-Za-z][\w.-]*(\s*=|\s*:\s)`)
 
 // MalformedHint explains a value that looks like a setting of its own.
 func MalformedHint(key, value string) string {
