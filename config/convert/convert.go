@@ -251,6 +251,16 @@ func groupAgents(props []Property) *flumeFile {
 			}
 			continue
 		}
+		if strings.TrimSpace(p.Value) == "" {
+			n := Note{Line: p.Line, Key: p.Key, Reason: "has no value: Flume ignores a key whose value is empty (with a warning), and so does the conversion"}
+			if a != nil {
+				n.Agent = a.name
+				a.notes = append(a.notes, n)
+			} else {
+				f.notes = append(f.notes, n)
+			}
+			continue
+		}
 		if a == nil {
 			f.notes = append(f.notes, Note{Line: p.Line, Key: p.Key,
 				Reason: "not a key of any Flume agent (want AGENT.sources, AGENT.channels, AGENT.sinks or AGENT.sinkgroups ...)" + flume.MalformedHint(p.Key, p.Value)})
