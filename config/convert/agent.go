@@ -299,10 +299,34 @@ func (a *agentConv) convertSource(c *comp) {
 		a.sources = append(a.sources, s)
 		return
 	}
+	static, _ := lookup(a.comps.Interceptors, "static")
+	if x.SplitHeader != "" && static == nil {
+		p, _ := x.Get("portHeader")
+		x.Drop(p, "the agent has no static interceptor to set header %q with", x.SplitHeader)
+	}
 	for i, suffix := range suffixes {
 		cp := *s
 		cb := *b
-		cb.Labels = []string{f.Type(), c.name + "_" + suffix}
+		cb.Labels = []string{f.Type(), c.name}
+		if len(suffixes) > 1 {
+			cb.Labels[1] = c.name + "_" + suffix
+		}
+		if x.SplitHeader != "" && static != nil {
+			v := values[i]
+			if n, ok := v.(flume.Int); ok {
+				v = flume.String(n.HCL())
+			}
+			ib := flume.NewBlock("interceptor", static.Type())
+			ib.Set("key", flume.String(x.SplitHeader))
+			ib.Set("value", v)
+			ib.Set("preserve_existing", flume.Bool(false))
+			cp.icpts = append([]flume.Node{ib}, s.icpts...)
+		}
+		if s.sel != nil { // each source writes its own selector block
+			sel, sb := *s.sel, *s.sel.b
+			sb.Items = slices.Clone(sb.Items)
+			sel.b, cp.sel = &sb, &sel
+		}
 		cb.Items = slices.Clone(b.Items)
 		cb.Notes, cb.Lines = slices.Clone(b.Notes), slices.Clone(b.Lines)
 		for j, n := range cb.Items {
@@ -310,7 +334,7 @@ func (a *agentConv) convertSource(c *comp) {
 				cb.Items[j] = &flume.Attr{Name: attr, Val: values[i], Comment: at.Comment}
 			}
 		}
-		cp.b, cp.name = &cb, c.name+"_"+suffix
+		cp.b, cp.name = &cb, cb.Labels[1]
 		if i > 0 {
 			cb.Notes, cb.Lines = nil, nil
 		}

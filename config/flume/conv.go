@@ -35,6 +35,10 @@ type Conv struct {
 	// DataDir is set by a mapping whose component keeps its state in the agent's data_dir
 	// (a TAILDIR source without positionFile): the converter writes data_dir.
 	DataDir string
+	// SplitHeader, with SplitBy, names an event header each resulting component sets to its
+	// split value (a multiport syslog source's portHeader: the port it listens on); the
+	// converter writes it as a static interceptor, first in the chain.
+	SplitHeader string
 	// Rejected is set (by Reject) when Flume itself fails to configure the component and
 	// removes it at start-up, or (by Omit) when flumego cannot do what it did: the converter
 	// leaves it out, as comments.
@@ -132,8 +136,9 @@ func (c *Conv) Set(name string, v Value) {
 	c.Block.Set(name, v)
 }
 
-// SplitBy asks for one component per value, named NAME_SUFFIX, with attr set to that value
-// in each (the multiport syslog source: one syslog source per port).
+// SplitBy asks for one component per value, named NAME_SUFFIX (NAME when there is one value),
+// with attr set to that value in each (the multiport syslog source: one syslog source per
+// port).
 func (c *Conv) SplitBy(attr string, suffixes []string, values []Value) {
 	c.split = &split{attr, suffixes, values}
 }

@@ -54,16 +54,23 @@ func multiportMapping() *flume.Mapping {
 				values[i] = c.Convert(flume.Property{Key: p.Key, Value: port, Line: p.Line}, flume.AsInt)
 			}
 			c.Set("port", values[0])
+			c.SplitBy("port", ports, values)
 			if len(ports) > 1 {
-				c.SplitBy("port", ports, values)
 				c.CompNote(true, "multiport_syslogtcp listens on %d ports: converted into one syslog source per port, named %s_PORT", len(ports), c.Name)
 			}
 		}, "ports"),
+		flume.Func(func(c *flume.Conv, p flume.Property) {
+			if v, ok := c.Literal(p); ok && v != "" {
+				c.SplitHeader = v
+				c.Note(p, true, "flumego's syslog source sets no port header: each port's source sets header %q to its port with a static interceptor, first in its chain", v)
+				return
+			}
+			c.Drop(p, "the header name must be literal text")
+		}, "portHeader"),
 		flume.Map("batch_size", flume.AsInt, "batchSize"))
-	m.Dropped["portHeader"] = "flumego's syslog source sets no port header; each port is its own source (name it in a static interceptor if you need the port)"
 	m.Dropped["numProcessors"] = "flumego serves connections with goroutines"
 	m.Dropped["readBufferSize"] = "flumego sizes its read buffers itself"
-	m.Prefixes = []flume.Prefix{flume.DropPrefix("charset.", "flumego's syslog source reads UTF-8")}
+	m.Prefixes = []flume.Prefix{{Prefix: "charset.", Fn: flume.UTF8Only}}
 	m.Defaults = []flume.Default{{Attr: "batch_size", Value: flume.Int(100)}}
 	return m
 }
