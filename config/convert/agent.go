@@ -149,7 +149,7 @@ func (a *agentConv) members(kind string) []*comp {
 		c := a.fa.comps[kind][n]
 		if c == nil {
 			if kind != "sinkgroups" && kind != "configfilters" {
-				a.agentNote(list.Line, list.Key, false, "%s %q is listed but has no properties (no type): Flume drops it too", singular(kind), n)
+				a.agentNote(list.Line, list.Key, false, "%s %q is listed but has no properties (no type): Flume drops it too%s", singular(kind), n, flume.CommentHint(list.Value))
 			}
 			continue
 		}
@@ -274,7 +274,7 @@ func (a *agentConv) convertSource(c *comp) {
 	}
 	f, m := lookup(a.comps.Sources, t.Value)
 	if m == nil {
-		a.ignore(c, fmt.Sprintf("Flume source type %q has no flumego equivalent (flumego converts Flume's %s sources)", t.Value, typesOf(a.comps.Sources)))
+		a.ignore(c, fmt.Sprintf("Flume source type %q has no flumego equivalent%s (flumego converts Flume's %s sources)", t.Value, flume.CommentHint(t.Value), typesOf(a.comps.Sources)))
 		return
 	}
 	b := flume.NewBlock("source", f.Type(), c.name)
@@ -355,10 +355,10 @@ func (a *agentConv) convertChannel(c *comp) {
 	x := a.conv(c, b)
 	if m == nil {
 		if f, m = a.substitute(t.Value); m == nil {
-			a.ignore(c, fmt.Sprintf("Flume channel type %q has no flumego equivalent (flumego converts Flume's %s channels)", t.Value, typesOf(a.comps.Channels)))
+			a.ignore(c, fmt.Sprintf("Flume channel type %q has no flumego equivalent%s (flumego converts Flume's %s channels)", t.Value, flume.CommentHint(t.Value), typesOf(a.comps.Channels)))
 			return
 		}
-		x.Note(t, false, "Flume channel type %q has no flumego equivalent: converted into a memory channel (flumego's channels: %s) — choose file for durability", t.Value, typesOf(a.comps.Channels))
+		x.Note(t, false, "Flume channel type %q has no flumego equivalent%s: converted into a memory channel (flumego's channels: %s) — choose file for durability", t.Value, flume.CommentHint(t.Value), typesOf(a.comps.Channels))
 	}
 	b.Labels[0] = f.Type()
 	x.Apply(m, func(k string) bool { return k == "type" })
@@ -404,7 +404,7 @@ func (a *agentConv) convertSink(c *comp) {
 	}
 	f, m := lookup(a.comps.Sinks, t.Value)
 	if m == nil {
-		a.ignore(c, fmt.Sprintf("Flume sink type %q has no flumego equivalent (flumego converts Flume's %s sinks)", t.Value, typesOf(a.comps.Sinks)))
+		a.ignore(c, fmt.Sprintf("Flume sink type %q has no flumego equivalent%s (flumego converts Flume's %s sinks)", t.Value, flume.CommentHint(t.Value), typesOf(a.comps.Sinks)))
 		return
 	}
 	b := flume.NewBlock("sink", f.Type(), c.name)

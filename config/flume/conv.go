@@ -237,6 +237,15 @@ func inlineComment(s string) string {
 	return ""
 }
 
+// CommentHint explains a value that holds a " # ..." comment, as part of a message: "" when it
+// holds none.
+func CommentHint(s string) string {
+	if cm := inlineComment(s); cm != "" {
+		return fmt.Sprintf(" (Java properties have no comments after a value: %q is part of it)", cm)
+	}
+	return ""
+}
+
 // Convert reads p as kind. A value Flume cannot read as a number makes Flume remove the
 // component (Reject); it is kept as written.
 func (c *Conv) Convert(p Property, kind Kind) Value { return c.convert(p, kind, nil) }
@@ -256,10 +265,7 @@ func (c *Conv) convert(p Property, kind Kind, lenient Value) Value {
 	}
 	s := strings.TrimSpace(t.Literal())
 	bad := func(what string) Value {
-		why := fmt.Sprintf("%q is not %s", s, what)
-		if cm := inlineComment(s); cm != "" {
-			why += fmt.Sprintf(" (Java properties have no comments after a value: %q is part of it)", cm)
-		}
+		why := fmt.Sprintf("%q is not %s", s, what) + CommentHint(s)
 		if lenient != nil {
 			c.Note(p, true, "%s: Flume warns and uses its default, %s, and so does the conversion", why, lenient.HCL())
 			return lenient
@@ -297,10 +303,7 @@ func (c *Conv) convert(p Property, kind Kind, lenient Value) Value {
 		case "false":
 			return Bool(false)
 		}
-		why := fmt.Sprintf("%q is not true or false", s)
-		if cm := inlineComment(s); cm != "" {
-			why += fmt.Sprintf(" (Java properties have no comments after a value: %q is part of it)", cm)
-		}
+		why := fmt.Sprintf("%q is not true or false", s) + CommentHint(s)
 		c.Note(p, true, "%s; Flume reads it as false, and so does the conversion", why)
 		return Bool(false)
 	case AsWords:

@@ -2,6 +2,14 @@
 # Comments starting with "flume:" mark what was not carried over or was changed.
 
 agent "a1" {
+  # flume: a1.sinks (line 5): not carried over: sink "#" is listed but has no properties (no type):
+  #   Flume drops it too (Java properties have no comments after a value: "# the sinks" is part of it)
+  # flume: a1.sinks (line 5): not carried over: sink "the" is listed but has no properties (no type):
+  #   Flume drops it too (Java properties have no comments after a value: "# the sinks" is part of it)
+  # flume: a1.sinks (line 5): not carried over: sink "sinks" is listed but has no properties (no
+  #   type): Flume drops it too (Java properties have no comments after a value: "# the sinks" is part
+  #   of it)
+
   source "exec" "r2" {
     # flume: a1.sources.r2.command (line 13): changed: Java properties have no comments after a value,
     #   so Flume reads "# follow the app" as part of the value, and so does the conversion: remove it
@@ -35,4 +43,11 @@ agent "a1" {
     channel    = "c1"
     batch_size = 1 # Flume's default
   }
+
+  # flume: a1.sinks.k2 (line 23): not carried over: Flume sink type "file_roll # roll files" has no
+  #   flumego equivalent (Java properties have no comments after a value: "# roll files" is part of it)
+  #   (flumego converts Flume's avro, file_roll, hdfs, kafka, logger, null sinks)
+  #   a1.sinks.k2.type = file_roll   # roll files
+  #   a1.sinks.k2.sink.directory = /var/log/flume
+  #   a1.sinks.k2.channel = c1
 }
