@@ -100,6 +100,11 @@ func finishTaildir(c *flume.Conv) {
 		case glob != file:
 			c.Note(p, true, "Flume reads the file name %q as a regular expression; written as the glob %q", file, glob)
 		}
+		if strings.ContainsAny(dir, `*?[\`) {
+			lit := literalGlob(dir)
+			c.Note(p, true, "Flume takes the directory %q literally (only the file name is a regular expression), and its source fails to start when no directory has that name: written escaped, %q; if the directories were meant to match, write a glob such as /var/log/*/ by hand", dir, lit)
+			dir = lit
+		}
 		g.Set("path", flume.String(dir+glob))
 		if hs := headers[n]; hs != nil {
 			g.Set("headers", hs)
@@ -115,4 +120,16 @@ func finishTaildir(c *flume.Conv) {
 // example is a name the glob matches where the expression's lone dot matched another character.
 func example(glob string) string {
 	return strings.NewReplacer("*", "x", "?", "_").Replace(glob)
+}
+
+// literalGlob escapes the glob characters of a directory Flume takes literally.
+func literalGlob(dir string) string {
+	var b strings.Builder
+	for _, r := range dir {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
