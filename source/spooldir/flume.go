@@ -15,7 +15,7 @@ var flumeSpooldir = &flume.Mapping{
 		flume.Func(flume.LowerOneOf("delete_policy", map[string]string{"never": "never", "immediate": "immediate"}), "deletePolicy"),
 		flume.Map("file_header", flume.AsBool, "fileHeader"), flume.Map("file_header_key", flume.AsString, "fileHeaderKey"),
 		flume.Map("basename_header", flume.AsBool, "basenameHeader"), flume.Map("basename_header_key", flume.AsString, "basenameHeaderKey"),
-		flume.Func(flume.Regex("include_pattern"), "includePattern"), flume.Func(flume.Regex("ignore_pattern"), "ignorePattern"),
+		flume.Func(filePattern("include_pattern"), "includePattern"), flume.Func(filePattern("ignore_pattern"), "ignorePattern"),
 		flume.Map("tracker_dir", flume.AsString, "trackerDir"),
 		flume.Func(flume.LowerOneOf("tracking_policy", map[string]string{"rename": "rename", "tracker_dir": "tracker_dir"}), "trackingPolicy"),
 		flume.Func(flume.LowerOneOf("consume_order", map[string]string{"oldest": "oldest", "youngest": "youngest", "random": "random"}), "consumeOrder"),
@@ -45,5 +45,15 @@ func deserializer(c *flume.Conv, p flume.Property) {
 		c.Set("deserializer", flume.String("blob"))
 	default:
 		c.Drop(p, "deserializer %q has no flumego equivalent (line, or BlobDeserializer as blob): lines are read", p.Value)
+	}
+}
+
+// filePattern converts includePattern and ignorePattern. One RE2 cannot say leaves the source
+// out: without it, flumego would consume (rename or delete) files Flume left alone.
+func filePattern(attr string) func(c *flume.Conv, p flume.Property) {
+	return func(c *flume.Conv, p flume.Property) {
+		if !flume.RE2(c, p, attr) {
+			c.Omit(p, "without this pattern flumego's spooldir source would consume (rename or delete) files Flume left alone: left out — write the pattern in RE2 syntax, and the source, by hand")
+		}
 	}
 }
