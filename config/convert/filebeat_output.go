@@ -111,7 +111,8 @@ func fbHeader(field string) string {
 func headerField(f string) bool {
 	switch {
 	case f == "message", f == "@timestamp", strings.HasPrefix(f, "agent."), strings.HasPrefix(f, "host."),
-		strings.HasPrefix(f, "@metadata."), strings.HasPrefix(f, "ecs."):
+		strings.HasPrefix(f, "@metadata."), strings.HasPrefix(f, "ecs."),
+		f == "agent", f == "host", f == "@metadata", f == "ecs":
 		return false
 	}
 	return true
