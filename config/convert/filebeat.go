@@ -221,12 +221,24 @@ func fbParseRef(s string) (fbRef, bool) {
 			if errText, ok := strings.CutPrefix(def, "?"); ok && hasDef {
 				r.errText, def = true, errText
 			} else {
-				r.def, r.hasDef = def, hasDef
+				r.def, r.hasDef = fbUnquote(def), hasDef
 			}
 			return r, true
 		}
 	}
 	return fbRef{}, false
+}
+
+// fbUnquote is a reference's default as Filebeat reads it: "API-Gateway" or 'x' without the
+// quotes, as YAML would read them.
+func fbUnquote(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		return strings.ReplaceAll(s[1:len(s)-1], "''", "'")
+	}
+	if u, err := strconv.Unquote(s); err == nil && s[0] == '"' {
+		return u
+	}
+	return s
 }
 
 // fbPathDefaults are Filebeat's directories when path.* is not set: those of its deb and rpm
@@ -404,8 +416,16 @@ func fbReason(path string) string {
 			return r.why
 		}
 	}
+	if top, _, _ := strings.Cut(path, "."); slices.Contains(fbInputSettings, top) {
+		return "an input's setting at the top level, where Filebeat does not read it either: set it under the inputs"
+	}
 	return "no flumego equivalent in this conversion"
 }
+
+// fbInputSettings are settings of an input that configurations set at the top level by mistake.
+var fbInputSettings = []string{"paths", "type", "scan_frequency", "ignore_older", "close_inactive", "clean_inactive",
+	"clean_removed", "close_removed", "close_renamed", "tail_files", "exclude_files", "include_lines", "exclude_lines",
+	"multiline", "json", "encoding", "harvester_buffer_size", "max_bytes", "symlinks", "document_type", "input_type"}
 
 // queue converts Filebeat's queue into the channel every source puts into.
 func (c *fbConv) queue() {

@@ -16,9 +16,15 @@ func (c *fbConv) output() {
 		c.drop(nil, &ynode{path: "output", line: 1}, "no output is set: the converted agent has no sink, and its channel fills up")
 		return
 	}
+	var unsupported []*ynode
 	for _, name := range out.keys {
 		o := out.m[name]
 		if on, _ := o.get("enabled").boolean(true); !on {
+			o.all()
+			continue
+		}
+		if c.sink != nil {
+			c.drop(nil, o, "Filebeat runs one output and refuses a file that enables several: the sink is output.%s's", c.sink.Labels[1])
 			o.all()
 			continue
 		}
@@ -28,13 +34,16 @@ func (c *fbConv) output() {
 		case "file":
 			c.fileOutput(o)
 		default:
-			o.used = true
-			c.drop(nil, o, "%s: the converted agent has no sink, and its channel fills up", fbReason("output."+name))
+			unsupported = append(unsupported, o)
 			o.all()
 		}
+	}
+	for _, o := range unsupported {
+		consequence := "the converted agent has no sink, and its channel fills up"
 		if c.sink != nil {
-			break
+			consequence = "the sink is output." + c.sink.Labels[1] + "'s (Filebeat refuses a file that enables several outputs)"
 		}
+		c.drop(nil, o, "%s: %s", fbReason(o.path), consequence)
 	}
 }
 

@@ -49,6 +49,7 @@ agent "filebeat" {
     roll_interval = "0s"
     serializer "json" {
       preset = "filebeat"
+      name   = env("AGENT_NAME", "edge-1")
     }
   }
 }
