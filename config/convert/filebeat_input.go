@@ -400,6 +400,13 @@ func (c *fbConv) parsers(x *fbInput) {
 
 // multiline converts Filebeat's multiline settings into the taildir source's block.
 func (c *fbConv) multiline(x *fbInput, m *ynode) {
+	if t := m.get("type"); t.str() == "count" {
+		if n := m.get("count_lines"); n != nil && (n.str() == "1" || n.str() == "0") {
+			c.note(x.b, m, true, "multiline type count with count_lines %s joins nothing: every line is an event, as without multiline", n.str())
+			m.all()
+			return
+		}
+	}
 	if t := m.get("type"); t != nil && t.str() != "pattern" {
 		c.drop(x.b, m, "multiline type %q has no flumego equivalent (pattern does): lines are not joined", t.str())
 		m.all()

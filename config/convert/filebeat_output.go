@@ -137,7 +137,11 @@ func (c *fbConv) kafkaOutput(o *ynode) {
 			brokers = append(brokers, c.tmpl(e))
 		}
 		if h.kind != 0 && len(h.list) == 0 && h.str() != "" {
-			brokers = append(brokers, c.tmpl(h))
+			t := c.tmpl(h)
+			brokers = append(brokers, t)
+			if t.HasEnv() {
+				c.note(b, h, true, "Filebeat splits a comma-separated value of %s into several hosts; brokers takes it as one host:port: list the brokers if it holds several", h.str())
+			}
 		}
 	}
 	if len(brokers) == 0 {

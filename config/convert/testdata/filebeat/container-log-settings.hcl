@@ -25,7 +25,7 @@ agent "filebeat" {
   }
 
   source "taildir" "docker_2" {
-    # filebeat: filebeat.inputs.1 (line 13): changed: Filebeat's docker input reads
+    # filebeat: filebeat.inputs.1 (line 14): changed: Filebeat's docker input reads
     #   /var/lib/docker/containers/*/*.log: a container input with format = "docker"
     ecs_headers     = true
     max_line_length = "10MiB"
@@ -43,12 +43,25 @@ agent "filebeat" {
     }
   }
 
+  source "taildir" "log_3" {
+    # filebeat: filebeat.inputs.2.multiline (line 19): changed: multiline type count with count_lines
+    #   1 joins nothing: every line is an event, as without multiline
+    ecs_headers     = true
+    max_line_length = "10MiB"
+    line_overflow   = "truncate" # Filebeat discards what is past max_bytes
+    idle_timeout    = "5m"       # Filebeat's close_inactive
+    channels        = ["queue"]
+    filegroup "log_3" {
+      path = "/var/log/audit/*.json"
+    }
+  }
+
   channel "memory" "queue" {
     capacity = 4096 # Filebeat's queue.mem.events
   }
 
   sink "file_roll" "file" {
-    # filebeat: output.file (line 16): changed: flumego's file_roll names files
+    # filebeat: output.file (line 21): changed: flumego's file_roll names files
     #   filebeat-<start-millis>-<n> and rolls them by time (roll_interval, 0 = one file per start) where
     #   Filebeat rotates by size (rotate_every_kb, 10 MiB) keeping number_of_files (7): rotate them with
     #   logrotate, or set roll_interval
