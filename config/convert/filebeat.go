@@ -337,6 +337,9 @@ func (c *fbConv) convert() {
 		}
 	}
 	c.agentSettings()
+	c.root.overridden(func(old, cur *ynode) {
+		c.drop(nil, old, "set again at line %d, which Filebeat reads instead: this value is not read", cur.line)
+	})
 	c.root.unused(func(y *ynode) {
 		c.drop(nil, y, "%s", fbReason(y.path))
 	})
