@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/config/flume"
@@ -118,29 +119,149 @@ func (c *fbConv) drop(b *flume.Block, y *ynode, format string, args ...any) {
 	c.note(b, y, false, format, args...)
 }
 
-// fbEnv matches Filebeat's environment references: ${NAME}, ${NAME:default}, ${NAME:?error}.
-var fbEnv = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_.]*)(?::(\?)?([^}]*))?\}`)
-
-// tmpl reads a string setting, turning its ${NAME} references into env("NAME").
+// tmpl reads a string setting, turning its references into values: ${NAME} is env("NAME"),
+// ${NAME:default} env("NAME", "default") (${NAME:?error} fails without NAME, as env("NAME")
+// does), and $${ a literal ${. Filebeat resolves a reference against its own settings before the
+// environment, so ${path.config} (or any setting of the file) is that setting's value.
 func (c *fbConv) tmpl(y *ynode) flume.Template {
 	v := y.str()
 	var t flume.Template
-	last := 0
-	for _, m := range fbEnv.FindAllStringSubmatchIndex(v, -1) {
-		if m[0] > last {
-			t = append(t, flume.Piece{Lit: v[last:m[0]]})
+	lit := func(s string) {
+		if n := len(t); n > 0 && t[n-1].Env == "" {
+			t[n-1].Lit += s
+		} else if s != "" {
+			t = append(t, flume.Piece{Lit: s})
 		}
-		p := flume.Piece{Env: v[m[2]:m[3]]}
-		if m[6] >= 0 && m[4] < 0 { // ${NAME:default}
-			p.Default, p.HasDefault = v[m[6]:m[7]], true
+	}
+	for {
+		i := strings.Index(v, "${")
+		if i < 0 {
+			break
+		}
+		if i > 0 && v[i-1] == '$' { // $${ escapes the reference
+			lit(v[:i-1] + "${")
+			v = v[i+2:]
+			continue
+		}
+		lit(v[:i])
+		r, ok := fbParseRef(v[i:])
+		if !ok {
+			lit(v[i : i+2])
+			v = v[i+2:]
+			continue
+		}
+		v = v[i+len(r.text):]
+		if val, ok := c.setting(r.name); ok {
+			lit(val)
+			c.note(nil, y, true, "%s is the setting %s: %q (Filebeat resolves a reference against its settings before the environment)", r.text, r.name, val)
+			continue
+		}
+		p := flume.Piece{Env: r.name}
+		switch {
+		case r.errText:
+		case strings.Contains(r.def, "${"):
+			c.note(nil, y, true, "the default of %s is itself a reference, which env() cannot take: env(%q) has no default", r.text, r.name)
+		case r.hasDef:
+			p.Default, p.HasDefault = r.def, true
 		}
 		t = append(t, p)
-		last = m[1]
 	}
-	if last < len(v) || len(t) == 0 {
-		t = append(t, flume.Piece{Lit: v[last:]})
+	lit(v)
+	if len(t) == 0 {
+		t = append(t, flume.Piece{})
 	}
 	return t
+}
+
+// tmpls reads a list of strings (or one string, a list of one) as tmpl reads a string.
+func (c *fbConv) tmpls(y *ynode) []flume.Template {
+	var out []flume.Template
+	switch {
+	case y == nil:
+	case y.kind == yaml.ScalarNode && y.str() != "":
+		out = append(out, c.tmpl(y))
+	default:
+		for _, e := range y.list {
+			e.used = true
+			if e.str() != "" {
+				out = append(out, c.tmpl(e))
+			}
+		}
+	}
+	return out
+}
+
+// fbRef is one ${...} reference of a Filebeat setting.
+type fbRef struct {
+	text, name, def string
+	hasDef, errText bool // ${NAME:default}, ${NAME:?error}
+}
+
+var fbRefName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+
+// fbParseRef reads the reference at the start of s ("${..."), whose default may hold references
+// of its own (${A:${B}}).
+func fbParseRef(s string) (fbRef, bool) {
+	depth := 0
+	for i := 2; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "${"):
+			depth++
+			i++
+		case s[i] == '}' && depth > 0:
+			depth--
+		case s[i] == '}':
+			r := fbRef{text: s[:i+1]}
+			body := s[2:i]
+			name, def, hasDef := strings.Cut(body, ":")
+			if !fbRefName.MatchString(name) {
+				return fbRef{}, false
+			}
+			r.name = name
+			if errText, ok := strings.CutPrefix(def, "?"); ok && hasDef {
+				r.errText, def = true, errText
+			} else {
+				r.def, r.hasDef = fbUnquote(def), hasDef
+			}
+			return r, true
+		}
+	}
+	return fbRef{}, false
+}
+
+// fbUnquote is a reference's default as Filebeat reads it: "API-Gateway" or 'x' without the
+// quotes, as YAML would read them.
+func fbUnquote(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		return strings.ReplaceAll(s[1:len(s)-1], "''", "'")
+	}
+	if u, err := strconv.Unquote(s); err == nil && s[0] == '"' {
+		return u
+	}
+	return s
+}
+
+// fbPathDefaults are Filebeat's directories when path.* is not set: those of its deb and rpm
+// packages.
+var fbPathDefaults = map[string]string{"path.home": "/usr/share/filebeat", "path.config": "/etc/filebeat", "path.data": "/var/lib/filebeat", "path.logs": "/var/log/filebeat"}
+
+// setting is the value of a setting of the file that a reference names: a scalar set in the
+// file, or Filebeat's path.* (under path.home when that is set, else the packages').
+func (c *fbConv) setting(name string) (string, bool) {
+	if y := c.root.peek(name); y != nil && y.kind == yaml.ScalarNode && y.str() != "" {
+		return y.str(), true
+	}
+	def, ok := fbPathDefaults[name]
+	if !ok {
+		return "", false
+	}
+	if home := c.root.peek("path.home").str(); home != "" {
+		if name == "path.config" {
+			return home, true
+		}
+		return home + "/" + strings.TrimPrefix(name, "path."), true
+	}
+	return def, true
 }
 
 // probe reports whether a component type of the agent's list accepts an HCL body: settings
@@ -188,20 +309,37 @@ func (c *fbConv) convert() {
 	}
 	c.queue()
 	c.output()
-	inputs := c.root.get("filebeat.inputs")
-	if inputs == nil || len(inputs.list) == 0 {
-		y := inputs
+	var inputs []*ynode
+	for _, k := range []string{"filebeat.inputs", "filebeat.prospectors"} {
+		y := c.root.get(k)
+		if y == nil {
+			continue
+		}
+		if k == "filebeat.prospectors" {
+			c.note(nil, y, true, "Filebeat 6's name for filebeat.inputs: read as inputs")
+		}
+		inputs = append(inputs, y.list...)
+	}
+	if len(inputs) == 0 {
+		y := c.root.peek("filebeat.inputs")
 		if y == nil {
 			y = &ynode{path: "filebeat.inputs", line: 1}
 		}
-		c.drop(nil, y, "no inputs: nothing to read")
+		c.drop(nil, y, "no inputs: nothing to read%s", c.inputsElsewhere())
 	}
-	if inputs != nil {
-		for i, in := range inputs.list {
-			c.input(i, in)
+	for i, in := range inputs {
+		c.input(i, in)
+	}
+	for _, k := range []string{"processors", "fields", "fields_under_root", "tags"} {
+		if y := c.root.peek(k); y != nil && !y.used {
+			c.drop(nil, y, "no input converts, so there are no events for it")
+			y.all()
 		}
 	}
 	c.agentSettings()
+	c.root.overridden(func(old, cur *ynode) {
+		c.drop(nil, old, "set again at line %d, which Filebeat reads instead: this value is not read", cur.line)
+	})
 	c.root.unused(func(y *ynode) {
 		c.drop(nil, y, "%s", fbReason(y.path))
 	})
@@ -230,6 +368,20 @@ func (c *fbConv) agentSettings() {
 	}
 }
 
+// inputsElsewhere says where a configuration without filebeat.inputs has its inputs.
+func (c *fbConv) inputsElsewhere() string {
+	var where []string
+	for _, k := range []string{"filebeat.config.inputs", "filebeat.config.prospectors", "filebeat.autodiscover", "filebeat.modules", "filebeat.config.modules"} {
+		if c.root.peek(k) != nil {
+			where = append(where, k)
+		}
+	}
+	if len(where) == 0 {
+		return ""
+	}
+	return " (this file starts its inputs from " + strings.Join(where, ", ") + ", which do not convert: see their notes)"
+}
+
 // fbReasons explain the Filebeat settings the conversion does not carry over, by path prefix.
 var fbReasons = []struct{ prefix, why string }{
 	{"logging.", "flumego logs to standard error in its own format: choose the level with `agent --log-level` and the format with --log-format"},
@@ -239,7 +391,14 @@ var fbReasons = []struct{ prefix, why string }{
 	{"filebeat.modules", "Filebeat modules are not carried over: write their inputs in filebeat.inputs (or in flumego) by hand; their ingest pipelines run in Elasticsearch"},
 	{"filebeat.config.modules", "Filebeat modules are not carried over: write their inputs in filebeat.inputs (or in flumego) by hand"},
 	{"filebeat.config.inputs", "inputs loaded from other files are not read: convert those files (or paste their inputs under filebeat.inputs)"},
+	{"filebeat.config.prospectors", "inputs loaded from other files are not read: convert those files (or paste their inputs under filebeat.inputs)"},
+	{"filebeat.autodiscover", "autodiscover starts inputs as Docker or Kubernetes report containers, which flumego does not ask: read every container's log with a container input (paths /var/log/containers/*.log) and add_kubernetes_metadata, which names pods from the log file paths"},
 	{"filebeat.registry", "flumego keeps file positions in data_dir, not Filebeat's registry"},
+	{"filebeat.registry_file", "flumego keeps file positions in data_dir, not Filebeat's registry"},
+	{"filebeat.max_procs", "set GOMAXPROCS in the agent's environment"},
+	{"filebeat.spool_size", "Filebeat 5's spooler: flumego's channel capacity bounds the events in flight"},
+	{"filebeat.idle_timeout", "Filebeat 5's spooler: flumego's sinks send what the channel holds without waiting"},
+	{"filebeat.data_streams", "data streams belong to Elasticsearch"},
 	{"filebeat.shutdown_timeout", "the agent's --drain-timeout flag bounds how long a stop waits for the channel to drain"},
 	{"filebeat.overwrite_pipelines", "ingest pipelines belong to Elasticsearch"},
 	{"cloud.", "Elastic Cloud settings: flumego has no Elasticsearch output"},
@@ -260,8 +419,16 @@ func fbReason(path string) string {
 			return r.why
 		}
 	}
+	if top, _, _ := strings.Cut(path, "."); slices.Contains(fbInputSettings, top) {
+		return "an input's setting at the top level, where Filebeat does not read it either: set it under the inputs"
+	}
 	return "no flumego equivalent in this conversion"
 }
+
+// fbInputSettings are settings of an input that configurations set at the top level by mistake.
+var fbInputSettings = []string{"paths", "type", "scan_frequency", "ignore_older", "close_inactive", "clean_inactive",
+	"clean_removed", "close_removed", "close_renamed", "tail_files", "exclude_files", "include_lines", "exclude_lines",
+	"multiline", "json", "encoding", "harvester_buffer_size", "max_bytes", "symlinks", "document_type", "input_type"}
 
 // queue converts Filebeat's queue into the channel every source puts into.
 func (c *fbConv) queue() {

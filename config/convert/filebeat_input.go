@@ -22,6 +22,10 @@ type fbInput struct {
 	tags    []string
 }
 
+// logBased reports an input that Filebeat runs as a log input, with the log input's settings:
+// log and container (which is a log input reading a container format); filestream has its own.
+func (x *fbInput) logBased() bool { return x.typ != "filestream" }
+
 func (c *fbConv) sourceName(in *ynode, typ string, i int) string {
 	name := fmt.Sprintf("%s_%d", typ, i+1)
 	if id := in.get("id").str(); id != "" {
@@ -44,13 +48,19 @@ func (c *fbConv) input(i int, in *ynode) {
 	typ := "log"
 	if t := in.get("type"); t.str() != "" {
 		typ = t.str()
+	} else if t := in.get("input_type"); t.str() != "" { // Filebeat 5's name
+		typ = t.str()
 	}
 	if on, _ := in.get("enabled").boolean(true); !on {
+		c.note(nil, in, false, "the %s input is not enabled (enabled: false): left out, as Filebeat leaves it", typ)
 		in.all()
 		return
 	}
+	if y := in.get("document_type"); y != nil {
+		c.drop(nil, y, "Filebeat 5's document_type (the type field) is gone since Filebeat 6, which ignores it: add type under fields if a pipeline keys on it")
+	}
 	switch typ {
-	case "log", "filestream", "container":
+	case "log", "filestream", "container", "docker":
 		if !c.hasSource("taildir") {
 			c.drop(nil, in, "this agent has no taildir source to read files with")
 			in.all()
@@ -60,7 +70,7 @@ func (c *fbConv) input(i int, in *ynode) {
 	case "journald":
 		c.journaldInput(i, in)
 	default:
-		c.drop(nil, in, "Filebeat's %s input has no flumego equivalent (log, filestream, container and journald inputs convert)", typ)
+		c.drop(nil, in, "Filebeat's %s input has no flumego equivalent (log, filestream, container, docker and journald inputs convert)", typ)
 		in.all()
 	}
 }
@@ -122,9 +132,12 @@ func (c *fbConv) fileInput(i int, in *ynode, typ string) {
 	} else {
 		c.drop(b, in, "this agent's taildir source has no ecs_headers: the documents lack log.file.path, log.offset and log.flags")
 	}
-	paths := in.get("paths").strs()
+	paths := c.tmpls(in.get("paths"))
+	if typ == "docker" {
+		paths = c.dockerPaths(x)
+	}
 	if len(paths) == 0 && typ == "container" {
-		paths = []string{"/var/log/containers/*.log"}
+		paths = []flume.Template{{{Lit: "/var/log/containers/*.log"}}}
 	}
 	if len(paths) == 0 {
 		c.drop(b, in, "no paths: Filebeat refuses the input too")
@@ -134,7 +147,7 @@ func (c *fbConv) fileInput(i int, in *ynode, typ string) {
 	// Filebeat's max_bytes: longer messages are cut, the rest discarded.
 	maxBytes := int64(10 << 20)
 	key := "max_bytes"
-	if typ != "log" {
+	if typ == "filestream" {
 		key = "message_max_bytes"
 	}
 	if mb := in.get(key); mb != nil {
@@ -150,8 +163,11 @@ func (c *fbConv) fileInput(i int, in *ynode, typ string) {
 	c.fileSettings(x)
 	c.parsers(x)
 	c.lineFilters(x)
-	if typ == "container" {
-		c.containerParser(x, in)
+	switch typ {
+	case "container":
+		c.containerParser(x, in, "auto")
+	case "docker":
+		c.containerParser(x, in.get("containers"), "docker")
 	}
 	c.processors(x, in.get("processors"))
 	c.processors(x, c.root.get("processors"))
@@ -163,7 +179,7 @@ func (c *fbConv) fileInput(i int, in *ynode, typ string) {
 		if len(paths) == 1 {
 			g.Labels[0] = b.Labels[1]
 		}
-		g.Set("path", flume.String(p))
+		g.Set("path", p)
 		if x.headers.Len() > 0 {
 			g.Set("headers", x.headers)
 		}
@@ -195,7 +211,7 @@ func (c *fbConv) groupSetting(x *fbInput, y *ynode, attr string, v flume.Value) 
 // reports those that do not.
 func (c *fbConv) fileSettings(x *fbInput) {
 	in, b := x.y, x.b
-	log := x.typ == "log"
+	log := x.logBased()
 	pick := func(logKey, streamKey string) *ynode {
 		if log {
 			return in.get(logKey)
@@ -338,11 +354,11 @@ func excludeGlob(re string) (string, bool) {
 	return "", false
 }
 
-// parsers converts the multiline and JSON settings: a log input's multiline.* and json.*, a
-// filestream input's parsers list.
+// parsers converts the multiline and JSON settings: a log or container input's multiline.* and
+// json.*, a filestream input's parsers list.
 func (c *fbConv) parsers(x *fbInput) {
 	in := x.y
-	if x.typ == "log" {
+	if x.logBased() {
 		if m := in.get("multiline"); m != nil {
 			c.multiline(x, m)
 		}
@@ -355,6 +371,10 @@ func (c *fbConv) parsers(x *fbInput) {
 			c.jsonBody(x, j, target)
 		}
 		return
+	}
+	if j := in.get("json"); j != nil {
+		c.drop(x.b, j, "filestream has no json settings, so Filebeat does not decode these lines either: decode them with parsers: [ndjson: {...}]")
+		j.all()
 	}
 	ps := in.get("parsers")
 	if ps == nil {
@@ -370,7 +390,7 @@ func (c *fbConv) parsers(x *fbInput) {
 			c.jsonBody(x, j, j.get("target").str())
 		case p.get("container") != nil:
 			ct := p.get("container")
-			c.containerParser(x, ct)
+			c.containerParser(x, ct, "auto")
 		default:
 			c.drop(x.b, p, "this parser has no flumego equivalent (multiline, ndjson and container convert)")
 			p.all()
@@ -380,6 +400,13 @@ func (c *fbConv) parsers(x *fbInput) {
 
 // multiline converts Filebeat's multiline settings into the taildir source's block.
 func (c *fbConv) multiline(x *fbInput, m *ynode) {
+	if t := m.get("type"); t.str() == "count" {
+		if n := m.get("count_lines"); n != nil && (n.str() == "1" || n.str() == "0") {
+			c.note(x.b, m, true, "multiline type count with count_lines %s joins nothing: every line is an event, as without multiline", n.str())
+			m.all()
+			return
+		}
+	}
 	if t := m.get("type"); t != nil && t.str() != "pattern" {
 		c.drop(x.b, m, "multiline type %q has no flumego equivalent (pattern does): lines are not joined", t.str())
 		m.all()
@@ -507,10 +534,30 @@ func (c *fbConv) lineFilters(x *fbInput) {
 	}
 }
 
-// containerParser converts a container input's (or filestream container parser's) stream and
-// format.
-func (c *fbConv) containerParser(x *fbInput, y *ynode) {
-	format := "auto"
+// dockerPaths are the files of Filebeat's docker input (a container input of Filebeat 6 and 7):
+// containers.path/ID/*.log for each of containers.ids.
+func (c *fbConv) dockerPaths(x *fbInput) []flume.Template {
+	dir := "/var/lib/docker/containers"
+	if p := x.y.get("containers.path"); p.str() != "" {
+		dir = strings.TrimSuffix(p.str(), "/")
+	}
+	ids := x.y.get("containers.ids").strs()
+	if len(ids) == 0 {
+		ids = []string{"*"}
+	}
+	var paths []flume.Template
+	var names []string
+	for _, id := range ids {
+		names = append(names, dir+"/"+id+"/*.log")
+		paths = append(paths, flume.Template{{Lit: names[len(names)-1]}})
+	}
+	c.note(x.b, x.y, true, "Filebeat's docker input reads %s: a container input with format = \"docker\"", strings.Join(names, ", "))
+	return paths
+}
+
+// containerParser converts a container input's (or filestream container parser's, or docker
+// input's containers.*) stream and format.
+func (c *fbConv) containerParser(x *fbInput, y *ynode, format string) {
 	if f := y.get("format"); f != nil {
 		switch f.str() {
 		case "auto", "docker", "cri":

@@ -16,9 +16,15 @@ func (c *fbConv) output() {
 		c.drop(nil, &ynode{path: "output", line: 1}, "no output is set: the converted agent has no sink, and its channel fills up")
 		return
 	}
+	var unsupported []*ynode
 	for _, name := range out.keys {
 		o := out.m[name]
 		if on, _ := o.get("enabled").boolean(true); !on {
+			o.all()
+			continue
+		}
+		if c.sink != nil {
+			c.drop(nil, o, "Filebeat runs one output and refuses a file that enables several: the sink is output.%s's", c.sink.Labels[1])
 			o.all()
 			continue
 		}
@@ -28,13 +34,16 @@ func (c *fbConv) output() {
 		case "file":
 			c.fileOutput(o)
 		default:
-			o.used = true
-			c.drop(nil, o, "%s: the converted agent has no sink, and its channel fills up", fbReason("output."+name))
+			unsupported = append(unsupported, o)
 			o.all()
 		}
+	}
+	for _, o := range unsupported {
+		consequence := "the converted agent has no sink, and its channel fills up"
 		if c.sink != nil {
-			break
+			consequence = "the sink is output." + c.sink.Labels[1] + "'s (Filebeat refuses a file that enables several outputs)"
 		}
+		c.drop(nil, o, "%s: %s", fbReason(o.path), consequence)
 	}
 }
 
@@ -111,7 +120,8 @@ func fbHeader(field string) string {
 func headerField(f string) bool {
 	switch {
 	case f == "message", f == "@timestamp", strings.HasPrefix(f, "agent."), strings.HasPrefix(f, "host."),
-		strings.HasPrefix(f, "@metadata."), strings.HasPrefix(f, "ecs."):
+		strings.HasPrefix(f, "@metadata."), strings.HasPrefix(f, "ecs."),
+		f == "agent", f == "host", f == "@metadata", f == "ecs":
 		return false
 	}
 	return true
@@ -127,7 +137,11 @@ func (c *fbConv) kafkaOutput(o *ynode) {
 			brokers = append(brokers, c.tmpl(e))
 		}
 		if h.kind != 0 && len(h.list) == 0 && h.str() != "" {
-			brokers = append(brokers, c.tmpl(h))
+			t := c.tmpl(h)
+			brokers = append(brokers, t)
+			if t.HasEnv() {
+				c.note(b, h, true, "Filebeat splits a comma-separated value of %s into several hosts; brokers takes it as one host:port: list the brokers if it holds several", h.str())
+			}
 		}
 	}
 	if len(brokers) == 0 {

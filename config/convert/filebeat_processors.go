@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/flumego/flumego/config/flume"
 )
 
@@ -23,9 +25,19 @@ func (c *fbConv) processors(x *fbInput, ps *ynode) {
 			pr := p.m[name]
 			pr.used = true
 			if w := pr.get("when"); w != nil && name != "drop_event" {
-				c.drop(x.b, pr, "the processor applies only when its condition holds, which flumego's interceptors cannot say: left out (write it with a script interceptor, or route with a multiplexing selector)")
-				pr.all()
-				continue
+				holds, known := c.staticCondition(x, w)
+				switch {
+				case !known:
+					c.drop(x.b, pr, "the processor applies only when its condition holds, which flumego's interceptors cannot say: left out (write it with a script interceptor, or route with a multiplexing selector)")
+					pr.all()
+					continue
+				case !holds:
+					c.note(x.b, w, false, "the condition tests only the tags, which are %q for every event of input %s: it never holds there, so the processor is left out of %s (Filebeat never runs it either)", x.tags, x.b.Labels[1], x.b.Labels[1])
+					pr.all()
+					continue
+				}
+				w.all()
+				c.note(x.b, w, true, "the condition tests only the tags, which are %q for every event of input %s: it always holds there, so the processor applies to all of them", x.tags, x.b.Labels[1])
 			}
 			switch name {
 			case "add_fields":
@@ -56,11 +68,70 @@ func (c *fbConv) processors(x *fbInput, ps *ynode) {
 			case "decode_json_fields":
 				c.decodeJSONFields(x, pr)
 			default:
-				c.drop(x.b, pr, "Filebeat's %s processor has no flumego equivalent: write its logic with a script interceptor (Filebeat's JavaScript API)", name)
+				why, ok := fbProcessorReasons[name]
+				if !ok {
+					why = "write its logic with a script interceptor (Filebeat's JavaScript API)"
+				}
+				c.drop(x.b, pr, "Filebeat's %s processor has no flumego equivalent: %s", name, why)
 				pr.all()
 			}
 		}
 	}
+}
+
+// fbProcessorReasons explain the processors that look things up where flumego does not.
+var fbProcessorReasons = map[string]string{
+	"add_cloud_metadata":    "flumego does not ask the cloud provider's metadata service: the documents have no cloud.* fields",
+	"add_docker_metadata":   "flumego does not ask the Docker daemon: the documents have no container.* names, images or labels (a container input with add_kubernetes_metadata takes pod and container names from the log file paths)",
+	"add_process_metadata":  "flumego does not look processes up: the documents have no process.* fields",
+	"add_observer_metadata": "flumego adds no observer.* fields",
+	"add_locale":            "flumego adds no event.timezone",
+	"add_nomad_metadata":    "flumego does not ask Nomad",
+}
+
+// staticCondition evaluates a condition the conversion can decide itself: one that tests only
+// the tags (contains, equals, with not, and, or), which an input's settings and add_tags
+// processors give, the same for all its events. known is false for any other condition.
+func (c *fbConv) staticCondition(x *fbInput, w *ynode) (holds, known bool) {
+	if len(w.keys) != 1 {
+		return false, false
+	}
+	op := w.keys[0]
+	y := w.m[op]
+	switch op {
+	case "not":
+		h, ok := c.staticCondition(x, y)
+		return !h, ok
+	case "and", "or":
+		if len(y.list) == 0 {
+			return false, false
+		}
+		holds = op == "and"
+		for _, e := range y.list {
+			h, ok := c.staticCondition(x, e)
+			if !ok {
+				return false, false
+			}
+			if op == "and" {
+				holds = holds && h
+			} else {
+				holds = holds || h
+			}
+		}
+		return holds, true
+	case "contains", "equals":
+		if len(y.keys) != 1 || y.keys[0] != "tags" || y.m["tags"].kind != yaml.ScalarNode {
+			return false, false
+		}
+		want := y.m["tags"].str()
+		for _, t := range x.tags {
+			if op == "equals" && t == want || op == "contains" && strings.Contains(t, want) {
+				return true, true
+			}
+		}
+		return false, true
+	}
+	return false, false
 }
 
 // addHeaders adds fields as headers: static interceptors that replace what is there, as
@@ -96,8 +167,9 @@ func (c *fbConv) addHeaders(x *fbInput, pr, fields *ynode, target string) {
 }
 
 // presetField reports a document field that the filebeat serializer writes itself, which no
-// interceptor can remove or test.
-func presetField(f string) bool { return !headerField(f) || f == "input.type" }
+// interceptor can remove or test: input.type among them, which the serializer writes as log
+// when no header says otherwise.
+func presetField(f string) bool { return !headerField(f) || f == "input.type" || f == "input" }
 
 func (c *fbConv) dropFields(x *fbInput, pr *ynode) {
 	fields := pr.get("fields")
@@ -113,15 +185,21 @@ func (c *fbConv) dropFields(x *fbInput, pr *ynode) {
 		switch {
 		case strings.HasPrefix(f, "/") && strings.HasSuffix(f, "/") && len(f) > 1:
 			res = append(res, f[1:len(f)-1])
-		case presetField(f) && !(f == "input.type" && x.typ != "log"):
+		case presetField(f):
 			c.drop(x.b, e, "%s is written by the filebeat serializer itself, not an event header an interceptor could remove", f)
 		default:
 			names = append(names, fbHeader(f))
 		}
 	}
 	if len(names) > 0 {
+		// Filebeat drops a field with everything below it (log drops log.file.path).
+		quoted := make([]string, len(names))
+		for i, n := range names {
+			quoted[i] = regexp.QuoteMeta(n)
+		}
 		ib := flume.NewBlock("interceptor", "remove_header")
 		ib.Set("from_list", flume.String(strings.Join(names, ",")))
+		ib.Set("matching", flume.String(`(?:`+strings.Join(quoted, "|")+`)\..+`))
 		x.icpts = append(x.icpts, ib)
 	}
 	for _, re := range res {

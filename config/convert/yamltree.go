@@ -22,6 +22,9 @@ type ynode struct {
 	m    map[string]*ynode
 	list []*ynode
 	used bool
+	// earlier are the values this setting had before the file set it again (a key written
+	// twice): Filebeat reads the last, and the report says the earlier ones are not read.
+	earlier []*ynode
 }
 
 // parseYAML reads a YAML document into a tree of ynodes.
@@ -77,6 +80,11 @@ func (y *ynode) merge(n *yaml.Node) error {
 				cur.keys = append(cur.keys, part)
 			}
 			if last {
+				if child.holds() && (v.Kind != yaml.MappingNode || child.kind != yaml.MappingNode) {
+					old := *child
+					child.earlier = append(child.earlier, &old)
+					child.line = k.Line
+				}
 				if err := child.set(v); err != nil {
 					return err
 				}
@@ -85,6 +93,27 @@ func (y *ynode) merge(n *yaml.Node) error {
 		}
 	}
 	return nil
+}
+
+// holds reports whether a setting has a value of its own: a scalar, a list, or settings below.
+func (y *ynode) holds() bool {
+	return y.kind != yaml.MappingNode || len(y.keys) > 0
+}
+
+// overridden calls fn for every value below y that a later one of the same setting replaced.
+func (y *ynode) overridden(fn func(old, cur *ynode)) {
+	if y == nil {
+		return
+	}
+	for _, e := range y.earlier {
+		fn(e, y)
+	}
+	for _, k := range y.keys {
+		y.m[k].overridden(fn)
+	}
+	for _, e := range y.list {
+		e.overridden(fn)
+	}
 }
 
 // set gives a ynode the value of a YAML node: a mapping merges, anything else replaces. The

@@ -2,8 +2,10 @@
 # Comments starting with "filebeat:" mark what was not carried over or was changed.
 
 agent "filebeat" {
+  # filebeat: filebeat.inputs.2 (line 38): not carried over: the log input is not enabled (enabled:
+  #   false): left out, as Filebeat leaves it
   # filebeat: filebeat.inputs.3 (line 41): not carried over: Filebeat's stdin input has no flumego
-  #   equivalent (log, filestream, container and journald inputs convert)
+  #   equivalent (log, filestream, container, docker and journald inputs convert)
   # filebeat: path.data (line 1): changed: not set: flumego keeps its file positions and agent.id in
   #   data_dir = "/var/lib/flumego"; it does not read Filebeat's registry, so every file is read again
   #   from its start once (set skip_to_end = true on a source to start at the end instead)

@@ -104,6 +104,7 @@ agent "filebeat" {
     }
     interceptor "remove_header" {
       from_list = "log.offset"
+      matching  = "(?:log\\.offset)\\..+"
     }
     interceptor "remove_header" {
       matching = "^fields\\.tmp"
