@@ -21,6 +21,7 @@ import (
 	"github.com/flumego/flumego/channel/memory"
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/interceptor"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/source"
 	"github.com/flumego/flumego/source/netcat"
@@ -191,16 +192,6 @@ func (c *conn) send(lines ...string) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // flow is a netcat → memory → collect agent; extra is added inside the agent block.
 func flow(port int, sinkSettings, extra string) string {
 	return fmt.Sprintf(`agent "a1" {
@@ -222,7 +213,7 @@ func flow(port int, sinkSettings, extra string) string {
 }
 
 func TestReloadKeepsWhatDidNotChange(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	c := dial(t, port)
 	c.send("a", "b")
@@ -246,7 +237,7 @@ func TestReloadKeepsWhatDidNotChange(t *testing.T) {
 }
 
 func TestReloadRestartsAChangedSinkWithoutLosingWhatTheChannelHolds(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "fail = true", ""))
 	c := dial(t, port)
 	var want []string
@@ -274,7 +265,7 @@ func TestReloadRestartsAChangedSinkWithoutLosingWhatTheChannelHolds(t *testing.T
 }
 
 func TestReloadRebindsAChangedListenerOnTheSamePort(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	old := dial(t, port)
 	old.send("before")
@@ -297,7 +288,7 @@ func TestReloadRebindsAChangedListenerOnTheSamePort(t *testing.T) {
 }
 
 func TestReloadAddsAndRemovesComponents(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	dial(t, port).send("one")
 	waitFor(t, "the first event", func() bool { return len(h.col.got()) == 1 })
@@ -314,7 +305,7 @@ func TestReloadAddsAndRemovesComponents(t *testing.T) {
     port     = %d
     channels = ["c2"]
   }`
-	port2 := freePort(t)
+	port2 := testkit.FreePort(t)
 	s := h.reload(flow(port, "", fmt.Sprintf(second, port2)))
 	if !slices.Equal(s.Added, []string{"channel/c2", "sink/k2", "source/r2"}) || len(s.Restarted) != 0 {
 		t.Fatalf("summary = %+v", s)
@@ -340,7 +331,7 @@ func TestReloadAddsAndRemovesComponents(t *testing.T) {
 }
 
 func TestReloadOfAChangedChannelDrainsItFirst(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	c := dial(t, port)
 	var want []string
@@ -364,7 +355,7 @@ func TestReloadOfAChangedChannelDrainsItFirst(t *testing.T) {
 }
 
 func TestReloadThatCannotBuildRestoresThePreviousConfiguration(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -453,7 +444,7 @@ func TestReloadRestartsAFailedComponent(t *testing.T) {
 }
 
 func TestReloadOfASinkGroup(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	group := func(priority string) string {
 		return flow(port, "", `sink "collect" "k2" {
     channel = "c1"
@@ -482,7 +473,7 @@ func TestReloadOfASinkGroup(t *testing.T) {
 }
 
 func TestReloadOfTheMetricsListener(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	withMetrics := func(addr string) string {
 		return flow(port, "", fmt.Sprintf(`metrics {
     listen = %q
@@ -494,7 +485,7 @@ func TestReloadOfTheMetricsListener(t *testing.T) {
 	if got := h.agent.MetricsAddr(); got != addr {
 		t.Fatalf("an unchanged metrics listener moved from %s to %s", addr, got)
 	}
-	next := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	next := fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t))
 	h.reload(withMetrics(next))
 	if got := h.agent.MetricsAddr(); got != next {
 		t.Fatalf("MetricsAddr = %s, want %s", got, next)
@@ -514,7 +505,7 @@ func TestReloadOfTheMetricsListener(t *testing.T) {
 }
 
 func TestReloadRejectsARenamedAgentAndAStoppedOne(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	if _, err := h.agent.Reload(h.load(strings.Replace(flow(port, "", ""), `agent "a1"`, `agent "a2"`, 1))); err == nil {
 		t.Error("a reload that renames the agent succeeded")
@@ -526,7 +517,7 @@ func TestReloadRejectsARenamedAgentAndAStoppedOne(t *testing.T) {
 }
 
 func TestReloadOfAChangedFileChannelKeepsWhatItHolds(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	dir := t.TempDir()
 	durable := func(capacity int, fail bool) string {
 		return strings.Replace(strings.Replace(flow(port, fmt.Sprintf("fail = %v", fail), ""),
@@ -554,7 +545,7 @@ func TestReloadOfAChangedFileChannelKeepsWhatItHolds(t *testing.T) {
 }
 
 func TestReloadChangesTheInflightBudgetItsKeptSourcesShare(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	if got := h.agent.inflight.Limit(); got != config.DefaultMaxInflightBytes {
 		t.Fatalf("budget %d, want the default %d", got, config.DefaultMaxInflightBytes)

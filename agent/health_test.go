@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 func TestHealthSaysDegradedAfterUnhealthyAfter(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	metrics := `metrics {
     listen          = "127.0.0.1:0"
     unhealthy_after = "200ms"
@@ -29,7 +31,7 @@ func TestHealthSaysDegradedAfterUnhealthyAfter(t *testing.T) {
 }
 
 func TestReloadRestartsASinkWhoseDeadLetterChannelChanges(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	dlq := func(capacity int) string {
 		return fmt.Sprintf(`channel "memory" "dlq" { capacity = %d }
   sink "collect" "drain" { channel = "dlq" }`, capacity)

@@ -17,6 +17,7 @@ import (
 	"github.com/flumego/flumego/channel/memory"
 	"github.com/flumego/flumego/config"
 	"github.com/flumego/flumego/internal/kafkatest"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/sink"
 	"github.com/flumego/flumego/source"
 	kafkasource "github.com/flumego/flumego/source/kafka"
@@ -123,7 +124,7 @@ func TestFailedBuildReleasesWhatWasBuiltBeforeIt(t *testing.T) {
 
 func TestPanickingConstructorAtReloadKeepsTheRunningFlow(t *testing.T) {
 	verifyNoLeaks(t)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	h.comps.Sinks = append(h.comps.Sinks, sink.NewFactory("panic", func() *emptyConfig { return &emptyConfig{} },
 		func(*emptyConfig, sink.Settings) (sink.Sink, error) { panic("a bug in a custom sink") }))
@@ -143,7 +144,7 @@ func TestPanickingConstructorAtReloadKeepsTheRunningFlow(t *testing.T) {
 func TestFailedReloadLeaksNothing(t *testing.T) {
 	verifyNoLeaks(t)
 	brokers := kafkatest.Start(t, 1).ListenAddrs()
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	h.comps.Sources = append(h.comps.Sources, kafkasource.NewFactory())
 	// The new kafka source is built, then the source on a taken port fails: the reload is
@@ -171,7 +172,7 @@ func TestFailedReloadLeaksNothing(t *testing.T) {
 // freePortHeld returns a loopback port held open until the test ends.
 func freePortHeld(t *testing.T) int {
 	t.Helper()
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	l, err := netListen(port)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +184,7 @@ func freePortHeld(t *testing.T) int {
 func TestSlowDrainSharesOneDeadlineAndClosesWithTimeLeft(t *testing.T) {
 	verifyNoLeaks(t)
 	stuck := &stuckSink{}
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	cfg := loadWith(t, lifecycleComponents(stuck), fmt.Sprintf(`agent "a1" {
   source "netcat" "r1" {
     bind     = "127.0.0.1"
@@ -229,7 +230,7 @@ func TestSlowDrainSharesOneDeadlineAndClosesWithTimeLeft(t *testing.T) {
 }
 
 func TestCleanStopReturnsNil(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	h := newHarness(t, flow(port, "", ""))
 	dial(t, port).send("a", "b")
 	waitFor(t, "two events delivered", func() bool { return len(h.col.got()) == 2 })
@@ -244,7 +245,7 @@ func netListen(port int) (net.Listener, error) {
 
 func TestPanicInRunStopsThatComponentOnly(t *testing.T) {
 	verifyNoLeaks(t)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	stuck := &stuckSink{}
 	cfg := loadWith(t, lifecycleComponents(stuck), fmt.Sprintf(`agent "a1" {
   source "netcat" "r1" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/internal/avrorpc/avrotest"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // avroPair starts a collector (avro source → file_roll) and a forwarder (netcat → avro sink)
@@ -26,7 +27,7 @@ type avroPair struct {
 
 func startAvroPair(t *testing.T, collectorCfg, forwarderCfg string, extra map[string]string, collectorFirst bool) *avroPair {
 	t.Helper()
-	nport, aport := freePort(t), freePort(t)
+	nport, aport := testkit.FreePort(t), testkit.FreePort(t)
 	p := &avroPair{netcat: fmt.Sprintf("127.0.0.1:%d", nport), avro: fmt.Sprintf("127.0.0.1:%d", aport),
 		out: filepath.Join(t.TempDir(), "out"), collectorCfg: collectorCfg}
 	p.collectorEnv = map[string]string{"FLUMEGO_AVRO_PORT": fmt.Sprint(aport), "FLUMEGO_OUT": p.out}
@@ -118,7 +119,7 @@ func TestAvroWithTLSAndDeflate(t *testing.T) {
 // TestSyslogAndHTTPThroughAvro: an ingest agent receives syslog over TCP (newline and
 // octet-counted framing) and UDP, and JSON over HTTP, and forwards it all to a collector.
 func TestSyslogAndHTTPThroughAvro(t *testing.T) {
-	aport, sport, hport := freePort(t), freePort(t), freePort(t)
+	aport, sport, hport := testkit.FreePort(t), testkit.FreePort(t), testkit.FreePort(t)
 	out := filepath.Join(t.TempDir(), "out")
 	col := startAgent(t, example("avro-collector.hcl"), map[string]string{"FLUMEGO_AVRO_PORT": fmt.Sprint(aport), "FLUMEGO_OUT": out})
 	ing := startAgent(t, example("avro-syslog-http-forwarder.hcl"), map[string]string{

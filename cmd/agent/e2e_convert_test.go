@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // convertTestdata is the converter's testdata: the Flume configurations from the field and
@@ -201,7 +203,7 @@ a1.sinks.k2.channel = c2
 	if code != 0 || !strings.Contains(report, "interceptors.i1.type: not carried over") {
 		t.Fatalf("convert: exit %d\n%s", code, report)
 	}
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	env := []string{"NC_PORT=" + strconv.Itoa(port), "OUT1=" + out1, "OUT2=" + out2}
 	hclFile := filepath.Join(dir, "flume.hcl")
 	if err := os.WriteFile(hclFile, []byte(converted), 0o644); err != nil {

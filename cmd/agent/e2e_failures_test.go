@@ -19,6 +19,7 @@ import (
 
 	"github.com/flumego/flumego/internal/kafkatest"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 	avrosource "github.com/flumego/flumego/source/avro"
@@ -37,7 +38,7 @@ func TestPoisonPillIsSetAside(t *testing.T) {
 	good := []string{lines[0], lines[2], lines[3]}
 	start := func(t *testing.T, fallback string) (*agentProc, []string) {
 		c := kafkatest.Start(t, 1, kfake.SeedTopics(1, "app-logs", "unrouted"))
-		port := freePort(t)
+		port := testkit.FreePort(t)
 		p := startAgent(t, example("dead-letter.hcl"), map[string]string{
 			"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_KAFKA_BROKERS": c.ListenAddrs()[0],
 			"FLUMEGO_DEAD_LETTER_DIR": filepath.Join(t.TempDir(), "dead"), "FLUMEGO_FALLBACK_TOPIC": fallback,
@@ -120,7 +121,7 @@ func statusJSON(t *testing.T, p *agentProc) metrics.Snapshot {
 // and every line sent after the recreation arrives in the new topic without a restart.
 func TestRecreatedKafkaTopicHealsUnderLoad(t *testing.T) {
 	c := kafkatest.Start(t, 1, kfake.SeedTopics(3, "logs"))
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("netcat-kafka.hcl"), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_KAFKA_BROKERS": c.ListenAddrs()[0], "FLUMEGO_KAFKA_TOPIC": "logs",
 	})
@@ -200,7 +201,7 @@ func startAvroNextHop(t *testing.T, port int, proc *sourcetest.Processor) {
 // with four calls in flight to a next hop that answers one call in seven FAILED: the calls it
 // committed are not sent again, so every line arrives exactly once.
 func TestAvroFailedCallsUnderMaxInFlightAreNotDuplicated(t *testing.T) {
-	aport, nport := freePort(t), freePort(t)
+	aport, nport := testkit.FreePort(t), testkit.FreePort(t)
 	next := &sourcetest.Processor{RefuseEvery: 7}
 	startAvroNextHop(t, aport, next)
 	p := startAgent(t, example("avro-forwarder.hcl"), map[string]string{
@@ -226,7 +227,7 @@ func TestAvroFailedCallsUnderMaxInFlightAreNotDuplicated(t *testing.T) {
 // sink and its last error, /status.json and `agent status` say degraded; once the next hop is
 // up, everything is delivered and /healthz answers 200 again.
 func TestHealthzDegradedAfterUnhealthyAfter(t *testing.T) {
-	aport, nport := freePort(t), freePort(t)
+	aport, nport := testkit.FreePort(t), testkit.FreePort(t)
 	p := startAgent(t, example("avro-forwarder.hcl"), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(nport), "FLUMEGO_AVRO_PORT": fmt.Sprint(aport), "FLUMEGO_UNHEALTHY_AFTER": "2s",
 	})
@@ -284,7 +285,7 @@ func TestHealthzDegradedAfterUnhealthyAfter(t *testing.T) {
 // such lines now.
 func TestDeadLettersReplayedLater(t *testing.T) {
 	c := kafkatest.Start(t, 1, kfake.SeedTopics(1, "app-logs", "replayed"))
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	env := map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_KAFKA_BROKERS": c.ListenAddrs()[0],
 		"FLUMEGO_DEAD_LETTER_DIR": filepath.Join(t.TempDir(), "dead"),

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // ackingClient sends numbered lines to a netcat source with ack_every_event and remembers how
@@ -96,7 +98,7 @@ func TestFileChannelLosesNothingAcrossRepeatedKill9(t *testing.T) {
 		kills = 5
 	}
 	const sinkBatch = 20
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	env := map[string]string{
@@ -159,7 +161,7 @@ func TestFileChannelLosesNothingAcrossRepeatedKill9(t *testing.T) {
 }
 
 func TestFileChannelKeepsBufferedEventsAcrossACleanStop(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	env := map[string]string{
@@ -202,7 +204,7 @@ func TestFileChannelRefusesPutsWhileTheDiskIsNearlyFullAndResumes(t *testing.T) 
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", disk).Run() })
 
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	out := filepath.Join(dir, "out")
 	filler := filepath.Join(disk, "filler")
 	if err := os.WriteFile(filler, make([]byte, 40<<20), 0o644); err != nil {
@@ -245,12 +247,12 @@ func TestFileChannelRefusesPutsWhileTheDiskIsNearlyFullAndResumes(t *testing.T) 
 func TestSecondAgentOnTheSameFileChannelFailsAtOnce(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"FLUMEGO_CHANNEL_DIR": filepath.Join(dir, "channel"), "FLUMEGO_OUT": filepath.Join(dir, "out")}
-	env["FLUMEGO_PORT"] = fmt.Sprint(freePort(t))
+	env["FLUMEGO_PORT"] = fmt.Sprint(testkit.FreePort(t))
 	startAgent(t, example("file-channel.hcl"), env)
 
 	cmd := exec.Command(agentBin, "-f", example("file-channel.hcl"))
 	cmd.Env = append(os.Environ(), "FLUMEGO_CHANNEL_DIR="+env["FLUMEGO_CHANNEL_DIR"], "FLUMEGO_OUT="+env["FLUMEGO_OUT"],
-		fmt.Sprintf("FLUMEGO_PORT=%d", freePort(t)), fmt.Sprintf("FLUMEGO_METRICS=127.0.0.1:%d", freePort(t)))
+		fmt.Sprintf("FLUMEGO_PORT=%d", testkit.FreePort(t)), fmt.Sprintf("FLUMEGO_METRICS=127.0.0.1:%d", testkit.FreePort(t)))
 	start := time.Now()
 	out, _ := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 1 {
@@ -271,7 +273,7 @@ func TestSecondAgentOnTheSameFileChannelFailsAtOnce(t *testing.T) {
 func TestFileChannelEmptiedWhileDownIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	chDir, out := filepath.Join(dir, "channel"), filepath.Join(dir, "out")
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	env := map[string]string{"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_CHANNEL_DIR": chDir, "FLUMEGO_OUT": out}
 	p := startAgent(t, example("file-channel.hcl"), env, "--drain-timeout", "1s")
 	breakDirectory(t, out) // the sink cannot write: the events stay in the channel
@@ -286,7 +288,7 @@ func TestFileChannelEmptiedWhileDownIsRefused(t *testing.T) {
 
 	cmd := exec.Command(agentBin, "-f", example("file-channel.hcl"))
 	cmd.Env = append(os.Environ(), "FLUMEGO_CHANNEL_DIR="+chDir, "FLUMEGO_OUT="+out,
-		fmt.Sprintf("FLUMEGO_PORT=%d", freePort(t)), fmt.Sprintf("FLUMEGO_METRICS=127.0.0.1:%d", freePort(t)))
+		fmt.Sprintf("FLUMEGO_PORT=%d", testkit.FreePort(t)), fmt.Sprintf("FLUMEGO_METRICS=127.0.0.1:%d", testkit.FreePort(t)))
 	msg, _ := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(msg), db+" is empty") ||
 		!strings.Contains(string(msg), "channel.id") {
@@ -296,7 +298,7 @@ func TestFileChannelEmptiedWhileDownIsRefused(t *testing.T) {
 	// The agent's rule for a component that cannot be built on reload: the previous
 	// configuration runs on.
 	cfg := filepath.Join(dir, "agent.hcl")
-	port2, port3 := freePort(t), freePort(t)
+	port2, port3 := testkit.FreePort(t), testkit.FreePort(t)
 	out2 := filepath.Join(dir, "out2")
 	writeConfig(t, cfg, netcatToDir(port2, out2), false)
 	p = startAgent(t, cfg, nil, "--reload-poll", "50ms")

@@ -16,13 +16,14 @@ import (
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/avrorpc"
 	"github.com/flumego/flumego/internal/kafkatest"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // TestFlumeAppendCountersOnTheAvroSource keeps dashboards carried over from Flume working: a
 // single append call counts in Flume's AppendReceivedCount and AppendAcceptedCount, next to
 // the batch counters.
 func TestFlumeAppendCountersOnTheAvroSource(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	out := filepath.Join(t.TempDir(), "out")
 	p := startAgent(t, example("avro-collector.hcl"), map[string]string{"FLUMEGO_AVRO_PORT": fmt.Sprint(port), "FLUMEGO_OUT": out})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -159,7 +160,7 @@ func TestConvertedFilebeatConfigurationWritesFilebeatsDocuments(t *testing.T) {
 // each record carries the mapped headers under their Kafka names, and nothing else.
 func TestKafkaSinkSendsOnlyTheMappedRecordHeaders(t *testing.T) {
 	cluster := kafkatest.Start(t, 1, kfake.SeedTopics(1, "weblogs"))
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("netcat-kafka-record-headers.hcl"), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_KAFKA_BROKERS": kafkatest.Addrs(cluster),
 	})

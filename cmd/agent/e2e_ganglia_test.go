@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flumego/flumego/internal/ganglia/gmondtest"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // TestGangliaCountersAppearInARealGmond runs examples/ganglia.hcl against a real gmond
@@ -15,7 +16,7 @@ import (
 // named and grouped as Flume's GangliaServer names them.
 func TestGangliaCountersAppearInARealGmond(t *testing.T) {
 	g := gmondtest.Start(t)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("ganglia.hcl"), map[string]string{
 		"FLUMEGO_PORT":         fmt.Sprint(port),
 		"FLUMEGO_GMOND":        g.UDPAddr,

@@ -22,6 +22,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/sink/hdfs/webhdfs/webhdfstest"
 )
 
@@ -34,7 +35,7 @@ import (
 // hdfsEnv is the environment of examples/hdfs-file.hcl under dir.
 func hdfsEnv(t *testing.T, dir string, extra map[string]string) (map[string]string, string) {
 	t.Helper()
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	env := map[string]string{
 		"TZ":                  "UTC", // the regex_extractor parses line times in local time
 		"FLUMEGO_PORT":        fmt.Sprint(port),
@@ -421,7 +422,7 @@ func TestHDFSSinkKill9MidWriteThenRestart(t *testing.T) {
 func TestHDFSSinkOverWebHDFS(t *testing.T) {
 	srv := webhdfstest.New()
 	defer srv.Close()
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("hdfs-webhdfs.hcl"), map[string]string{
 		"FLUMEGO_PORT":      fmt.Sprint(port),
 		"FLUMEGO_HDFS_PATH": "webhdfs://" + srv.Addr() + "/flume/%Y%m%d%H",
@@ -453,7 +454,7 @@ func TestHDFSSinkOverWebHDFS(t *testing.T) {
 // with a clear error, and the other flow delivers.
 func TestHDFSSinkUnreachableNamenodeKeepsOtherFlowsRunning(t *testing.T) {
 	dir := t.TempDir()
-	p1, p2, dead := freePort(t), freePort(t), freePort(t)
+	p1, p2, dead := testkit.FreePort(t), testkit.FreePort(t), testkit.FreePort(t)
 	cfg := filepath.Join(dir, "agent.hcl")
 	out := filepath.Join(dir, "out")
 	src := fmt.Sprintf(`agent "a1" {

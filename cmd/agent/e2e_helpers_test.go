@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // The end-to-end tests build the real agent binary once and drive it the way an operator
@@ -122,7 +124,7 @@ func (p *agentProc) waitStarted(t *testing.T) bool {
 // launchBinary is launchAgent with another build of the agent.
 func launchBinary(t *testing.T, bin, cfg string, env map[string]string, args ...string) *agentProc {
 	t.Helper()
-	p := &agentProc{out: &syncBuffer{}, done: make(chan struct{}), metrics: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
+	p := &agentProc{out: &syncBuffer{}, done: make(chan struct{}), metrics: fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t))}
 	p.cmd = exec.Command(bin, append([]string{"-f", cfg, "--drain-timeout", "5s"}, args...)...)
 	p.cmd.Env = append(os.Environ(), "FLUMEGO_METRICS="+p.metrics)
 	for k, v := range env {
@@ -177,16 +179,6 @@ func (p *agentProc) metric(t *testing.T, series string) float64 {
 		}
 	}
 	return -1
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // waitFor polls cond until it holds or the timeout passes.

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // TestJSONLogsRoutedByLevelAndDebugDropped tails a JSON application log through
@@ -76,7 +78,7 @@ func TestJSONLogsRoutedByLevelAndDebugDropped(t *testing.T) {
 // is delivered with its fields as headers and its message as the body; a request with a bad
 // line is refused with 400 and delivers nothing.
 func TestHTTPNDJSONHandler(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	out := filepath.Join(t.TempDir(), "out")
 	p := startAgent(t, example("http-ndjson.hcl"), map[string]string{"FLUMEGO_HTTP_PORT": fmt.Sprint(port), "FLUMEGO_OUT": out})
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/flumego/flumego/internal/kafkatest"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // The Kafka flows run the real agent against franz-go's kfake broker, a Kafka wire-protocol
@@ -74,7 +75,7 @@ func countMissing(want, got []string) (missing, dups int) {
 
 func TestNetcatMemoryKafka(t *testing.T) {
 	c := kafkatest.Start(t, 1, kfake.SeedTopics(3, "test"))
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("netcat-kafka.hcl"), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_KAFKA_BROKERS": c.ListenAddrs()[0],
 	})
@@ -102,7 +103,7 @@ func TestKafkaBrokerStoppedMidStreamLosesNothing(t *testing.T) {
 	// same port. Lines acknowledged by netcat are in the memory channel; the sink's batches wait
 	// (or fail and are retried) until the broker is back: none is lost.
 	dir := t.TempDir()
-	kport := freePort(t)
+	kport := testkit.FreePort(t)
 	startBroker := func() *kfake.Cluster {
 		c, err := kfake.NewCluster(kfake.Ports(kport), kfake.DataDir(dir), kfake.SeedTopics(3, "test"))
 		if err != nil {
@@ -114,7 +115,7 @@ func TestKafkaBrokerStoppedMidStreamLosesNothing(t *testing.T) {
 	var mu sync.Mutex
 	t.Cleanup(func() { mu.Lock(); c.Close(); mu.Unlock() })
 	broker := c.ListenAddrs()[0]
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("netcat-kafka.hcl"), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_KAFKA_BROKERS": broker,
 	})
@@ -147,7 +148,7 @@ func TestKafkaFaultsAreClearAndOtherFlowsKeepRunning(t *testing.T) {
 	plain := kafkatest.Start(t, 1, kfake.SeedTopics(1, "exists"))
 	secured := kafkatest.Start(t, 1, kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-256", "flume", "right"), kfake.SeedTopics(1, "logs"))
 	dir := t.TempDir()
-	ports := [3]int{freePort(t), freePort(t), freePort(t)}
+	ports := [3]int{testkit.FreePort(t), testkit.FreePort(t), testkit.FreePort(t)}
 	cfg := fmt.Sprintf(`agent "a1" {
   source "netcat" "missing_topic" {
     bind = "127.0.0.1"
@@ -324,7 +325,7 @@ func TestKafkaSourceResumesAfterRestart(t *testing.T) {
 
 func TestNetcatKafkaChannelSurvivesKill9(t *testing.T) {
 	c := kafkatest.Start(t, 1, kfake.SeedTopics(1, "flume-channel"))
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	out := t.TempDir()
 	env := map[string]string{"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_KAFKA_BROKERS": c.ListenAddrs()[0], "FLUMEGO_OUT": out}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)

@@ -5,14 +5,16 @@ import (
 	"regexp"
 	"syscall"
 	"testing"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // TestStopThatAbandonsEventsExitsNonZero: events acknowledged into a memory channel whose sink
 // cannot deliver (no collector listens) are lost at stop; the agent says how many and exits 1.
 func TestStopThatAbandonsEventsExitsNonZero(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("avro-forwarder.hcl"), map[string]string{
-		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_AVRO_PORT": fmt.Sprint(freePort(t)),
+		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_AVRO_PORT": fmt.Sprint(testkit.FreePort(t)),
 	}, "--drain-timeout", "500ms")
 	sendLines(t, fmt.Sprintf("127.0.0.1:%d", port), numbered("lost-", 25), true)
 	if code := p.stop(t, syscall.SIGTERM); code != 1 {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/flumego/flumego/channel"
 	"github.com/flumego/flumego/internal/avrorpc"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // The limits of the network sources through the real binary (examples/network-limits.hcl):
@@ -40,7 +41,7 @@ func startEdge(t *testing.T, bin string, extra map[string]string) *edge {
 	env := map[string]string{"FLUMEGO_OUT": e.out}
 	for name, addr := range map[string]*string{"FLUMEGO_SYSLOG_PORT": &e.syslog, "FLUMEGO_HTTP_PORT": &e.http,
 		"FLUMEGO_AVRO_PORT": &e.avro, "FLUMEGO_PORT": &e.netcat} {
-		port := freePort(t)
+		port := testkit.FreePort(t)
 		env[name], *addr = strconv.Itoa(port), fmt.Sprintf("127.0.0.1:%d", port)
 	}
 	for k, v := range extra {

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // Hot reload through the real binary: the config file is edited while events flow, the way an
@@ -252,7 +254,7 @@ func TestReloadUnderLoadDeliversEveryEventOnce(t *testing.T) {
 		}
 	}
 	cfgPath := filepath.Join(etc, "agent.hcl")
-	flow := reloadFlow{dir: dir, logs: logs, port: freePort(t), stage: "one", k2Batch: 100}
+	flow := reloadFlow{dir: dir, logs: logs, port: testkit.FreePort(t), stage: "one", k2Batch: 100}
 	writeConfig(t, cfgPath, flow.render(), false)
 
 	p := startAgent(t, cfgPath, nil)
@@ -365,7 +367,7 @@ func netcatToDir(port int, out string) string {
 func TestNoReloadConfIgnoresFileChangesButNotSIGHUP(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "agent.hcl")
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	writeConfig(t, cfg, netcatToDir(port, filepath.Join(dir, "out1")), false)
 	p := startAgent(t, cfg, nil, "--no-reload-conf", "--reload-poll", "50ms")
@@ -397,7 +399,7 @@ func TestReloadFollowsAKubernetesConfigMapUpdate(t *testing.T) {
 	// ..data → a timestamped directory, swapped by one rename on update.
 	dir := t.TempDir()
 	mount := filepath.Join(dir, "config")
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	version := func(n int) {
 		v := filepath.Join(mount, fmt.Sprintf("..2026_01_0%d", n))
 		if err := os.MkdirAll(v, 0o755); err != nil {
@@ -437,7 +439,7 @@ func TestReloadSeesAConfigChangedWhileTheAgentStarts(t *testing.T) {
 	// next 30s poll.
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "agent.hcl")
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	version := func(n int) string {
 		return strings.Replace(netcatToDir(port, filepath.Join(dir, fmt.Sprint("out", n))),
 			`channel "memory" "c1" {}`, fmt.Sprintf(`channel "file" "c1" {

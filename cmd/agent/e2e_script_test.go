@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // TestMultiplexingByScript routes digit and letter lines with the script interceptor.
@@ -59,7 +61,7 @@ func TestScriptThatFailsKeepsTheFlowServing(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(faulty), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	dir := t.TempDir()
 	letters := filepath.Join(dir, "letters")
 	p := startAgent(t, cfg, map[string]string{

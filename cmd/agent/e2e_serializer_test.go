@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/flumego/flumego/internal/kafkatest"
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // goldenDir holds real Filebeat 7.17.29 output for the files in its in/ (see its README).
@@ -213,7 +214,7 @@ func TestFilebeatGoldenDocuments(t *testing.T) {
 // file laid out as the format serializer's template says.
 func TestFormatSerializerThroughFileRoll(t *testing.T) {
 	out := t.TempDir()
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	startAgent(t, example("netcat-format-file.hcl"), map[string]string{
 		"FLUMEGO_PORT": strconv.Itoa(port), "FLUMEGO_OUT": out, "FLUMEGO_HOST": "edge-7",
 	})

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // pileUpConfig is an agent whose only sink sends to a next hop that is down: every event put
@@ -80,7 +82,7 @@ func statusRow(out, kind, name string) []string {
 // TestStatusMarksAFullChannelAndAFailingSink fills a channel whose sink cannot deliver, then
 // asks `agent status` and the /status page where events pile up.
 func TestStatusMarksAFullChannelAndAFailingSink(t *testing.T) {
-	port, dead := freePort(t), freePort(t)
+	port, dead := testkit.FreePort(t), testkit.FreePort(t)
 	p := startAgent(t, statusConfig(t, pileUpConfig), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(port), "FLUMEGO_DEAD_PORT": fmt.Sprint(dead),
 	})
@@ -130,7 +132,7 @@ func TestStatusMarksAFullChannelAndAFailingSink(t *testing.T) {
 // TestStatusFromTheConfigShowsRates runs `agent status -f` (the address comes from the
 // config) while lines flow, and checks the rates and that nothing is marked.
 func TestStatusFromTheConfigShowsRates(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	cfg := example("netcat-null.hcl")
 	p := startAgent(t, cfg, map[string]string{"FLUMEGO_PORT": fmt.Sprint(port)})
 
@@ -202,7 +204,7 @@ agent "a1" {
 		code int
 		want string
 	}{
-		{"nothing listening", []string{"status", "--addr", fmt.Sprintf("127.0.0.1:%d", freePort(t))}, 1, "cannot reach the agent"},
+		{"nothing listening", []string{"status", "--addr", fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t))}, 1, "cannot reach the agent"},
 		{"an agent without metrics", []string{"status", "-f", noMetrics}, 2, `agent "a1" in ` + noMetrics + " serves no metrics"},
 		{"both --addr and -f", []string{"status", "--addr", "127.0.0.1:1", "-f", noMetrics}, 2, "give --addr or -f, not both"},
 		{"a stray argument", []string{"status", "now"}, 2, `unexpected argument "now"`},
@@ -224,7 +226,7 @@ func TestPromtoolAcceptsARunningAgentsScrape(t *testing.T) {
 	if err != nil {
 		t.Skip("promtool not installed (apt-get install prometheus): the agent's scrape is not linted")
 	}
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("quickstart.hcl"), map[string]string{"FLUMEGO_PORT": fmt.Sprint(port)})
 	sendLines(t, fmt.Sprintf("127.0.0.1:%d", port), []string{"one", "two"}, true)
 	resp, err := http.Get("http://" + p.metrics + "/metrics")

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"github.com/flumego/flumego/internal/sdtest"
+	"github.com/flumego/flumego/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,7 +73,7 @@ func TestSystemdUnitIsHardened(t *testing.T) {
 
 func TestSystemdNotifyReadyReloadWatchdogStopping(t *testing.T) {
 	sd := sdtest.Listen(t)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("quickstart.hcl"), map[string]string{
 		"FLUMEGO_PORT":  fmt.Sprint(port),
 		"NOTIFY_SOCKET": sd.Path,

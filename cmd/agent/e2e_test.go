@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // TestEveryExampleIsValid validates every .hcl file under examples/ (topologies included), so
@@ -50,7 +52,7 @@ func TestEveryExampleIsValid(t *testing.T) {
 }
 
 func TestQuickstartNetcatToLogger(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("quickstart.hcl"), map[string]string{"FLUMEGO_PORT": fmt.Sprint(port)})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	sendLines(t, addr, []string{"hello flumego", "second line"}, true)
@@ -86,7 +88,7 @@ func TestMultiplexingByRegexHeaderIntoTwoFileRollSinks(t *testing.T) {
 // The flow is Flume's netcat-interceptor-multiplexing.conf with its Java interceptor replaced.
 func checkDigitLetterRouting(t *testing.T, cfg string, args ...string) {
 	t.Helper()
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	dir := t.TempDir()
 	letters, digits := filepath.Join(dir, "letters"), filepath.Join(dir, "digits")
 	p := startAgent(t, cfg, map[string]string{
@@ -117,7 +119,7 @@ func checkDigitLetterRouting(t *testing.T, cfg string, args ...string) {
 }
 
 func TestReplicatingIntoTwoChannelsDeliversEveryLineToBoth(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	dir := t.TempDir()
 	out1, out2 := filepath.Join(dir, "one"), filepath.Join(dir, "two")
 	p := startAgent(t, example("replicating.hcl"), map[string]string{
@@ -151,7 +153,7 @@ func breakDirectory(t *testing.T, dir string) (aside string) {
 }
 
 func TestFailoverMovesToTheStandbyWhenThePrimaryFails(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	dir := t.TempDir()
 	primary, standby := filepath.Join(dir, "primary"), filepath.Join(dir, "standby")
 	p := startAgent(t, example("failover.hcl"), map[string]string{
@@ -183,7 +185,7 @@ func TestFailoverMovesToTheStandbyWhenThePrimaryFails(t *testing.T) {
 }
 
 func TestLoadBalanceSharesAndSurvivesAFailedSink(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	dir := t.TempDir()
 	out1, out2 := filepath.Join(dir, "lb1"), filepath.Join(dir, "lb2")
 	p := startAgent(t, example("load-balance.hcl"), map[string]string{
@@ -216,7 +218,7 @@ func TestLoadBalanceSharesAndSurvivesAFailedSink(t *testing.T) {
 }
 
 func TestBadInputOnNetcatKeepsTheAgentServing(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	p := startAgent(t, example("quickstart.hcl"), map[string]string{"FLUMEGO_PORT": fmt.Sprint(port)})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 
@@ -356,7 +358,7 @@ func TestPortInUseIsARuntimeFailure(t *testing.T) {
 	defer l.Close()
 	cmd := exec.Command(agentBin, "-f", example("quickstart.hcl"))
 	cmd.Env = append(os.Environ(), fmt.Sprintf("FLUMEGO_PORT=%d", l.Addr().(*net.TCPAddr).Port),
-		fmt.Sprintf("FLUMEGO_METRICS=127.0.0.1:%d", freePort(t)))
+		fmt.Sprintf("FLUMEGO_METRICS=127.0.0.1:%d", testkit.FreePort(t)))
 	out, _ := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "address already in use") {
 		t.Errorf("exit %d, output:\n%s", code, out)

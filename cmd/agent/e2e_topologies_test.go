@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // The classic multi-agent topologies of Flume's user guide, each agent a separate process on
@@ -29,7 +31,7 @@ type nextHop struct {
 
 func startNextHop(t *testing.T, cfg, dir string) *nextHop {
 	t.Helper()
-	h := &nextHop{port: freePort(t), out: filepath.Join(dir, "out"), cfg: cfg}
+	h := &nextHop{port: testkit.FreePort(t), out: filepath.Join(dir, "out"), cfg: cfg}
 	h.env = map[string]string{"FLUMEGO_AVRO_PORT": fmt.Sprint(h.port), "FLUMEGO_OUT": h.out,
 		"FLUMEGO_CHANNEL_DIR": filepath.Join(dir, "channel"), "FLUMEGO_MIN_SPACE": "1MiB"}
 	h.p = startAgent(t, cfg, h.env)
@@ -134,7 +136,7 @@ func TestTopologyFailover(t *testing.T) {
 	dir := t.TempDir()
 	a2 := startNextHop(t, topology("failover", "agent2"), filepath.Join(dir, "a2"))
 	a3 := startNextHop(t, topology("failover", "agent3"), filepath.Join(dir, "a3"))
-	nport := freePort(t)
+	nport := testkit.FreePort(t)
 	netcat := fmt.Sprintf("127.0.0.1:%d", nport)
 	a1 := startAgent(t, topology("failover", "agent1"), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(nport), "FLUMEGO_MAX_PENALTY": "2s",
@@ -223,7 +225,7 @@ func TestTopologyLoadBalancing(t *testing.T) {
 	dir := t.TempDir()
 	a2 := startNextHop(t, topology("load-balancing", "agent2"), filepath.Join(dir, "a2"))
 	a3 := startNextHop(t, topology("load-balancing", "agent3"), filepath.Join(dir, "a3"))
-	nport := freePort(t)
+	nport := testkit.FreePort(t)
 	a1 := startAgent(t, topology("load-balancing", "agent1"), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(nport), "FLUMEGO_AGENT2_PORT": fmt.Sprint(a2.port), "FLUMEGO_AGENT3_PORT": fmt.Sprint(a3.port),
 	})
@@ -261,7 +263,7 @@ func TestTopologyAggregation(t *testing.T) {
 		"FLUMEGO_TAIL_PATH": filepath.Join(logs, "*.log"), "FLUMEGO_POSITION_FILE": filepath.Join(dir, "taildir.json"),
 		"FLUMEGO_COLLECTOR_PORT": fmt.Sprint(col.port),
 	})
-	nport := freePort(t)
+	nport := testkit.FreePort(t)
 	a2 := startAgent(t, topology("aggregation", "agent2"), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(nport), "FLUMEGO_COLLECTOR_PORT": fmt.Sprint(col.port),
 	})
@@ -295,7 +297,7 @@ func TestTopologyMultiplexing(t *testing.T) {
 	dir := t.TempDir()
 	a2 := startNextHop(t, topology("multiplexing", "agent2"), filepath.Join(dir, "a2"))
 	a3 := startNextHop(t, topology("multiplexing", "agent3"), filepath.Join(dir, "a3"))
-	nport := freePort(t)
+	nport := testkit.FreePort(t)
 	a1 := startAgent(t, topology("multiplexing", "agent1"), map[string]string{
 		"FLUMEGO_PORT": fmt.Sprint(nport), "FLUMEGO_AGENT2_PORT": fmt.Sprint(a2.port), "FLUMEGO_AGENT3_PORT": fmt.Sprint(a3.port),
 	})

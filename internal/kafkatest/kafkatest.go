@@ -5,7 +5,6 @@ package kafkatest
 
 import (
 	"context"
-	"net"
 	"os/exec"
 	"strings"
 	"testing"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/flumego/flumego/internal/testkit"
 )
 
 // Start starts a cluster of brokers brokers on free loopback ports, closed when the test ends.
@@ -21,7 +22,7 @@ func Start(t testing.TB, brokers int, opts ...kfake.Opt) *kfake.Cluster {
 	t.Helper()
 	ports := make([]int, brokers)
 	for i := range ports {
-		ports[i] = FreePort(t)
+		ports[i] = testkit.FreePort(t)
 	}
 	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.Ports(ports...)}, opts...)...)
 	if err != nil {
@@ -29,17 +30,6 @@ func Start(t testing.TB, brokers int, opts ...kfake.Opt) *kfake.Cluster {
 	}
 	t.Cleanup(c.Close)
 	return c
-}
-
-// FreePort returns a loopback TCP port that was free a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Client returns a plain franz-go client on the brokers, closed when the test ends.

@@ -20,6 +20,7 @@ import (
 	"github.com/flumego/flumego/internal/flumeevent"
 	"github.com/flumego/flumego/internal/kafkaclient"
 	"github.com/flumego/flumego/internal/kafkatest"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/sink"
 )
 
@@ -440,7 +441,7 @@ func TestAutoCreatedTopic(t *testing.T) {
 }
 
 func TestUnreachableBrokerFailsTheWriteWhenItsContextEnds(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", kafkatest.FreePort(t)) // nothing listens
+	addr := fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t)) // nothing listens
 	s, m := newSink(t, []string{addr}, func(c *Config) { c.Topic = "logs" })
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
@@ -456,7 +457,7 @@ func TestUnreachableBrokerFailsTheWriteWhenItsContextEnds(t *testing.T) {
 }
 
 func TestDeliveryTimeoutFailsAWriteToADeadBroker(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", kafkatest.FreePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t))
 	s, _ := newSink(t, []string{addr}, func(c *Config) {
 		c.Topic = "logs"
 		c.Producer = map[string]string{"delivery.timeout.ms": "1000"}
@@ -475,7 +476,7 @@ func TestBrokerRestartLosesNothing(t *testing.T) {
 	// writes: every Write returns nil only for delivered batches, and the sink's retried batches
 	// bring the rest.
 	dir := t.TempDir()
-	port := kafkatest.FreePort(t)
+	port := testkit.FreePort(t)
 	start := func() *kfake.Cluster {
 		c, err := kfake.NewCluster(kfake.Ports(port), kfake.DataDir(dir), kfake.SeedTopics(1, "logs"))
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/flumego/flumego/internal/kafkaclient"
 	"github.com/flumego/flumego/internal/kafkatest"
 	"github.com/flumego/flumego/internal/sourcetest"
+	"github.com/flumego/flumego/internal/testkit"
 	"github.com/flumego/flumego/metrics"
 	"github.com/flumego/flumego/source"
 )
@@ -335,7 +336,7 @@ func TestValidate(t *testing.T) {
 // a word, so a source that cannot fetch must say so through its health; once the broker
 // answers and records flow, the streak ends.
 func TestUnreachableBrokersFeedTheSourcesHealth(t *testing.T) {
-	port := kafkatest.FreePort(t)
+	port := testkit.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	proc := &sourcetest.Processor{}
 	r := start(t, []string{addr}, proc, nil)

@@ -148,6 +148,17 @@ func (s *Source) acquireSlot(tf *tailFile) bool {
 	if s.cfg.MaxOpenFiles == 0 || len(s.open) < s.cfg.MaxOpenFiles {
 		return true
 	}
+	victim := s.victim(tf)
+	if victim == nil {
+		return false
+	}
+	s.closeFile(victim)
+	return true
+}
+
+// victim is the open file, other than tf, that has been read to its end and used least
+// recently: the one to close for a slot. nil when every open file may have more to read.
+func (s *Source) victim(tf *tailFile) *tailFile {
 	var victim *tailFile
 	for _, o := range s.open {
 		if o == tf || o.gone || o.dirty || !o.atEOF {
@@ -157,11 +168,7 @@ func (s *Source) acquireSlot(tf *tailFile) bool {
 			victim = o
 		}
 	}
-	if victim == nil {
-		return false
-	}
-	s.closeFile(victim)
-	return true
+	return victim
 }
 
 // checkContent looks at a file whose size or time changed: shorter than its position, or with

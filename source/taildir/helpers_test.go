@@ -44,13 +44,17 @@ func run(t *testing.T, cfg *taildir.Config) *running {
 	return runWith(t, cfg, &sourcetest.Processor{})
 }
 
-func runWith(t *testing.T, cfg *taildir.Config, rec *sourcetest.Processor) *running {
+// runWith is run with a processor of the test's own, and changes to the source before it runs.
+func runWith(t *testing.T, cfg *taildir.Config, rec *sourcetest.Processor, before ...func(source.Source)) *running {
 	t.Helper()
 	m := metrics.NewRegistry("a1").Source("r1", "taildir")
 	src, err := taildir.New(cfg, source.Settings{Name: "r1", Type: "taildir", Processor: rec, Metrics: m,
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range before {
+		f(src)
 	}
 	return &running{rec: rec, m: m, stop: sourcetest.Run(t, src, 10*time.Second)}
 }

@@ -226,6 +226,7 @@ type Source struct {
 	rescanReq  bool
 	watching   bool // a watcher delivers change notifications
 	wake       chan struct{}
+	noWatch    bool // poll only, as where notifications are unavailable (set by tests)
 
 	starved  bool // a pass left a file unread for want of an open-file slot
 	progress bool // a pass delivered or released something
@@ -339,6 +340,10 @@ func (s *Source) Run(ctx context.Context) error {
 	s.lastPosWrite = s.now()
 
 	w, err := fsnotify.NewBufferedWatcher(4096)
+	if err == nil && s.noWatch {
+		w.Close()
+		w, err = nil, errors.New("disabled")
+	}
 	if err != nil {
 		s.log.Warn("file change notifications unavailable; polling only", "poll_interval", s.cfg.PollInterval, "err", err)
 		w = nil
@@ -746,8 +751,10 @@ func (s *Source) watchDirs(w *fsnotify.Watcher, want map[string]bool) {
 func (s *Source) pass(ctx context.Context) (more bool, err error) {
 	s.starved, s.progress = false, false
 	defer func() {
-		// A file left for want of a slot gets one once the files read in this pass are done.
-		more = more || (s.starved && s.progress)
+		// A file left for want of a slot gets one in the next pass once the files read in this
+		// one are done: it delivered something, or the files that held the slots were only
+		// looked at (as every poll does) and have been read to their end.
+		more = more || (s.starved && (s.progress || s.victim(nil) != nil))
 	}()
 	for _, tf := range slices.Clone(s.list) {
 		if s.files[tf.id] != tf {
