@@ -237,28 +237,24 @@ func groupAgents(props []Property) *flumeFile {
 	for i, p := range props {
 		name, rest, _ := strings.Cut(p.Key, ".")
 		a := real[name]
-		if last[p.Key] != i {
-			if strings.TrimSpace(props[last[p.Key]].Value) == strings.TrimSpace(p.Value) {
-				continue // the same value again changes nothing
-			}
-			n := Note{Line: p.Line, Key: p.Key, Changed: true,
-				Reason: fmt.Sprintf("set again on line %d; the last value wins, as in Flume", props[last[p.Key]].Line)}
+		// note reports the key on its agent, or on the file when it names none.
+		note := func(n Note) {
+			n.Line, n.Key = p.Line, p.Key
 			if a != nil {
 				n.Agent = a.name
 				a.notes = append(a.notes, n)
 			} else {
 				f.notes = append(f.notes, n)
+			}
+		}
+		if last[p.Key] != i {
+			if strings.TrimSpace(props[last[p.Key]].Value) != strings.TrimSpace(p.Value) { // the same value again changes nothing
+				note(Note{Changed: true, Reason: fmt.Sprintf("set again on line %d; the last value wins, as in Flume", props[last[p.Key]].Line)})
 			}
 			continue
 		}
 		if strings.TrimSpace(p.Value) == "" {
-			n := Note{Line: p.Line, Key: p.Key, Reason: "has no value: Flume ignores a key whose value is empty (with a warning), and so does the conversion"}
-			if a != nil {
-				n.Agent = a.name
-				a.notes = append(a.notes, n)
-			} else {
-				f.notes = append(f.notes, n)
-			}
+			note(Note{Reason: "has no value: Flume ignores a key whose value is empty (with a warning), and so does the conversion"})
 			continue
 		}
 		if a == nil {
