@@ -6,7 +6,6 @@ agent "a1" {
   source "taildir" "r1" {
     channels      = ["c1"]
     position_file = env("FLUMEGO_POSITION_FILE", "/var/lib/flumego/taildir-kafka.json")
-    batch_size    = env("FLUMEGO_SOURCE_BATCH", "1000")
     ecs_headers   = true
 
     filegroup "app" {
@@ -15,10 +14,7 @@ agent "a1" {
     }
   }
 
-  channel "memory" "c1" {
-    capacity             = 100000
-    transaction_capacity = 10000
-  }
+  channel "memory" "c1" {}
 
   sink "kafka" "k1" {
     channel                   = "c1"
@@ -26,7 +22,6 @@ agent "a1" {
     topic                     = env("FLUMEGO_KAFKA_TOPIC", "app-logs")
     acks                      = env("FLUMEGO_KAFKA_ACKS", "1")
     compression               = env("FLUMEGO_KAFKA_COMPRESSION", "none")
-    batch_size                = env("FLUMEGO_SINK_BATCH", "10000")
     headers_as_record_headers = false
     serializer "json" {
       preset = "filebeat"
