@@ -382,6 +382,10 @@ func (c *fbConv) inputsElsewhere() string {
 	return " (this file starts its inputs from " + strings.Join(where, ", ") + ", which do not convert: see their notes)"
 }
 
+// fbExternalInputs is why inputs loaded from other files (Filebeat 7's and 6's names) are not
+// carried over.
+const fbExternalInputs = "inputs loaded from other files are not read: convert those files (or paste their inputs under filebeat.inputs)"
+
 // fbReasons explain the Filebeat settings the conversion does not carry over, by path prefix.
 var fbReasons = []struct{ prefix, why string }{
 	{"logging.", "flumego logs to standard error in its own format: choose the level with `agent --log-level` and the format with --log-format"},
@@ -390,8 +394,8 @@ var fbReasons = []struct{ prefix, why string }{
 	{"xpack.", "flumego serves its counters itself (metrics { listen = ... })"},
 	{"filebeat.modules", "Filebeat modules are not carried over: write their inputs in filebeat.inputs (or in flumego) by hand; their ingest pipelines run in Elasticsearch"},
 	{"filebeat.config.modules", "Filebeat modules are not carried over: write their inputs in filebeat.inputs (or in flumego) by hand"},
-	{"filebeat.config.inputs", "inputs loaded from other files are not read: convert those files (or paste their inputs under filebeat.inputs)"},
-	{"filebeat.config.prospectors", "inputs loaded from other files are not read: convert those files (or paste their inputs under filebeat.inputs)"},
+	{"filebeat.config.inputs", fbExternalInputs},
+	{"filebeat.config.prospectors", fbExternalInputs},
 	{"filebeat.autodiscover", "autodiscover starts inputs as Docker or Kubernetes report containers, which flumego does not ask: read every container's log with a container input (paths /var/log/containers/*.log) and add_kubernetes_metadata, which names pods from the log file paths"},
 	{"filebeat.registry", "flumego keeps file positions in data_dir, not Filebeat's registry"},
 	{"filebeat.registry_file", "flumego keeps file positions in data_dir, not Filebeat's registry"},
